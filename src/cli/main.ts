@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, Option } from "commander";
+import { BACKEND_ENV, preferenceFromEnv, selectKernels } from "../backend/load.js";
+import { packageRoot } from "../backend/package-root.js";
+import { runScan } from "./scan.js";
+
+const version = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;
+
+const backendOption = new Option(
+  "--backend <name>",
+  `kernel backend: native (Rust addon), wasm (AssemblyScript build) or auto (native, falling back to wasm); default: $${BACKEND_ENV} or auto`,
+).choices(["native", "wasm", "auto"]);
+
+function kernelsFor(choice: string | undefined) {
+  return selectKernels({ prefer: (choice as "native" | "wasm" | "auto" | undefined) ?? preferenceFromEnv() });
+}
+
+const program = new Command()
+  .name("rftfm")
+  .description(
+    "Automatic failure management for reinforcement fine-tuning (RFT) runs: reads a run's telemetry " +
+      "(step metrics and per-trajectory tensors) and reports what it finds.",
+  )
+  .version(version)
+  .showHelpAfterError();
+
+program
+  .command("scan")
+  .description(
+    "Scan telemetry (JSONL step, trajectories, trajectory and event records) and print, for every run, " +
+      "each step's trajectory features: per-column statistics, per-group reward and advantage statistics, " +
+      "correlations and rates. Malformed lines are skipped, counted and listed with file:line at the end.",
+  )
+  .argument("<files...>", "telemetry files: .jsonl, gzip-compressed .jsonl.gz, or - for standard input")
+  .option("--json", "print JSON lines: one per step (kind step_features), one per run (kind run), then the ingest report (kind ingest)")
+  .option("--strict", "exit with status 1 when any input line was skipped")
+  .addOption(backendOption)
+  .addHelpText(
+    "after",
+    "\nExamples:\n  rftfm scan examples/small-run.jsonl\n  rftfm scan runs/*.jsonl.gz --json > features.jsonl\n  trainer | rftfm scan - --json",
+  )
+  .action(async (files: string[], options: { json?: boolean; strict?: boolean; backend?: string }) => {
+    process.exitCode = await runScan(kernelsFor(options.backend), files, options, {
+      out: process.stdout,
+      err: process.stderr,
+    });
+  });
+
+// A reader that closes the pipe early (`| head`) is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`rftfm: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});

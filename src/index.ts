@@ -1,0 +1,55 @@
+/**
+ * rftfm: automatic failure management for reinforcement fine-tuning (RFT) of
+ * language models. This module is the public API.
+ *
+ * The kernels are chosen once, when the module loads: the native addon, or the
+ * WebAssembly build when the addon cannot load (one warning names the reason),
+ * or the one `RFTFM_BACKEND=native|wasm` forces.
+ */
+import { preferenceFromEnv, selectKernels } from "./backend/load.js";
+import type { Kernels } from "./backend/kernel.js";
+import { scanStream, scanSteps, type ScannableStep, type StepFeatures, type StreamOptions } from "./scan/scan.js";
+import { readTelemetry, type StepData } from "./telemetry/index.js";
+import type { LineSource } from "./telemetry/lines.js";
+import type { IngestReport } from "./telemetry/report.js";
+
+/** The kernels in use. */
+export const kernels: Kernels = selectKernels({ prefer: preferenceFromEnv() });
+/** Which backend runs the kernels: `"native"` or `"wasm"`. */
+export const backend = kernels.name;
+
+/** Scans steps (each with an optional trajectory tensor) in one kernel call. */
+export function scan<S extends ScannableStep>(steps: readonly S[]): StepFeatures<S>[] {
+  return scanSteps(kernels, steps);
+}
+
+/**
+ * Reads telemetry (JSONL files, `.jsonl.gz`, `-` for stdin, or streams) and
+ * scans every step, batching kernel calls. Memory stays bounded: one open step
+ * per run and one batch in flight. `report` fills in as the scan goes and is
+ * complete when `features` is exhausted.
+ */
+export function scanTelemetry(
+  sources: LineSource[],
+  options: StreamOptions = {},
+): { features: AsyncIterable<StepFeatures<StepData>>; report: IngestReport } {
+  const { steps, report } = readTelemetry(sources);
+  return { features: scanStream(kernels, steps, options), report };
+}
+
+export { selectKernels, preferenceFromEnv, BACKEND_ENV, type SelectOptions } from "./backend/load.js";
+export { loadNativeKernels } from "./backend/native.js";
+export { loadWasmKernels } from "./backend/wasm.js";
+export { SCAN_SHAPE_ERROR, type BackendName, type BatchShape, type Kernels, type ScanBatch } from "./backend/kernel.js";
+export { CANONICAL_COLUMNS, COLUMN_STATS, STEP_FEATURES, LAYOUT_VERSION } from "./backend/generated/layout.js";
+export { featureNames, featureIndex, columnFeatureName, ID_COLUMNS } from "./scan/features.js";
+export { packTensors, type PackedBatch, type TensorLike } from "./scan/pack.js";
+export {
+  featureRecord,
+  scanStream,
+  scanSteps,
+  type ScannableStep,
+  type StepFeatures,
+  type StreamOptions,
+} from "./scan/scan.js";
+export * from "./telemetry/index.js";

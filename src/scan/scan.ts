@@ -1,0 +1,103 @@
+import type { Kernels } from "../backend/kernel.js";
+import { COLUMN_STATS, STEP_FEATURES } from "../backend/generated/layout.js";
+import { featureNames } from "./features.js";
+import { packTensors, type TensorLike } from "./pack.js";
+
+/** A step as the scanner needs it: its identity and, when the trainer sent one, its trajectory tensor. */
+export interface ScannableStep {
+  readonly run: string;
+  readonly step: number;
+  readonly trajectories?: TensorLike;
+}
+
+/** The scanner's result for one step. */
+export interface StepFeatures<S extends ScannableStep = ScannableStep> {
+  /** The step as read (metrics, events, tensor). */
+  readonly data: S;
+  /** Value columns of the feature row, in order (canonical, then extras). Empty without a tensor. */
+  readonly columns: readonly string[];
+  /** The feature row (layout: `featureNames(columns)`), or null for a step without a trajectory tensor. */
+  readonly features: Float64Array | null;
+  /** Why the step's group ids were not used, when they were sent but unusable. */
+  readonly groupIssue?: string;
+}
+
+/** Scans steps in one kernel call. Steps without a tensor pass through with `features: null`. */
+export function scanSteps<S extends ScannableStep>(kernels: Kernels, steps: readonly S[]): StepFeatures<S>[] {
+  const withTensor = steps.filter((s) => s.trajectories !== undefined);
+  if (withTensor.length === 0) return steps.map((data) => ({ data, columns: [], features: null }));
+
+  const packed = packTensors(
+    kernels,
+    withTensor.map((s) => s.trajectories as TensorLike),
+  );
+  try {
+    kernels.scan(packed.batch);
+    const width = kernels.featureCount(packed.columns.length);
+    const out = packed.batch.out;
+    const rows = new Map<S, { features: Float64Array; groupIssue?: string }>();
+    withTensor.forEach((s, i) => {
+      const groupIssue = packed.groupIssues[i];
+      rows.set(s, { features: out.slice(i * width, (i + 1) * width), ...(groupIssue ? { groupIssue } : {}) });
+    });
+    return steps.map((data) => {
+      const row = rows.get(data);
+      return row ? { data, columns: packed.columns, ...row } : { data, columns: [], features: null };
+    });
+  } finally {
+    kernels.freeBatch(packed.batch);
+  }
+}
+
+export interface StreamOptions {
+  /** Most steps per kernel call (default 256). */
+  maxSteps?: number;
+  /** Most trajectory rows per kernel call (default 262144); a larger single step still goes in alone. */
+  maxRows?: number;
+}
+
+/**
+ * Scans a stream of steps in batches (one kernel call per batch), yielding
+ * features in input order. Memory holds one batch at a time.
+ */
+export async function* scanStream<S extends ScannableStep>(
+  kernels: Kernels,
+  steps: AsyncIterable<S> | Iterable<S>,
+  options: StreamOptions = {},
+): AsyncGenerator<StepFeatures<S>> {
+  const maxSteps = options.maxSteps ?? 256;
+  const maxRows = options.maxRows ?? 1 << 18;
+  let pending: S[] = [];
+  let rows = 0;
+  for await (const step of steps) {
+    const stepRows = step.trajectories?.rows ?? 0;
+    if (pending.length > 0 && (pending.length >= maxSteps || rows + stepRows > maxRows)) {
+      yield* scanSteps(kernels, pending);
+      pending = [];
+      rows = 0;
+    }
+    pending.push(step);
+    rows += stepRows;
+  }
+  if (pending.length > 0) yield* scanSteps(kernels, pending);
+}
+
+/**
+ * The features of one step as a plain object, leaving out the blocks of
+ * columns the step did not have (and every column feature of a step without a tensor).
+ */
+export function featureRecord(result: StepFeatures): Record<string, number> {
+  const record: Record<string, number> = {};
+  const { features, columns } = result;
+  if (!features) return record;
+  const names = featureNames(columns);
+  const nStep = STEP_FEATURES.length;
+  const nStats = COLUMN_STATS.length;
+  for (let i = 0; i < nStep; i++) record[names[i]] = features[i];
+  columns.forEach((column, c) => {
+    if (!result.data.trajectories?.columns.has(column)) return;
+    const base = nStep + c * nStats;
+    for (let k = 0; k < nStats; k++) record[names[base + k]] = features[base + k];
+  });
+  return record;
+}

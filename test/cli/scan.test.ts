@@ -1,0 +1,103 @@
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { jsonLines, root, runCli } from "./run-cli.js";
+
+const example = join(root, "examples/small-run.jsonl");
+const mixed = join(root, "test/fixtures/cli/mixed.jsonl");
+
+describe("rftfm --help", () => {
+  it("explains the commands and every scan option", () => {
+    const top = runCli(["--help"]);
+    expect(top.status).toBe(0);
+    expect(top.stdout).toMatch(/scan \[options\] <files\.\.\.>/);
+    const scan = runCli(["scan", "--help"]);
+    expect(scan.status).toBe(0);
+    const text = scan.stdout.replace(/\s+/g, " ");
+    for (const option of ["--json", "--strict", "--backend <name>", "- for standard input"]) expect(text).toContain(option);
+  });
+
+  it("fails with usage help on a missing argument", () => {
+    const r = runCli(["scan"]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/missing required argument 'files'/);
+  });
+});
+
+describe("rftfm scan", () => {
+  it("prints a table per run of the built-in example and a clean ingest summary", () => {
+    const r = runCli(["scan", example]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/run demo-healthy: \d+ steps/);
+    expect(r.stdout).toMatch(/run demo-entropy-collapse: \d+ steps/);
+    expect(r.stdout).toMatch(/step\s+traj\s+reward/);
+    expect(r.stdout).toMatch(/skipped 0|no malformed|0 malformed/i);
+  });
+
+  it("prints one JSON line per step, one per run, then the ingest report", () => {
+    const r = runCli(["scan", example, "--json"]);
+    expect(r.status).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const steps = lines.filter((l) => l.kind === "step_features");
+    const runs = lines.filter((l) => l.kind === "run");
+    expect(runs.map((l) => l.run).sort()).toEqual(["demo-entropy-collapse", "demo-healthy"]);
+    expect(steps.length).toBe(runs.reduce((n, l) => n + (l.steps as number), 0));
+    const first = steps[0] as { features: Record<string, number>; trajectories: number };
+    expect(first.trajectories).toBeGreaterThan(0);
+    expect(first.features["reward.mean"]).toBeTypeOf("number");
+    expect(first.features["group.zero_var_share"]).toBeTypeOf("number");
+    expect(lines.at(-1)!.kind).toBe("ingest");
+  });
+
+  it("skips malformed lines, reports them with file:line, and keeps every valid record", () => {
+    const r = runCli(["scan", mixed, "--json"]);
+    expect(r.status).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const steps = lines.filter((l) => l.kind === "step_features") as { run: string; step: number; trajectories: number; features: Record<string, unknown> }[];
+    expect(steps.map((s) => `${s.run}/${s.step}`).sort()).toEqual(["a/0", "a/1", "b/0", "b/1"]);
+    // Step a/1: the block with mismatched columns is rejected, the two rows are kept.
+    expect(steps.find((s) => s.run === "a" && s.step === 1)!.trajectories).toBe(2);
+    // A non-finite cell is data: counted, and written back in the telemetry convention.
+    expect(steps.find((s) => s.run === "a" && s.step === 0)!.features["length.nonfinite"]).toBe(1);
+    expect(r.stderr).toContain(`${mixed}:3`);
+    expect(r.stderr).toContain(`${mixed}:5`);
+    expect(r.stderr).toContain(`${mixed}:8`);
+    const ingest = lines.at(-1) as { skipped?: number };
+    expect(JSON.stringify(ingest)).toMatch(/"skipped":3\b|"malformed":3\b/);
+  });
+
+  it("exits 1 under --strict when lines were skipped", () => {
+    expect(runCli(["scan", mixed, "--strict"]).status).toBe(1);
+    expect(runCli(["scan", example, "--strict"]).status).toBe(0);
+  });
+
+  it("reads standard input and gzip files", () => {
+    const text = readFileSync(example);
+    const fromStdin = runCli(["scan", "-", "--json"], { input: text });
+    const dir = mkdtempSync(join(tmpdir(), "rftfm-"));
+    const gz = join(dir, "run.jsonl.gz");
+    writeFileSync(gz, gzipSync(text));
+    const fromGzip = runCli(["scan", gz, "--json"]);
+    const fromFile = runCli(["scan", example, "--json"]);
+    const steps = (out: string) => jsonLines(out).filter((l) => l.kind !== "ingest");
+    expect(steps(fromStdin.stdout)).toEqual(steps(fromFile.stdout));
+    expect(steps(fromGzip.stdout)).toEqual(steps(fromFile.stdout));
+  });
+
+  it("gives the same features on both backends", () => {
+    const native = runCli(["scan", example, "--json", "--backend", "native"]);
+    const wasm = runCli(["scan", example, "--json", "--backend", "wasm"]);
+    expect(native.status).toBe(0);
+    expect(wasm.stdout).toBe(native.stdout);
+    expect(runCli(["scan", example, "--backend", "wasm"]).stdout).toContain("backend: wasm");
+  });
+
+  it("reports a file that does not exist and goes on with the others", () => {
+    const r = runCli(["scan", join(root, "no/such/file.jsonl"), example, "--json"]);
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout).some((l) => l.kind === "step_features")).toBe(true);
+    expect(r.stderr).toMatch(/no\/such\/file\.jsonl/);
+  });
+});

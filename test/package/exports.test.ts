@@ -1,0 +1,29 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "../..");
+const dist = join(root, "dist");
+const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }).trim();
+
+/** The built package as consumers see it: these need `npm run build` first. */
+describe("the built package", () => {
+  it("has been built", () => {
+    expect(existsSync(join(dist, "index.js")), "dist/ is missing: run npm run build").toBe(true);
+  });
+
+  it("can be imported as ESM", () => {
+    const out = node(["--input-type=module", "-e", "import { backend, scan } from 'rftfm'; console.log(backend, typeof scan)"]);
+    expect(out).toMatch(/^(native|wasm) function$/);
+  });
+
+  it("can be required from CommonJS", () => {
+    const out = node(["-e", "const { backend, scan } = require('rftfm'); console.log(backend, typeof scan)"]);
+    expect(out).toMatch(/^(native|wasm) function$/);
+  });
+
+  it("ships the CLI as its bin", () => {
+    expect(node([join(dist, "cli.js"), "--version"])).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

@@ -1,0 +1,36 @@
+// The module's exports for src/backend/wasm.ts. Everything lives in unmanaged
+// linear memory: the JS side allocates a batch's buffers with `alloc`, fills
+// them through typed-array views, calls `scanBatch` and `free`s them.
+
+// @ts-ignore: ~lib is AssemblyScript's standard library, resolved by asc only.
+import { BLOCK_MAXSIZE } from "~lib/rt/common";
+import { LAYOUT_VERSION } from "./generated/layout";
+import { decreasingStep } from "./scan";
+
+export { featureCount, scanBatch } from "./scan";
+
+/** Allocates `bytes` bytes of uninitialised memory, 16-byte aligned (the TLSF
+ *  allocator's alignment); may grow memory. Returns 0 for a request beyond the
+ *  allocator's largest block, which would otherwise trap (the module is built
+ *  with `abort=`, so failures trap instead of calling an import). Running out
+ *  of memory while growing still traps. */
+export function alloc(bytes: usize): usize {
+  if (bytes > BLOCK_MAXSIZE) return 0;
+  return heap.alloc(bytes);
+}
+
+/** Frees a block returned by `alloc`. The JS side guards against double frees:
+ *  with assertions compiled out the allocator does not check. */
+export function free(ptr: usize): void {
+  heap.free(ptr);
+}
+
+/** Version of layout/scan.json the module was built with. */
+export function layoutVersion(): i32 {
+  return LAYOUT_VERSION;
+}
+
+/** The step at which offsets decreased, after scanBatch returned that error. */
+export function shapeErrorStep(): i32 {
+  return decreasingStep;
+}
