@@ -4,18 +4,7 @@
  * only sizes and value ranges matter for throughput.
  */
 import { CANONICAL_COLUMNS } from "../src/backend/generated/layout.js";
-
-/** Small fast PRNG (mulberry32) so runs are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "./random.js";
 
 export interface SyntheticStep {
   run: string;
@@ -24,7 +13,7 @@ export interface SyntheticStep {
 }
 
 export function syntheticSteps(steps: number, rows: number, groupSize = 8, seed = 1): SyntheticStep[] {
-  const rand = prng(seed);
+  const { uniform: rand } = seededRandom(seed);
   return Array.from({ length: steps }, (_, step) => {
     const columns = new Map<string, Float64Array>();
     for (const name of CANONICAL_COLUMNS) {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CANONICAL_COLUMNS, LAYOUT_VERSION } from "./generated/layout.js";
+import { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./generated/layout.js";
 import { SCAN_SHAPE_ERROR, type BatchShape, type Kernels, type ScanBatch } from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 
@@ -52,6 +52,7 @@ const SCAN_ERR_OFFSETS_DECREASE = -3;
 
 /** wasm32 addresses are u32: a larger request would wrap when passed to `alloc`. */
 const ADDRESS_SPACE = 2 ** 32;
+const I32_MAX = 2 ** 31 - 1;
 
 /**
  * Loads the AssemblyScript build of the kernels, synchronously (the module is a
@@ -87,7 +88,7 @@ class WasmKernels implements Kernels {
   }
 
   allocBatch(shape: BatchShape): ScanBatch {
-    const layout = batchLayout(shape, this.featureCount(shape.columns));
+    const layout = batchLayout(shape, (columns) => this.featureCount(columns));
     if (layout.bytes >= ADDRESS_SPACE) throw tooLarge(layout.bytes);
     // `>>> 0`: addresses are u32, and an i32 result above 2 GiB reads as negative.
     const ptr = trapsAsErrors("allocating a batch", () => this.wasm.alloc(layout.bytes)) >>> 0;
@@ -144,11 +145,15 @@ interface BatchLayout {
   readonly bytes: number;
 }
 
+/** The most columns whose feature count the module's i32 arithmetic holds. */
+const MAX_COLUMNS = Math.floor((I32_MAX - STEP_FEATURES.length) / COLUMN_STATS.length);
+
 /** f64 buffers first, then 4-byte, then 1-byte ones: every buffer stays aligned without padding. */
-function batchLayout(shape: BatchShape, features: number): BatchLayout {
-  const columns = count("columns", shape.columns);
+function batchLayout(shape: BatchShape, featureCount: (columns: number) => number): BatchLayout {
+  const columns = count("columns", shape.columns, MAX_COLUMNS);
   const steps = count("steps", shape.steps);
   const rows = count("rows", shape.rows);
+  const features = featureCount(columns);
   const values = 0;
   const out = values + 8 * columns * rows;
   const offsets = out + 8 * steps * features;
@@ -159,9 +164,9 @@ function batchLayout(shape: BatchShape, features: number): BatchLayout {
 }
 
 /** Shape fields are passed to the module as i32. */
-function count(name: keyof BatchShape, value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-    throw new RangeError(`batch ${name} must be an integer in [0, 2^31), got ${value}`);
+function count(name: keyof BatchShape, value: number, max = I32_MAX): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`batch ${name} must be an integer in [0, ${max}], got ${value}`);
   }
   return value;
 }

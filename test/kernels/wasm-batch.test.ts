@@ -115,6 +115,8 @@ describe("wasm batches", () => {
   it("reject shapes that are not i32 counts or exceed one allocation", () => {
     expect(() => kernels.allocBatch({ columns: C, steps: -1, rows: 1 })).toThrow(RangeError);
     expect(() => kernels.allocBatch({ columns: C, steps: 1, rows: 1.5 })).toThrow(/rows must be an integer/);
+    // Enough columns to overflow the module's i32 feature count, on an otherwise empty batch.
+    expect(() => kernels.allocBatch({ columns: 2 ** 30, steps: 0, rows: 0 })).toThrow(/columns must be an integer/);
     expect(() => kernels.allocBatch({ columns: C, steps: 1, rows: 1 << 28 })).toThrow(/too large/);
     // 17 columns x 2^23 rows of f64 is 1.06 GiB, just beyond the allocator's largest block.
     expect(() => kernels.allocBatch({ columns: 17, steps: 1, rows: 1 << 23 })).toThrow(/too large/);

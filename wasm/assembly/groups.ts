@@ -21,7 +21,7 @@ import {
   STEP_GROUP_ADV_SCALE_MAX,
 } from "./generated/layout";
 
-/** Radix sort digits: 8 bits each, so the four histograms fit in 4 KiB. */
+/** Radix sort digits of the 32-bit keys: 8 bits each, so the four histograms fit in 4 KiB. */
 const DIGIT_BITS: u32 = 8;
 const DIGITS: i32 = 4;
 const BUCKETS: i32 = 1 << DIGIT_BITS;
@@ -107,31 +107,37 @@ function isNonDecreasing(groups: usize, b: i32): bool {
   return true;
 }
 
-/** Fills s.order with 0..b stably sorted by group id (LSD radix sort; a digit
- *  that all keys share needs no pass). Returns the buffer that holds the order:
+// @ts-ignore: decorator
+@inline
+function digitOf(key: u32, d: i32): usize {
+  return <usize>((key >> (<u32>d * DIGIT_BITS)) & <u32>(BUCKETS - 1));
+}
+
+/** Sorts the rows 0..b stably by group id (an LSD radix sort that skips the
+ *  digits all keys share); returns the buffer holding the sorted row indices:
  *  s.order or s.spare, whichever the last pass wrote. */
 function sortRowsByGroup(groups: usize, b: i32, s: GroupScratch): usize {
+  // One pass counts every digit's buckets; then one scatter pass per digit.
   const counts = s.counts;
   memory.fill(counts, 0, <usize>(DIGITS * BUCKETS) << 2);
   for (let r = 0; r < b; r++) {
-    const key = sortKey(load<i32>(groups + (<usize>r << 2)));
+    const key = sortKey(groupOf(groups, r));
     store<u32>(s.order + (<usize>r << 2), r);
     for (let d = 0; d < DIGITS; d++) {
-      const slot = counts + ((<usize>(d * BUCKETS) + <usize>((key >> (<u32>d * DIGIT_BITS)) & 0xff)) << 2);
+      const slot = counts + ((<usize>(d * BUCKETS) + digitOf(key, d)) << 2);
       store<u32>(slot, load<u32>(slot) + 1);
     }
   }
   let from = s.order;
   let to = s.spare;
-  const firstKey = sortKey(load<i32>(groups));
+  const firstKey = sortKey(groupOf(groups, 0));
   for (let d = 0; d < DIGITS; d++) {
-    const shift = <u32>d * DIGIT_BITS;
     const histogram = counts + (<usize>(d * BUCKETS) << 2);
-    if (load<u32>(histogram + (<usize>((firstKey >> shift) & 0xff) << 2)) == <u32>b) continue;
+    if (load<u32>(histogram + (digitOf(firstKey, d) << 2)) == <u32>b) continue;
     toStarts(histogram);
     for (let i = 0; i < b; i++) {
       const row = orderAt(from, i);
-      const slot = histogram + (<usize>((sortKey(groupOf(groups, row)) >> shift) & 0xff) << 2);
+      const slot = histogram + (digitOf(sortKey(groupOf(groups, row)), d) << 2);
       const at = load<u32>(slot);
       store<u32>(to + (<usize>at << 2), row);
       store<u32>(slot, at + 1);
@@ -240,7 +246,8 @@ export function groupFeatures(
       const n = collectFinite(reward, rows, size, s.values);
       if (n > 0) {
         store<f64>(s.rewardMeans + (<usize>rewarded << 3), meanStd(s.values, n, boundsMaxAbs()));
-        rewarded = pushF64(s.rewardStds, rewarded, lastStd);
+        store<f64>(s.rewardStds + (<usize>rewarded << 3), lastStd);
+        rewarded++;
       }
       if (size >= 2 && n == size && collectedLo == collectedHi) zeroVar++;
     }

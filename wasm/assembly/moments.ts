@@ -1,6 +1,6 @@
 // Mean, standard deviation and correlation that neither overflow nor underflow.
-// Mirrors native/src/scan/moments.rs operation for operation (one accumulator,
-// values in order, the same power-of-two scaling), so both backends produce
+// Mirrors native/src/scan/moments.rs operation for operation (the same
+// four-lane sums, the same power-of-two scaling), so both backends produce
 // the same bits. Slices are (pointer, length) pairs over f64 values.
 
 /** Power of two `k` such that `maxAbs * k` lies in [1, 4) (in [2^-52, 1) for
@@ -16,6 +16,49 @@ export function pow2Scale(maxAbs: f64): f64 {
  *  value without allocating a tuple. */
 export let lastStd: f64 = NaN;
 
+/** Sum of x * k (or, with `center` finite, of (x * k - center)^2) over the `n`
+ *  values at `values`, in four interleaved lanes: element i goes to lane i % 4,
+ *  the tail after the last full quadruple to a fifth sum, combined as
+ *  ((l0 + l1) + (l2 + l3)) + tail, exactly as Rust's `lane_sum`. */
+// @ts-ignore: decorator
+@inline
+function laneSum(values: usize, n: i32, k: f64, squares: bool, center: f64): f64 {
+  let l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
+  const quadEnd = values + (<usize>(n & ~3) << 3);
+  const end = values + (<usize>n << 3);
+  let p = values;
+  if (squares) {
+    for (; p < quadEnd; p += 32) {
+      const d0 = load<f64>(p) * k - center;
+      const d1 = load<f64>(p, 8) * k - center;
+      const d2 = load<f64>(p, 16) * k - center;
+      const d3 = load<f64>(p, 24) * k - center;
+      l0 += d0 * d0;
+      l1 += d1 * d1;
+      l2 += d2 * d2;
+      l3 += d3 * d3;
+    }
+  } else {
+    for (; p < quadEnd; p += 32) {
+      l0 += load<f64>(p) * k;
+      l1 += load<f64>(p, 8) * k;
+      l2 += load<f64>(p, 16) * k;
+      l3 += load<f64>(p, 24) * k;
+    }
+  }
+  let rest = 0.0;
+  for (; p < end; p += 8) {
+    const x = load<f64>(p) * k;
+    if (squares) {
+      const d = x - center;
+      rest += d * d;
+    } else {
+      rest += x;
+    }
+  }
+  return ((l0 + l1) + (l2 + l3)) + rest;
+}
+
 /** Population mean of the `n` finite values at `values`, whose largest
  *  magnitude is `maxAbs`; their standard deviation goes to `lastStd`.
  *  NaN (both) for n == 0. */
@@ -26,17 +69,8 @@ export function meanStd(values: usize, n: i32, maxAbs: f64): f64 {
   }
   const count = <f64>n;
   const k = pow2Scale(maxAbs);
-  const end = values + (<usize>n << 3);
-  let sum = 0.0;
-  for (let p = values; p < end; p += 8) {
-    sum += load<f64>(p) * k;
-  }
-  const scaledMean = sum / count;
-  let squares = 0.0;
-  for (let p = values; p < end; p += 8) {
-    const d = load<f64>(p) * k - scaledMean;
-    squares += d * d;
-  }
+  const scaledMean = laneSum(values, n, k, false, 0.0) / count;
+  const squares = laneSum(values, n, k, true, scaledMean);
   lastStd = sqrt<f64>(squares / count) / k;
   return scaledMean / k;
 }

@@ -114,6 +114,7 @@ function validate(offsets: usize, columns: i32, steps: i32, rows: i32): i32 {
   return SCAN_OK;
 }
 
+/** Rows in the largest step: the size scratch buffers need. */
 function largestStep(offsets: usize, steps: i32): i32 {
   let largest: u32 = 0;
   for (let s = 0; s < steps; s++) {

@@ -99,6 +99,7 @@ impl<'a> Batch<'a> {
 #[derive(Default)]
 struct Scratch {
     finite: Vec<f64>,
+    keys: Vec<i64>,
     groups: GroupScratch,
 }
 
@@ -128,7 +129,7 @@ fn scan_step(batch: &Batch, s: usize, out: &mut [f64], scratch: &mut Scratch) {
     for c in 0..batch.columns {
         let block = &mut out[column_feature(c, 0)..column_feature(c, N_STATS)];
         match batch.column(s, c) {
-            Some(values) => column_stats(values, block, &mut scratch.finite),
+            Some(values) => column_stats(values, block, &mut scratch.finite, &mut scratch.keys),
             None => {
                 block[stat::COUNT] = 0.0;
                 block[stat::NONFINITE] = 0.0;
@@ -155,21 +156,30 @@ fn scan_step(batch: &Batch, s: usize, out: &mut [f64], scratch: &mut Scratch) {
 }
 
 /// count, nonfinite, mean, std, min, max and quantiles of one column of one step.
-fn column_stats(values: &[f64], out: &mut [f64], finite: &mut Vec<f64>) {
+fn column_stats(values: &[f64], out: &mut [f64], finite: &mut Vec<f64>, keys: &mut Vec<i64>) {
+    // Sized up front and filled by index: a `push` in this loop would make the
+    // compiler keep `lo`/`hi` in memory around the possible reallocation.
     finite.clear();
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    finite.resize(values.len(), 0.0);
+    let (mut n, mut lo, mut hi) = (0usize, f64::INFINITY, f64::NEG_INFINITY);
     for &x in values {
         if x.is_finite() {
-            // + 0.0 turns -0.0 into 0.0, so selection order is plain numeric order.
+            // + 0.0 turns -0.0 into 0.0, which `order_key` needs.
             let x = x + 0.0;
-            finite.push(x);
-            lo = lo.min(x);
-            hi = hi.max(x);
+            if x < lo {
+                lo = x;
+            }
+            if x > hi {
+                hi = x;
+            }
+            finite[n] = x;
+            n += 1;
         }
     }
-    out[stat::COUNT] = finite.len() as f64;
-    out[stat::NONFINITE] = (values.len() - finite.len()) as f64;
-    if finite.is_empty() {
+    finite.truncate(n);
+    out[stat::COUNT] = n as f64;
+    out[stat::NONFINITE] = (values.len() - n) as f64;
+    if n == 0 {
         return;
     }
     let (mean, std) = mean_std(finite, lo.abs().max(hi.abs()));
@@ -177,7 +187,9 @@ fn column_stats(values: &[f64], out: &mut [f64], finite: &mut Vec<f64>) {
     out[stat::STD] = std;
     out[stat::MIN] = lo;
     out[stat::MAX] = hi;
-    quantile::quantiles(finite, &QUANTILES, &mut out[stat::P10..=stat::P90]);
+    keys.clear();
+    keys.extend(finite.iter().map(|&x| quantile::order_key(x)));
+    quantile::quantiles(keys, &QUANTILES, &mut out[stat::P10..=stat::P90]);
 }
 
 /// Share of finite values that are not zero (a 0/1 flag column's rate).

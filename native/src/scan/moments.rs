@@ -5,7 +5,7 @@
 //! accuracy, and sums of up to ~2^50 values can neither overflow (values near
 //! f64::MAX) nor lose everything to subnormals (values near 1e-308).
 //! The AssemblyScript kernels (`wasm/assembly/moments.ts`) follow the same
-//! operation order, so both backends produce the same bits.
+//! operation order (`lane_sum`), so both backends produce the same bits.
 
 /// Power of two `k` such that `max_abs * k` lies in [1, 4) (in [2^-52, 1) for
 /// subnormal `max_abs`); 1 for zero or non-finite input.
@@ -18,6 +18,28 @@ pub fn pow2_scale(max_abs: f64) -> f64 {
     f64::from_bits(((1023 - exponent) as u64) << 52)
 }
 
+/// Sum of `f(x)` over `values` in four interleaved lanes (element i goes to
+/// lane i % 4, the tail after the last full quadruple to a fifth sum), combined
+/// as ((l0 + l1) + (l2 + l3)) + tail. Independent lanes let the CPU overlap the
+/// additions; the fixed order keeps the AssemblyScript kernel's bits equal.
+#[inline(always)]
+fn lane_sum(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    let quads = values.chunks_exact(4);
+    let tail = quads.remainder();
+    for q in quads {
+        lanes[0] += f(q[0]);
+        lanes[1] += f(q[1]);
+        lanes[2] += f(q[2]);
+        lanes[3] += f(q[3]);
+    }
+    let mut rest = 0.0;
+    for &x in tail {
+        rest += f(x);
+    }
+    ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + rest
+}
+
 /// Population mean and standard deviation of finite `values`, whose largest
 /// magnitude is `max_abs`. NaN for an empty slice.
 pub fn mean_std(values: &[f64], max_abs: f64) -> (f64, f64) {
@@ -26,16 +48,11 @@ pub fn mean_std(values: &[f64], max_abs: f64) -> (f64, f64) {
     }
     let n = values.len() as f64;
     let k = pow2_scale(max_abs);
-    let mut sum = 0.0;
-    for &x in values {
-        sum += x * k;
-    }
-    let scaled_mean = sum / n;
-    let mut squares = 0.0;
-    for &x in values {
+    let scaled_mean = lane_sum(values, |x| x * k) / n;
+    let squares = lane_sum(values, |x| {
         let d = x * k - scaled_mean;
-        squares += d * d;
-    }
+        d * d
+    });
     (scaled_mean / k, (squares / n).sqrt() / k)
 }
 

@@ -192,3 +192,4 @@ mod properties {
         }
     }
 }
+

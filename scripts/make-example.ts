@@ -15,12 +15,13 @@
  * (trainer scalars), a columnar `trajectories` record with every canonical column,
  * and every 10 steps a `checkpoint` event. Values keep 4 significant digits.
  *
- * Deterministic: same output on every run and platform. No dependencies.
- * Usage: node scripts/make-example.mjs [output path]
+ * Deterministic: same output on every run and platform (seeded pure-rand streams).
+ * Usage: npx tsx scripts/make-example.ts [output path]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { seededRandom as prng } from "../bench/random.js";
 
 const STEPS = 40;
 const PROMPTS_PER_STEP = 8;
@@ -34,22 +35,6 @@ const RUNS = [
   { name: "demo-healthy", seed: 17, collapse: false, startTime: START_TIME },
   { name: "demo-entropy-collapse", seed: 42, collapse: true, startTime: START_TIME + 7 },
 ];
-
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG; enough for synthetic data. */
-function prng(seed) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  // Box-Muller; 1 - u keeps the log argument in (0, 1].
-  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  const int = (n) => Math.floor(uniform() * n);
-  return { uniform, normal, int };
-}
 
 /** 4 significant digits: small file, still plenty for the detectors. */
 const r4 = (x) => (Number.isInteger(x) ? x : Number(x.toPrecision(4)));
