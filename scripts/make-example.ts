@@ -31,32 +31,46 @@ const MAX_LENGTH = 512;
 const CHECKPOINT_EVERY = 10;
 const START_TIME = 1732200000;
 
-const RUNS = [
+interface RunSpec {
+  name: string;
+  seed: number;
+  collapse: boolean;
+  startTime: number;
+}
+
+const RUNS: RunSpec[] = [
   { name: "demo-healthy", seed: 17, collapse: false, startTime: START_TIME },
   { name: "demo-entropy-collapse", seed: 42, collapse: true, startTime: START_TIME + 7 },
 ];
 
 /** 4 significant digits: small file, still plenty for the detectors. */
-const r4 = (x) => (Number.isInteger(x) ? x : Number(x.toPrecision(4)));
-const sigmoid = (x) => 1 / (1 + Math.exp(-x));
-const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const std = (xs, ddof = 0) => {
+const r4 = (x: number) => (Number.isInteger(x) ? x : Number(x.toPrecision(4)));
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const std = (xs: number[], ddof = 0) => {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - ddof));
 };
 /** Pushes a probability towards 0 or 1 (k > 1): a policy growing deterministic. */
-const sharpen = (p, k) => p ** k / (p ** k + (1 - p) ** k);
+const sharpen = (p: number, k: number) => p ** k / (p ** k + (1 - p) ** k);
 
 /** How far the collapse has gone at progress t in [0, 1]: 0 in the first half, up to 1 at the end. */
-const collapseAt = (run, t) => (run.collapse ? Math.max(0, (t - 0.5) / 0.5) : 0);
+const collapseAt = (run: RunSpec, t: number) => (run.collapse ? Math.max(0, (t - 0.5) / 0.5) : 0);
 
-function makeRun(run) {
+type Line = Record<string, unknown>;
+interface StepLines {
+  step: Line;
+  trajectories: Line;
+  event?: Line;
+}
+
+function makeRun(run: RunSpec): StepLines[] {
   const rng = prng(run.seed);
   // Both runs train on the same prompts; the pool's difficulties come from a fixed seed.
   const poolRng = prng(7);
   const difficulty = Array.from({ length: PROMPT_POOL }, () => 1.2 * poolRng.normal());
   let time = run.startTime;
-  const steps = [];
+  const steps: StepLines[] = [];
 
   for (let step = 1; step <= STEPS; step++) {
     const t = (step - 1) / (STEPS - 1);
@@ -66,19 +80,19 @@ function makeRun(run) {
     const sharpness = 1 + 12 * c ** 1.5;
     const klLevel = 0.002 + 0.03 * t + 0.12 * c;
 
-    const cols = {
+    const cols: Record<string, number[]> = {
       group: [], prompt_id: [], reward: [], correct: [], length: [], truncated: [], advantage: [],
       logprob_mean: [], entropy_mean: [], ratio_mean: [], ratio_max: [], logprob_gap: [], kl_ref: [],
       format_ok: [], repetition: [], tool_calls: [], tool_errors: [],
     };
-    const used = new Set();
+    const used = new Set<number>();
     for (let g = 0; g < PROMPTS_PER_STEP; g++) {
-      let prompt;
+      let prompt: number;
       do prompt = rng.int(PROMPT_POOL);
       while (used.has(prompt));
       used.add(prompt);
       const p = sharpen(sigmoid(skill - difficulty[prompt]), sharpness);
-      const rewards = [];
+      const rewards: number[] = [];
       for (let s = 0; s < SAMPLES_PER_PROMPT; s++) {
         const formatOk = rng.uniform() < 0.97 ? 1 : 0;
         const correct = formatOk && rng.uniform() < p ? 1 : 0;
@@ -150,11 +164,14 @@ function makeRun(run) {
 const here = dirname(fileURLToPath(import.meta.url));
 const out = resolve(process.argv[2] ?? resolve(here, "..", "examples", "small-run.jsonl"));
 const runs = RUNS.map(makeRun);
-const lines = [];
+const lines: string[] = [];
 for (let i = 0; i < STEPS; i++) {
   // Interleaved: each record kind of step i for every run, then the next kind.
-  for (const kind of ["step", "trajectories", "event"]) {
-    for (const steps of runs) if (steps[i][kind]) lines.push(JSON.stringify(steps[i][kind]));
+  for (const kind of ["step", "trajectories", "event"] as const) {
+    for (const steps of runs) {
+      const record = steps[i][kind];
+      if (record) lines.push(JSON.stringify(record));
+    }
   }
 }
 mkdirSync(dirname(out), { recursive: true });
