@@ -53,3 +53,4 @@ export {
   type StreamOptions,
 } from "./scan/scan.js";
 export * from "./telemetry/index.js";
+export { ACTION_KINDS, type Action, type ActionKind } from "./verdict/types.js";

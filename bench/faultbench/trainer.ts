@@ -1,0 +1,418 @@
+/**
+ * The GRPO trainer of the fault benchmark: a real (tiny) RL fine-tuning loop.
+ *
+ * Each step: P prompts, G samples each from the rollout copy of the weights
+ * (one rollout worker per prompt group), verifier rewards, group-normalised
+ * advantages, a PPO-clipped update with a KL penalty to the frozen reference
+ * over several inner epochs, then the weight sync to the rollout copy and
+ * periodic checkpoints. It emits the step's telemetry (`step`, `trajectories`,
+ * `event` records of shared/spec/telemetry.md), hands it to an optional
+ * monitor, and applies the actions the monitor returns before committing the
+ * update, so every action of shared/spec/verdicts.md is real here.
+ */
+import type { Action, TelemetryRecord } from "../../src/index.js";
+import { seededRandom, type Random } from "../random.js";
+import type { FaultId, Severity } from "./faults.js";
+import { groupAdvantages, ppoUpdate, type Sample } from "./grpo.js";
+import { FaultPlan } from "./inject.js";
+import { Adam, forward, roundMantissa } from "./model.js";
+import { score } from "./reward.js";
+import { sampleResponse, type Trajectory } from "./rollout.js";
+import { warmup } from "./sft.js";
+import { MAX_CONTEXT, TOKEN, makeProblem, parseAnswer, type Difficulty, type Problem } from "./task.js";
+import { stepRecords } from "./telemetry.js";
+
+export interface HParams {
+  prompts: number;
+  groupSize: number;
+  lr: number;
+  klCoef: number;
+  clipEps: number;
+  entropyCoef: number;
+  epochs: number;
+  minibatches: number;
+  gradClip: number;
+  temperature: number;
+  maxResponseLength: number;
+  /** Mantissa bits of the rollout engine's weights (8: about bfloat16). */
+  rolloutBits: number;
+  checkpointEvery: number;
+}
+
+export const NOMINAL: HParams = {
+  prompts: 8,
+  groupSize: 8,
+  lr: 5e-4,
+  klCoef: 0.05,
+  clipEps: 0.2,
+  entropyCoef: 0,
+  epochs: 2,
+  minibatches: 2,
+  gradClip: 1,
+  temperature: 1,
+  maxResponseLength: 12,
+  rolloutBits: 8,
+  checkpointEvery: 5,
+};
+
+export interface RunSpec {
+  /** Run id, also the telemetry's `run`. */
+  id: string;
+  seed: number;
+  steps: number;
+  hparams: HParams;
+  fault: { fault: FaultId; severity: Severity; onset: number } | null;
+}
+
+/** Receives a step's telemetry and returns the actions to apply (a monitor in the loop). */
+export type StepObserver = (records: TelemetryRecord[]) => Action[];
+
+export interface RunResult {
+  /** Greedy accuracy on the held-out problems before RL and at the end. */
+  initialAccuracy: number;
+  finalAccuracy: number;
+  /** Steps actually trained (less than spec.steps when halted). */
+  steps: number;
+  halted: string | null;
+  actions: { step: number; action: Action }[];
+}
+
+const POOL_SIZE = 512;
+const HELD_OUT = 200;
+const WORKER_TIMEOUT_S = 6;
+
+interface Checkpoint {
+  step: number;
+  params: Float64Array;
+  adam: Adam;
+}
+
+/** Random streams, one per purpose, so a fault changes nothing before its onset. */
+interface Streams {
+  data: Random;
+  sampling: Random;
+  reward: Random;
+  learner: Random;
+  faults: Random;
+  timing: Random;
+}
+
+function streams(seed: number): Streams {
+  const s = (k: number) => seededRandom(seed * 1009 + k);
+  return { data: s(1), sampling: s(2), reward: s(3), learner: s(4), faults: s(5), timing: s(6) };
+}
+
+/** Warm-started policies by seed: every run of a seed starts from the same weights (healthy and faulty alike). */
+const warmStarts = new Map<number, Float64Array>();
+
+function warmStart(seed: number): Float64Array {
+  let p = warmStarts.get(seed);
+  if (!p) {
+    p = warmup(seededRandom(seed * 7919 + 11));
+    warmStarts.set(seed, p);
+  }
+  return p.slice();
+}
+
+/** The held-out problems every run is judged on (same for all runs). */
+const heldOut: Problem[] = (() => {
+  const rng = seededRandom(424242);
+  return Array.from({ length: HELD_OUT }, (_, i) => makeProblem(100_000 + i, "normal", rng));
+})();
+
+/** Greedy accuracy on the held-out problems with a working calculator and the nominal length cap. */
+export function heldOutAccuracy(params: Float64Array): number {
+  const greedy = { temperature: 1e-3, maxResponseLength: NOMINAL.maxResponseLength, toolFailureRate: 0 };
+  const rng = seededRandom(1);
+  let correct = 0;
+  for (const problem of heldOut) {
+    const traj = sampleResponse(problem, params, greedy, rng);
+    if (parseAnswer(traj.response, traj.observation).answer === problem.a + problem.b) correct++;
+  }
+  return correct / heldOut.length;
+}
+
+export class Trainer {
+  readonly hp: HParams;
+  private readonly rng: Streams;
+  private readonly plan: FaultPlan;
+  private readonly pools: Record<Difficulty, Problem[]>;
+  params: Float64Array;
+  private readonly reference: Float64Array;
+  private rollout: Float64Array;
+  private adam = new Adam();
+  private checkpoints: Checkpoint[] = [];
+  /** Steps trained so far (the step numbering of the telemetry; it never goes back, even on rollback). */
+  step = 0;
+  private quarantined = new Set<number>();
+  private filterZeroVariance = false;
+  private workersRestartedAt = -1;
+  private syncRepaired = false;
+  halted: string | null = null;
+  readonly actionLog: { step: number; action: Action }[] = [];
+
+  constructor(readonly spec: RunSpec) {
+    this.rng = streams(spec.seed);
+    const poolRng = seededRandom(spec.seed * 31 + 3);
+    this.pools = {
+      normal: Array.from({ length: POOL_SIZE }, (_, i) => makeProblem(i, "normal", poolRng)),
+      easy: Array.from({ length: POOL_SIZE }, (_, i) => makeProblem(POOL_SIZE + i, "easy", poolRng)),
+      hard: Array.from({ length: POOL_SIZE }, (_, i) => makeProblem(2 * POOL_SIZE + i, "hard", poolRng)),
+    };
+    this.plan = new FaultPlan(spec.fault, spec.seed, POOL_SIZE, this.rng.faults);
+    const o = this.plan.config();
+    this.hp = {
+      ...spec.hparams,
+      temperature: spec.hparams.temperature * (o.temperatureFactor ?? 1),
+      maxResponseLength: o.maxResponseLength ?? spec.hparams.maxResponseLength,
+      lr: spec.hparams.lr * (o.lrFactor ?? 1),
+      klCoef: spec.hparams.klCoef * (o.klFactor ?? 1),
+    };
+    this.params = warmStart(spec.seed);
+    this.reference = this.params.slice();
+    this.rollout = roundMantissa(this.params, this.hp.rolloutBits);
+    this.saveCheckpoint();
+  }
+
+  private saveCheckpoint(): void {
+    this.checkpoints.push({ step: this.step, params: this.params.slice(), adam: this.adam.clone() });
+    if (this.checkpoints.length > 8) this.checkpoints.shift();
+  }
+
+  /** The step's prompts: from the pool (minus quarantined ids), some swapped for easy or hard ones under difficulty_skew. */
+  private prompts(): Problem[] {
+    const { data } = this.rng;
+    const skew = this.plan.skewShare(this.step);
+    const chosen: Problem[] = [];
+    const used = new Set<number>();
+    while (chosen.length < this.hp.prompts) {
+      const id = data.int(POOL_SIZE);
+      if (used.has(id) || (this.quarantined.has(id) && this.quarantined.size < POOL_SIZE - this.hp.prompts)) continue;
+      used.add(id);
+      let problem = this.pools.normal[id];
+      if (skew > 0 && data.uniform() < skew) problem = this.pools[this.plan.up ? "easy" : "hard"][id];
+      if (this.plan.corrupts(this.step, problem.id)) problem = this.corrupt(problem);
+      chosen.push(problem);
+    }
+    return chosen;
+  }
+
+  /** observation_corruption: the prompt arrives with its operator and some digits garbled. */
+  private corrupt(problem: Problem): Problem {
+    const { faults } = this.rng;
+    const tokens = problem.tokens.map((t) => (t === TOKEN.PLUS || faults.uniform() < 0.3 ? faults.int(10) : t));
+    return { ...problem, tokens };
+  }
+
+  private deadWorkers(): number {
+    if (this.workersRestartedAt >= 0) return 0;
+    return this.plan.deadWorkers(this.step, this.hp.prompts);
+  }
+
+  /** Runs one training step; returns its telemetry, and commits the update unless an action says otherwise. */
+  trainStep(observe?: StepObserver): TelemetryRecord[] {
+    this.step++;
+    const step = this.step;
+    const hp = this.hp;
+    const dead = this.deadWorkers();
+    const problems = this.prompts().slice(0, hp.prompts - dead);
+    const settings = {
+      temperature: hp.temperature,
+      maxResponseLength: Math.min(hp.maxResponseLength, MAX_CONTEXT - 8),
+      toolFailureRate: this.workersRestartedAt >= 0 ? 0 : this.plan.toolFailureRate(step),
+    };
+
+    // Rollout, one worker per prompt group.
+    const trajectories: Trajectory[] = [];
+    const truthGroups: number[] = [];
+    problems.forEach((problem, g) => {
+      for (let i = 0; i < hp.groupSize; i++) {
+        trajectories.push(sampleResponse(problem, this.rollout, settings, this.rng.sampling));
+        truthGroups.push(g);
+      }
+    });
+    const scored = trajectories.map((t) => score(t, this.plan, step, this.rng.reward));
+    const rewards = scored.map((s) => s.reward);
+
+    // The pipeline's grouping (group_misindexing reassigns some samples) and advantages.
+    const groups = truthGroups.slice();
+    const misindex = this.plan.misindexShare(step);
+    if (misindex > 0) {
+      for (let i = 0; i < groups.length; i++) {
+        if (this.rng.faults.uniform() < misindex) groups[i] = this.rng.faults.int(problems.length);
+      }
+    }
+    const advantages = groupAdvantages(rewards, groups, this.plan.advantageBug(step));
+
+    // The trainer's own log-probabilities (old policy) and the reference's.
+    const nan = this.plan.nanTrajectories(step);
+    const samples: Sample[] = [];
+    const perTrajectory = trajectories.map((traj, i) => {
+      const tokens = [...traj.problem.tokens, ...traj.response];
+      const start = traj.problem.tokens.length;
+      const old = forward(this.params, tokens, start, hp.temperature);
+      const ref = forward(this.reference, tokens, start, hp.temperature);
+      const oldLogp = old.logp.slice();
+      if (nan.share > 0 && this.rng.faults.uniform() < nan.share) oldLogp.fill(NaN);
+      const mask = traj.observation.map((o) => (o ? 0 : 1));
+      return { tokens, start, mask, oldLogp, refLogp: ref.logp, advantage: advantages[i] };
+    });
+    const zeroVariance = zeroVarianceGroups(rewards, groups);
+    perTrajectory.forEach((s, i) => {
+      // The NaN guard keeps non-finite trajectories out of the loss, unless it is missing.
+      if (!nan.unguarded && !s.oldLogp.every(Number.isFinite)) return;
+      if (this.filterZeroVariance && zeroVariance.has(groups[i])) return;
+      samples.push(s);
+    });
+
+    // The update, staged on a copy so skip_batch can discard it.
+    const staged = this.params.slice();
+    const stagedAdam = this.adam.clone();
+    const blowup = this.plan.gradientBlowup(step);
+    const stats = ppoUpdate(
+      staged,
+      stagedAdam,
+      samples,
+      {
+        lr: hp.lr,
+        klCoef: hp.klCoef,
+        clipEps: hp.clipEps,
+        entropyCoef: hp.entropyCoef,
+        epochs: hp.epochs,
+        minibatches: hp.minibatches,
+        gradClip: hp.gradClip,
+        temperature: hp.temperature,
+        lossScale: blowup,
+        unguarded: nan.unguarded,
+      },
+      this.rng.learner,
+    );
+
+    const generated = trajectories.reduce((n, t) => n + t.response.length, 0);
+    const stepTime =
+      (1 + 0.002 * generated + 0.004 * generated * hp.epochs + (dead > 0 ? WORKER_TIMEOUT_S : 0)) *
+      (1 + 0.03 * this.rng.timing.normal());
+    const records = stepRecords({
+      run: this.spec.id,
+      step,
+      hp,
+      trajectories,
+      scored,
+      groups,
+      advantages,
+      old: perTrajectory.map((s) => s.oldLogp),
+      ref: perTrajectory.map((s) => s.refLogp),
+      stats,
+      stepTime,
+    });
+
+    const actions = observe ? observe(records) : [];
+    let commit = true;
+    for (const action of actions) {
+      records.push(...this.apply(action, step));
+      if (action.kind === "skip_batch") commit = false;
+      if (action.kind === "rollback") commit = false;
+    }
+    if (commit) {
+      this.params = staged;
+      this.adam = stagedAdam;
+    }
+    if (this.syncRepaired || this.plan.syncs(step)) {
+      this.rollout = roundMantissa(this.params, this.plan.rolloutBits(step, hp.rolloutBits));
+    }
+    if (step % hp.checkpointEvery === 0) {
+      this.saveCheckpoint();
+      records.push({ kind: "event", run: this.spec.id, step, name: "checkpoint", data: {} });
+    }
+    return records;
+  }
+
+  /** Applies one action; returns the `event` records that report it. */
+  apply(action: Action, step: number): TelemetryRecord[] {
+    this.actionLog.push({ step, action });
+    const event = (extra: Record<string, unknown> = {}): TelemetryRecord => ({
+      kind: "event",
+      run: this.spec.id,
+      step,
+      name: "action_applied",
+      data: { action: action.kind, ...extra },
+    });
+    switch (action.kind) {
+      case "rollback": {
+        const target = [...this.checkpoints].reverse().find((c) => c.step <= action.to_step) ?? this.checkpoints[0];
+        this.params = target.params.slice();
+        this.adam = target.adam.clone();
+        this.rollout = roundMantissa(this.params, this.hp.rolloutBits);
+        return [event({ to_step: action.to_step, restored_step: target.step })];
+      }
+      case "scale_lr":
+        this.hp.lr *= action.factor;
+        return [event({ factor: action.factor, lr: this.hp.lr })];
+      case "set_hparam":
+        return [event(this.setHparam(action.name, action.value))];
+      case "filter_groups":
+        this.filterZeroVariance = true;
+        return [event({ mode: action.mode })];
+      case "skip_batch":
+        return [event()];
+      case "resync_weights":
+        this.syncRepaired = true;
+        this.rollout = roundMantissa(this.params, this.hp.rolloutBits);
+        return [event()];
+      case "restart_workers":
+        this.workersRestartedAt = step;
+        return [event()];
+      case "quarantine_prompts":
+        for (const id of action.prompt_ids) this.quarantined.add(id);
+        return [event({ prompt_ids: action.prompt_ids, quarantined: this.quarantined.size })];
+      case "halt":
+        this.halted = action.reason;
+        return [event({ reason: action.reason })];
+      case "alert":
+        return [event({ message: action.message })];
+    }
+  }
+
+  private setHparam(name: string, value: number): Record<string, unknown> {
+    const names: Record<string, keyof HParams> = {
+      kl_coef: "klCoef",
+      entropy_coef: "entropyCoef",
+      temperature: "temperature",
+      max_response_length: "maxResponseLength",
+      grad_clip: "gradClip",
+      clip_eps: "clipEps",
+      lr: "lr",
+    };
+    const key = names[name];
+    if (!key || !Number.isFinite(value)) return { name, value, applied: false, reason: "unknown hyperparameter or value" };
+    this.hp[key] = value;
+    return { name, value, applied: true };
+  }
+}
+
+function zeroVarianceGroups(rewards: readonly number[], groups: readonly number[]): Set<number> {
+  const seen = new Map<number, number[]>();
+  groups.forEach((g, i) => seen.set(g, [...(seen.get(g) ?? []), rewards[i]]));
+  const zero = new Set<number>();
+  for (const [g, rs] of seen) if (rs.length > 1 && rs.every((r) => r === rs[0])) zero.add(g);
+  return zero;
+}
+
+/**
+ * Trains a run to the end (or to a halt), sending every telemetry line to
+ * `emit`; with `observe`, a monitor sees each step and its actions are applied.
+ */
+export function runTraining(spec: RunSpec, emit: (line: TelemetryRecord) => void, observe?: StepObserver): RunResult {
+  const trainer = new Trainer(spec);
+  const initialAccuracy = heldOutAccuracy(trainer.params);
+  while (trainer.step < spec.steps && !trainer.halted) {
+    for (const line of trainer.trainStep(observe)) emit(line);
+  }
+  return {
+    initialAccuracy,
+    finalAccuracy: heldOutAccuracy(trainer.params),
+    steps: trainer.step,
+    halted: trainer.halted,
+    actions: trainer.actionLog,
+  };
+}
