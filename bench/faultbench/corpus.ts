@@ -65,7 +65,7 @@ function saneHparams(seed: number): HParams {
   return {
     ...NOMINAL,
     lr: logUniform(3e-4, 8e-4),
-    klCoef: logUniform(0.03, 0.1),
+    klCoef: logUniform(0.2, 0.5),
     clipEps: 0.15 + 0.1 * rng.uniform(),
     temperature: 0.9 + 0.2 * rng.uniform(),
   };

@@ -13,22 +13,33 @@ export type AdvantageBug = "uncentred" | "scaled" | "flipped" | null;
  * sample std (as torch.std) plus eps. `bug` reproduces the classic mistakes.
  */
 export function groupAdvantages(rewards: readonly number[], groups: readonly number[], bug: AdvantageBug): number[] {
+  if (bug === "uncentred") {
+    // The group mean is never subtracted; the scale comes from the whole batch.
+    const batchStd = sampleStd(rewards);
+    return rewards.map((r) => r / (batchStd + 1e-6));
+  }
   const members = new Map<number, number[]>();
   groups.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
   const adv = new Array<number>(rewards.length).fill(0);
   for (const rows of members.values()) {
     const rs = rows.map((i) => rewards[i]);
     const mean = rs.reduce((s, r) => s + r, 0) / rs.length;
-    const std = rs.length > 1 ? Math.sqrt(rs.reduce((s, r) => s + (r - mean) ** 2, 0) / (rs.length - 1)) : 0;
+    const std = sampleStd(rs);
     for (const i of rows) {
-      const centred = bug === "uncentred" ? rewards[i] : rewards[i] - mean;
-      let a = centred / (std + 1e-6);
+      let a = (rewards[i] - mean) / (std + 1e-6);
       if (bug === "scaled") a *= 10;
       if (bug === "flipped") a = -a;
       adv[i] = a;
     }
   }
   return adv;
+}
+
+/** Sample standard deviation (as torch.std); 0 for fewer than two values. */
+function sampleStd(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  return Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1));
 }
 
 /** One trajectory as the learner sees it. */

@@ -65,7 +65,7 @@ export class FaultPlan {
       case "temperature_misconfigured":
         return { temperatureFactor: this.up ? pick(s, [1.5, 2.0, 3.0]) : pick(s, [0.6, 0.4, 0.2]) };
       case "length_truncation":
-        return { maxResponseLength: pick(s, [9, 7, 5]) };
+        return { maxResponseLength: pick(s, [8, 7, 5]) };
       case "lr_too_high":
         return { lrFactor: pick(s, [4, 12, 40]) };
       case "kl_penalty_off":

@@ -43,7 +43,7 @@ export const NOMINAL: HParams = {
   prompts: 8,
   groupSize: 8,
   lr: 5e-4,
-  klCoef: 0.05,
+  klCoef: 0.3,
   clipEps: 0.2,
   entropyCoef: 0,
   epochs: 2,

@@ -89,15 +89,9 @@ async function* readSource(
 ): AsyncGenerator<Array<SourceLine | LineProblem>> {
   const splitter = new LineSplitter(name, maxLineLength);
   const decoder = new StringDecoder("utf8");
-  let opened: NodeJS.ReadableStream | undefined;
   let gotData = false;
   try {
-    let stream: NodeJS.ReadableStream;
-    if (source === "-") stream = process.stdin;
-    else if (typeof source === "string") stream = opened = createReadStream(source, { highWaterMark: 1 << 20 });
-    else stream = isNamedStream(source) ? source.stream : source;
-
-    for await (const chunk of bytesOrText(stream)) {
+    for await (const chunk of sourceChunks(source)) {
       gotData = true;
       const out: Array<SourceLine | LineProblem> = [];
       splitter.push(typeof chunk === "string" ? chunk : decoder.write(chunk), out);
@@ -108,9 +102,26 @@ async function* readSource(
     splitter.end(out);
     if (out.length > 0) yield out;
   } catch (err) {
-    yield [readFailure(err, name, gotData, splitter)];
+    yield [readFailure(err, name, gotData, splitter.lineNumber, splitter.hasPartialLine)];
+  }
+}
+
+/**
+ * The chunks of a source, in order: a file (`-` is stdin) or a stream, gunzipped
+ * when it starts with the gzip magic. Closes the file it opened, also when the
+ * consumer stops early. Throws what reading throws (a file that cannot be
+ * opened, a truncated or corrupt gzip stream): `readFailure` words it.
+ */
+export async function* sourceChunks(source: LineSource): AsyncGenerator<Buffer | string> {
+  let opened: Readable | undefined;
+  try {
+    let stream: NodeJS.ReadableStream;
+    if (source === "-") stream = process.stdin;
+    else if (typeof source === "string") stream = opened = createReadStream(source, { highWaterMark: 1 << 20 });
+    else stream = isNamedStream(source) ? source.stream : source;
+    yield* bytesOrText(stream);
   } finally {
-    (opened as Readable | undefined)?.destroy();
+    opened?.destroy();
   }
 }
 
@@ -158,7 +169,7 @@ function toBuffer(chunk: Buffer | Uint8Array | string): Buffer {
 }
 
 /** Cuts decoded text into lines, numbering every line (blank ones too). */
-class LineSplitter {
+export class LineSplitter {
   /** Lines completed so far, blank ones included: the last good line number. */
   lineNumber = 0;
   private pending = "";
@@ -192,12 +203,24 @@ class LineSplitter {
     }
   }
 
-  /** Emits the last line when the source does not end with a newline. */
-  end(out: Array<SourceLine | LineProblem>): void {
-    if (!this.hasPartialLine) return;
+  /**
+   * Emits the last line when the source does not end with a newline. Returns
+   * whether it did (the last item put in `out` is then that unterminated line).
+   */
+  end(out: Array<SourceLine | LineProblem>): boolean {
+    if (!this.hasPartialLine) return false;
     const line = this.pending;
     this.pending = "";
+    const before = out.length;
     this.complete(line, out);
+    return out.length > before;
+  }
+
+  /** Forgets the line in progress and the numbering: the source starts over (a followed file was truncated). */
+  reset(): void {
+    this.pending = "";
+    this.overlong = false;
+    this.lineNumber = 0;
   }
 
   private complete(line: string, out: Array<SourceLine | LineProblem>): void {
@@ -218,16 +241,25 @@ class LineSplitter {
   }
 }
 
-function readFailure(err: unknown, source: string, gotData: boolean, splitter: LineSplitter): LineProblem {
+/**
+ * The problem for a source that failed: `lastLine` is the last line read whole,
+ * `partialLine` says whether an incomplete line after it was lost.
+ */
+export function readFailure(
+  err: unknown,
+  source: string,
+  gotData: boolean,
+  lastLine: number,
+  partialLine: boolean,
+): LineProblem {
   const message = err instanceof Error ? err.message : String(err);
-  const line = splitter.lineNumber;
   const code = (err as { code?: unknown }).code;
   const isGzip = typeof code === "string" && code.startsWith("Z_"); // zlib's error codes
-  if (!gotData && !isGzip) return { source, line, reason: `cannot read ${source}: ${message}`, cause: "source" };
+  if (!gotData && !isGzip) return { source, line: lastLine, reason: `cannot read ${source}: ${message}`, cause: "source" };
   const what = isGzip ? `gzip data is truncated or corrupt (${message})` : `read failed (${message})`;
-  const dropped = splitter.hasPartialLine ? `; the incomplete line ${line + 1} was dropped` : "";
-  const reason = `${what} after line ${line}${dropped}; the rest of the source was skipped`;
-  return { source, line, reason, cause: "source" };
+  const dropped = partialLine ? `; the incomplete line ${lastLine + 1} was dropped` : "";
+  const reason = `${what} after line ${lastLine}${dropped}; the rest of the source was skipped`;
+  return { source, line: lastLine, reason, cause: "source" };
 }
 
 function isNamedStream(source: LineSource): source is NamedStream {
