@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Generates the scanner's feature layout for the TypeScript front and the
-// AssemblyScript kernels from layout/scan.json, the single definition of it.
+// Generates the scanner's feature layout (layout/scan.json) and the detectors'
+// shared shapes (layout/detect.json) for the TypeScript front and the
+// AssemblyScript kernels, from those single definitions.
 // (native/build.rs does the same for Rust.) Outputs are build products: not committed.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -41,9 +42,52 @@ const ts =
   `/** Step-level features (group, correlation and rate features), in kernel order. */\n` +
   `export const STEP_FEATURES = ${JSON.stringify(layout.step_features)} as const;\n`;
 
+const detect = JSON.parse(readFileSync(join(root, "layout/detect.json"), "utf8"));
+const detectHeader = header.replace("layout/scan.json", "layout/detect.json");
+const flagConsts = (type) => detect.flags.map((n, i) => `export const FLAG_${constName(n)}${type} = ${1 << i};`).join("\n");
+const numberConsts = (type) =>
+  Object.entries(detect.constants)
+    .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
+    .join("\n");
+
+const wasmDetect =
+  detectHeader +
+  `export const DETECT_VERSION: i32 = ${detect.version};\n` +
+  `export const N_OPT: i32 = ${detect.options.length};\n` +
+  `export const N_STATE: i32 = ${detect.state.length};\n` +
+  `export const N_OUT: i32 = ${detect.outputs.length};\n\n` +
+  asConsts("OPT_", detect.options.map((o) => o.name), ": i32") +
+  "\n\n" +
+  asConsts("RULE_", detect.rules, ": i32") +
+  "\n\n" +
+  `/** Rule (RULE_*) of each option, in option order. */\n` +
+  `export const OPT_RULES = memory.data<i32>([${detect.options.map((o) => detect.rules.indexOf(o.rule)).join(", ")}]);\n\n` +
+  asConsts("STATE_", detect.state, ": i32") +
+  "\n\n" +
+  asConsts("OUT_", detect.outputs, ": i32") +
+  "\n\n" +
+  flagConsts(": i32") +
+  "\n\n" +
+  numberConsts(": f64") +
+  "\n";
+
+const tsDetect =
+  detectHeader +
+  `export const DETECT_VERSION = ${detect.version};\n` +
+  `/** Bank options in option-vector order: name, default, rule, meaning. */\n` +
+  `export const DETECT_OPTIONS = ${JSON.stringify(detect.options)} as const;\n` +
+  `/** Per-observation outputs, in row order. */\n` +
+  `export const DETECT_OUTPUTS = ${JSON.stringify(detect.outputs)} as const;\n` +
+  `/** Flag bits: flag i is bit 1 << i. */\n` +
+  `export const DETECT_FLAGS = ${JSON.stringify(detect.flags)} as const;\n` +
+  numberConsts("") +
+  "\n";
+
 for (const [file, text] of [
   ["wasm/assembly/generated/layout.ts", wasm],
   ["src/backend/generated/layout.ts", ts],
+  ["wasm/assembly/generated/detect.ts", wasmDetect],
+  ["src/backend/generated/detect.ts", tsDetect],
 ]) {
   const path = join(root, file);
   mkdirSync(dirname(path), { recursive: true });

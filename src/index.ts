@@ -42,6 +42,18 @@ export { loadNativeKernels } from "./backend/native.js";
 export { loadWasmKernels } from "./backend/wasm.js";
 export { SCAN_SHAPE_ERROR, type BackendName, type BatchShape, type Kernels, type ScanBatch } from "./backend/kernel.js";
 export { CANONICAL_COLUMNS, COLUMN_STATS, STEP_FEATURES, LAYOUT_VERSION } from "./backend/generated/layout.js";
+export {
+  DETECT_OPTIONS_ERROR,
+  DETECT_SHAPE_ERROR,
+  DETECT_SNAPSHOT_ERROR,
+  type DetectorBank,
+  type DetectorKernels,
+  type DetectorOptionName,
+  type DetectorOptions,
+  type SeriesScorer,
+} from "./backend/kernel.js";
+export { DETECT_FLAGS, DETECT_OPTIONS, DETECT_OUTPUTS, DETECT_VERSION } from "./backend/generated/detect.js";
+export { scoreSeriesCsv } from "./cli/score-series.js";
 export { featureNames, featureIndex, columnFeatureName, ID_COLUMNS } from "./scan/features.js";
 export { packTensors, type PackedBatch, type TensorLike } from "./scan/pack.js";
 export {
@@ -53,4 +65,20 @@ export {
   type StreamOptions,
 } from "./scan/scan.js";
 export * from "./telemetry/index.js";
-export { ACTION_KINDS, type Action, type ActionKind } from "./verdict/types.js";
+export {
+  COLUMN_ALIASES,
+  FORMAT_NAMES,
+  METRIC_ALIASES,
+  canonicalColumns,
+  canonicalMetrics,
+  type AdapterOptions,
+  type FormatName,
+} from "./adapters/index.js";
+export { ACTION_KINDS, type Action, type ActionKind, type Anomaly } from "./verdict/types.js";
+export {
+  BASELINE_DEFAULTS,
+  BaselineDetector,
+  type BaselineOptions,
+  type BaselineVerdict,
+  type ObservedStep,
+} from "./detect/baseline.js";

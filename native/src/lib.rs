@@ -1,10 +1,11 @@
 //! rftfm's native core.
 //!
-//! The pure modules (`layout`, `scan`) know nothing of Node and are tested with
+//! The pure modules (`layout`, `scan`, `detect`) know nothing of Node and are tested with
 //! plain `cargo test`; `binding` is the only place that touches N-API, and it only
 //! converts arguments and errors.
 #![deny(clippy::all)]
 
+pub mod detect;
 pub mod layout;
 pub mod scan;
 

@@ -11,6 +11,7 @@
  * - a document format needs the whole file (`trainer_state.json`, Parquet,
  *   Arrow IPC).
  */
+import type { LateRule } from "../telemetry/gather.js";
 import type { Problem, TelemetryRecord } from "../telemetry/records.js";
 import type { ProblemCause } from "../telemetry/report.js";
 
@@ -32,21 +33,16 @@ export const FORMAT_NAMES = [
 
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
-/**
- * What to do with a record for a step its run has already moved past.
- * `skip`: the canonical contract (records arrive in step order): skipped and reported.
- * `replace`: foreign logs, where a resumed trainer logs steps again: the later
- * record wins (the step is emitted again), reported.
- */
-export type LateRule = "skip" | "replace";
-
 /** Options that some adapters take; each is documented where it is used. */
 export interface AdapterOptions {
   /** Run name for formats that carry none (default: derived from the source's path). */
   run?: string;
   /** TRL completions: rows per prompt group (default: detected from consecutive repeated prompts). */
   numGenerations?: number;
-  /** TRL completions: the reward-function columns to sum (default: the numeric columns between `completion` and `advantage`). */
+  /**
+   * TRL completions: the reward-function columns to sum (default: the numeric
+   * columns between `completion` and `advantage`).
+   */
   rewardColumns?: readonly string[];
 }
 
@@ -84,7 +80,14 @@ interface FormatBase {
   name: FormatName;
   /** One line for `--help` and the docs. */
   title: string;
+  /**
+   * A record for a step its run has moved past: `skip` (the canonical contract,
+   * step order) or `replace` (foreign logs, which a resumed trainer writes steps
+   * into again: later record wins). Both are reported.
+   */
   late: LateRule;
+  /** The format writes one file per step (rollout dumps): the default run name is the directory's. */
+  filePerStep?: true;
 }
 
 export interface LineFormat extends FormatBase {
@@ -97,9 +100,8 @@ export interface LineFormat extends FormatBase {
   open(context: SourceContext): LineParser;
 }
 
-/** A document to read: its bytes, and its path when it is a plain file (for random access). */
+/** A document to read: its bytes, whole or as a stream. */
 export interface DocumentInput {
-  path?: string;
   bytes(): Promise<Uint8Array>;
   /** The bytes as a stream, for readers that can go batch by batch. */
   chunks(): AsyncIterable<Uint8Array>;

@@ -67,6 +67,11 @@ export function parseJsonLoose(text: string): Parsed {
   }
 }
 
+/** Sets a key by defineProperty, not assignment: keys come from the input, and `__proto__` must stay a plain key. */
+export function setKey<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

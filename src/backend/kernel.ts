@@ -8,6 +8,8 @@
  * module's linear memory for wasm. Whoever fills a batch writes straight into
  * these buffers, so nothing is copied on the way into the kernel.
  */
+import { DETECT_OPTIONS } from "./generated/detect.js";
+
 export type BackendName = "native" | "wasm";
 
 /** Shape of a batch: how many value columns, steps and rows (trajectories) in all. */
@@ -56,7 +58,82 @@ export interface Kernels {
    * buffers disagree on their shape.
    */
   scan(batch: ScanBatch): void;
+  /** The streaming detectors (native/src/detect, wasm/assembly/detect). */
+  readonly detectors: DetectorKernels;
 }
 
 /** Prefix of the message of an error thrown for a malformed batch, on both backends. */
 export const SCAN_SHAPE_ERROR = "ERR_RFTFM_SCAN_SHAPE";
+
+/** Names of the detector options (layout/detect.json `options`). */
+export type DetectorOptionName = (typeof DETECT_OPTIONS)[number]["name"];
+
+/** Detector options by name; an option left out takes its default (`DETECT_OPTIONS`). */
+export type DetectorOptions = Partial<Record<DetectorOptionName, number>>;
+
+/**
+ * Detector state for many streams at once: one stream per (run, signal), with
+ * runs and signals as integer ids (a run id is any u32, a signal id is below
+ * `max_signals`). Memory is fixed at creation (`max_runs x max_signals`
+ * streams); a new run in a full bank evicts the least recently observed run.
+ * Definitions, defaults, delays and false-alarm rates: docs/detectors.md.
+ */
+export interface DetectorBank {
+  /** Every option's value, defaults filled in. */
+  readonly options: Readonly<Record<DetectorOptionName, number>>;
+  /** Runs held now. */
+  readonly runs: number;
+  /**
+   * Feeds observation i (`values[i]` of signal `signals[i]` of run `runs[i]`) to its
+   * stream, in order. Writes `DETECT_OUTPUTS.length` outputs per observation into
+   * `outputs` (row-major) and its flag bits (`DETECT_FLAGS`: flag j is bit 1 << j) into
+   * `flags`. Throws `ERR_RFTFM_DETECT_SHAPE` (nothing learnt) when the lengths disagree
+   * or a signal id is not below `max_signals`.
+   */
+  push(runs: Uint32Array, signals: Uint32Array, values: Float64Array, outputs: Float64Array, flags: Int32Array): void;
+  /** The whole state as bytes (the same bytes on both backends), for `restoreBank`. */
+  snapshot(): Uint8Array;
+  /** Drops a run's state at once; false when the bank did not hold it. */
+  evict(run: number): boolean;
+  /** Gives the bank's memory back (wasm); the bank is unusable afterwards. */
+  free(): void;
+}
+
+/** The univariate anomaly scorer behind `rftfm score-series`: one series, fed in chunks. */
+export interface SeriesScorer {
+  /** Scores the next `values` of the series, one score in [0, 1] each (using only earlier values), into `scores`. */
+  score(values: Float64Array, scores: Float64Array): void;
+  /** Gives the scorer's memory back (wasm); it is unusable afterwards. */
+  free(): void;
+}
+
+/** The streaming detectors. */
+export interface DetectorKernels {
+  /** `version` of layout/detect.json the kernels were built with. */
+  readonly layoutVersion: number;
+  /** Throws `ERR_RFTFM_DETECT_OPTIONS` for an option that breaks its rule. */
+  createBank(options?: DetectorOptions): DetectorBank;
+  /** A bank that continues exactly where the snapshot's bank stood; throws `ERR_RFTFM_DETECT_SNAPSHOT` for other bytes. */
+  restoreBank(snapshot: Uint8Array): DetectorBank;
+  createSeriesScorer(options?: DetectorOptions): SeriesScorer;
+}
+
+/** Prefixes of the detectors' error messages, on both backends. */
+export const DETECT_SHAPE_ERROR = "ERR_RFTFM_DETECT_SHAPE";
+export const DETECT_OPTIONS_ERROR = "ERR_RFTFM_DETECT_OPTIONS";
+export const DETECT_SNAPSHOT_ERROR = "ERR_RFTFM_DETECT_SNAPSHOT";
+
+/** The option vector (layout/detect.json order) for `options`, defaults filled in. */
+export function optionVector(options: DetectorOptions = {}): Float64Array {
+  const known = new Set<string>(DETECT_OPTIONS.map((o) => o.name));
+  const unknown = Object.keys(options).filter((name) => !known.has(name));
+  if (unknown.length) {
+    throw new Error(`${DETECT_OPTIONS_ERROR}: unknown option ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
+  }
+  return Float64Array.from(DETECT_OPTIONS, (o) => options[o.name] ?? o.default);
+}
+
+/** Options by name from an option vector. */
+export function optionRecord(vector: ArrayLike<number>): Record<DetectorOptionName, number> {
+  return Object.fromEntries(DETECT_OPTIONS.map((o, i) => [o.name, vector[i]])) as Record<DetectorOptionName, number>;
+}

@@ -1,7 +1,16 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { DETECT_VERSION } from "./generated/detect.js";
 import { LAYOUT_VERSION } from "./generated/layout.js";
-import type { BatchShape, Kernels, ScanBatch } from "./kernel.js";
+import {
+  optionRecord,
+  optionVector,
+  type BatchShape,
+  type DetectorBank,
+  type DetectorKernels,
+  type Kernels,
+  type ScanBatch,
+} from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 
 /** What the napi-rs addon exports (native/src/binding.rs). */
@@ -16,6 +25,23 @@ interface NativeBinding {
     columns: number,
     out: Float64Array,
   ): void;
+  detectLayoutVersion(): number;
+  DetectorBank: {
+    new (options: Float64Array): NativeBank;
+    restore(snapshot: Uint8Array): NativeBank;
+  };
+  SeriesScorer: new (options: Float64Array) => {
+    score(values: Float64Array, scores: Float64Array): void;
+  };
+}
+
+/** The addon's DetectorBank class (native/src/binding/detect.rs). */
+interface NativeBank {
+  push(runs: Uint32Array, signals: Uint32Array, values: Float64Array, outputs: Float64Array, flags: Int32Array): void;
+  snapshot(): Uint8Array;
+  evict(run: number): boolean;
+  readonly runs: number;
+  readonly options: number[];
 }
 
 /**
@@ -32,6 +58,12 @@ export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "b
       `the native addon was built for feature layout v${layoutVersion}, this package expects v${LAYOUT_VERSION}; rebuild it with npm run build:native`,
     );
   }
+  const detectVersion = binding.detectLayoutVersion();
+  if (detectVersion !== DETECT_VERSION) {
+    throw new Error(
+      `the native addon was built for detector layout v${detectVersion}, this package expects v${DETECT_VERSION}; rebuild it with npm run build:native`,
+    );
+  }
   const featureCount = (columns: number) => binding.featureCount(columns);
   return {
     name: "native",
@@ -40,6 +72,38 @@ export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "b
     allocBatch: (shape) => heapBatch(shape, featureCount(shape.columns)),
     freeBatch: () => {},
     scan: (b) => binding.scanBatch(b.values, b.groups, b.offsets, b.present, b.columns, b.out),
+    detectors: nativeDetectors(binding, detectVersion),
+  };
+}
+
+/** The addon's detectors behind the kernel interface; its classes already do the work. */
+function nativeDetectors(binding: NativeBinding, layoutVersion: number): DetectorKernels {
+  return {
+    layoutVersion,
+    createBank: (options) => wrapBank(new binding.DetectorBank(optionVector(options))),
+    restoreBank: (snapshot) => wrapBank(binding.DetectorBank.restore(snapshot)),
+    createSeriesScorer: (options) => {
+      const scorer = new binding.SeriesScorer(optionVector(options));
+      return { score: (values, scores) => scorer.score(values, scores), free: () => {} };
+    },
+  };
+}
+
+function wrapBank(bank: NativeBank): DetectorBank {
+  const options = Object.freeze(optionRecord(bank.options));
+  return {
+    options,
+    get runs() {
+      return bank.runs;
+    },
+    push: (runs, signals, values, outputs, flags) => bank.push(runs, signals, values, outputs, flags),
+    // A plain Uint8Array over the Buffer's bytes, as the wasm backend returns.
+    snapshot: () => {
+      const bytes = bank.snapshot();
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+    evict: (run) => bank.evict(run),
+    free: () => {},
   };
 }
 

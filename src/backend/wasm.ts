@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./generated/layout.js";
-import { SCAN_SHAPE_ERROR, type BatchShape, type Kernels, type ScanBatch } from "./kernel.js";
+import { SCAN_SHAPE_ERROR, type BatchShape, type DetectorKernels, type Kernels, type ScanBatch } from "./kernel.js";
 import { packageRoot } from "./package-root.js";
+import { DETECT_VERSION } from "./generated/detect.js";
+import { wasmDetectors, type WasmDetectExports } from "./wasm-detect.js";
 
 /**
  * The slice of the WebAssembly JS API used here: Node provides the global, but
@@ -24,7 +26,7 @@ interface WasmMemory {
  * are byte offsets into `memory`, u32 in wasm: passed in as numbers below 2^32,
  * they come back as i32, negative above 2 GiB.
  */
-interface WasmExports {
+interface WasmExports extends WasmDetectExports {
   readonly memory: WasmMemory;
   /** 16-byte aligned, uninitialised; 0 when the request is beyond one block; traps when memory cannot grow. */
   alloc(bytes: number): number;
@@ -72,16 +74,25 @@ export function loadWasmKernels(wasmPath = join(packageRoot(), "wasm", "build", 
       `the WebAssembly backend was built for feature layout v${layoutVersion}, this package expects v${LAYOUT_VERSION}; rebuild it with npm run build:wasm`,
     );
   }
+  const detectVersion = wasm.detectLayoutVersion();
+  if (detectVersion !== DETECT_VERSION) {
+    throw new Error(
+      `the WebAssembly backend was built for detector layout v${detectVersion}, this package expects v${DETECT_VERSION}; rebuild it with npm run build:wasm`,
+    );
+  }
   return new WasmKernels(wasm, layoutVersion);
 }
 
 class WasmKernels implements Kernels {
   readonly name = "wasm";
+  readonly detectors: DetectorKernels;
 
   constructor(
     private readonly wasm: WasmExports,
     readonly layoutVersion: number,
-  ) {}
+  ) {
+    this.detectors = wasmDetectors(wasm, trapsAsErrors);
+  }
 
   featureCount(columns: number): number {
     return this.wasm.featureCount(columns);

@@ -3,7 +3,11 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { BACKEND_ENV, preferenceFromEnv, selectKernels } from "../backend/load.js";
 import { packageRoot } from "../backend/package-root.js";
-import { runScan } from "./scan.js";
+import { registerFaultbench } from "./faultbench.js";
+import { addReadOptions, formatsHelp } from "./read-options.js";
+import { runScan, type ScanCommandOptions } from "./scan.js";
+import { registerScoreSeries } from "./score-series.js";
+import { registerWatch } from "./watch.js";
 
 const version = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;
 
@@ -25,27 +29,40 @@ const program = new Command()
   .version(version)
   .showHelpAfterError();
 
-program
-  .command("scan")
-  .description(
-    "Scan telemetry (JSONL step, trajectories, trajectory and event records) and print, for every run, " +
-      "each step's trajectory features: per-column statistics, per-group reward and advantage statistics, " +
-      "correlations and rates. Malformed lines are skipped, counted and listed with file:line at the end.",
-  )
-  .argument("<files...>", "telemetry files: .jsonl, gzip-compressed .jsonl.gz, or - for standard input")
+addReadOptions(
+  program
+    .command("scan")
+    .description(
+      "Scan telemetry and print, for every run, each step's trajectory features: per-column statistics, " +
+        "per-group reward and advantage statistics, correlations and rates (or the step's metrics when it sent " +
+        "no trajectories). Reads rftfm's JSONL records and the logs trainers already write (TRL, verl, OpenRLHF, " +
+        "ms-swift, W&B exports, Arrow and Parquet tables); the format is detected from each file's content. " +
+        "What could not be used is skipped, counted and listed with file:line at the end.",
+    )
+    .argument(
+      "<files...>",
+      "telemetry files (gzip is detected), directories (every file in them, in natural order), or - for standard input",
+    ),
+)
   .option("--json", "print JSON lines: one per step (kind step_features), one per run (kind run), then the ingest report (kind ingest)")
-  .option("--strict", "exit with status 1 when any input line was skipped")
+  .option("--strict", "exit with status 1 when the ingest report lists any problem (a skipped line, a repeated step, ...)")
   .addOption(backendOption)
   .addHelpText(
     "after",
-    "\nExamples:\n  rftfm scan examples/small-run.jsonl\n  rftfm scan runs/*.jsonl.gz --json > features.jsonl\n  trainer | rftfm scan - --json",
+    formatsHelp() +
+      "\nExamples:\n  rftfm scan examples/small-run.jsonl\n  rftfm scan runs/*.jsonl.gz --json > features.jsonl\n" +
+      "  rftfm scan verl-train.log outputs/completions/\n  trainer | rftfm scan - --json",
   )
-  .action(async (files: string[], options: { json?: boolean; strict?: boolean; backend?: string }) => {
+  .action(async (files: string[], options: ScanCommandOptions & { backend?: string }) => {
     process.exitCode = await runScan(kernelsFor(options.backend), files, options, {
       out: process.stdout,
       err: process.stderr,
     });
   });
+
+registerWatch(program, backendOption, kernelsFor);
+registerFaultbench(program);
+registerScoreSeries(program, backendOption, kernelsFor);
 
 // A reader that closes the pipe early (`| head`) is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

@@ -1,13 +1,10 @@
 import { once } from "node:events";
 import type { Writable } from "node:stream";
+import { encodeJson } from "../telemetry/encode.js";
 
-/** JSON with the telemetry convention for non-finite numbers ("NaN", "Infinity", "-Infinity"). */
+/** One JSON line, non-finite numbers written as the telemetry convention ("NaN", "Infinity", "-Infinity"). */
 export function toJsonLine(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v) =>
-      typeof v === "number" && !Number.isFinite(v) ? String(v) : v instanceof Float64Array ? Array.from(v) : v,
-    ) + "\n"
-  );
+  return encodeJson(value) + "\n";
 }
 
 /**

@@ -19,3 +19,20 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
       .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
+
+/**
+ * One row of a table printed as it goes (the widths cannot wait for the
+ * whole table): each cell right-aligned to its column's width, longer cells
+ * pushing the rest right.
+ */
+export function renderRow(cells: readonly string[], widths: readonly number[]): string {
+  return cells
+    .map((cell, c) => cell.padStart(widths[c] ?? 0))
+    .join("  ")
+    .trimEnd();
+}
+
+/** Column widths for a table printed row by row: its header's, and at least `min`. */
+export function streamWidths(header: readonly string[], min: number): number[] {
+  return header.map((h) => Math.max(h.length, min));
+}

@@ -36,9 +36,19 @@ export function encodeRecord(record: TelemetryRecord): string {
   }
 }
 
-/** JSON has no NaN: JSON.stringify would write null, which means "missing" in the format. */
+/**
+ * JSON has no NaN: JSON.stringify would write null, which means "missing" in the
+ * format. Typed arrays are written as arrays.
+ */
 function writeNonFinite(_key: string, value: unknown): unknown {
-  return typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (value instanceof Float64Array) return Array.from(value);
+  return value;
+}
+
+/** Any value as JSON text, with the telemetry convention for non-finite numbers. */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, writeNonFinite);
 }
 
 /** `head` followed by the keys of `fields` that `head` does not already hold. */

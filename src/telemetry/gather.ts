@@ -4,13 +4,30 @@
  * step received, in arrival order.
  *
  * Lines of a run arrive in step order (the spec), so a step is complete as soon
- * as a record of the same run with a larger step arrives, or when input ends.
+ * as a record of the same run with another step arrives, or when input ends.
  * The gatherer emits it then: memory holds at most one open step per run,
- * however long the input. A record for a step that is already complete (or
- * older than the step open) came too late; it is skipped and reported.
+ * however long the input.
+ *
+ * A record for a step the run has moved past (already emitted, or older than
+ * the step open) is handled by its source's rule:
+ * - `skip` (canonical telemetry, whose contract is step order): skipped and reported;
+ * - `replace` (foreign logs, which a resumed trainer writes steps into again):
+ *   the later record wins. The step is opened afresh and emitted again (marked
+ *   `revised` when it had been emitted before), and the report says so.
+ *
+ * A live log can also be flushed when it goes quiet (`flush`): its open steps
+ * are emitted at once, and a record that comes for one of them afterwards,
+ * before any other step of its run, joins it again: the step is emitted a
+ * second time with everything it received (marked `revised`), whatever the rule.
  */
 import type { EventRecord, Problem, TelemetryRecord, TrajectoriesRecord, TrajectoryRecord } from "./records.js";
 import { IngestReport } from "./report.js";
+
+/**
+ * What to do with a record for a step its run has moved past: `skip` it, or
+ * let it `replace` the step (later record wins). Both are reported.
+ */
+export type LateRule = "skip" | "replace";
 
 /**
  * A step's trajectory tensor: `rows` trajectories, one array per column name
@@ -41,6 +58,12 @@ export interface StepData {
   trajectories?: TrajectoryTable;
   /** In arrival order. */
   events: EventRecord[];
+  /**
+   * This (run, step) was emitted before, and this emission supersedes it: a
+   * foreign log wrote the step again (later record wins), or more records came
+   * for it after a live log was flushed.
+   */
+  revised?: true;
 }
 
 /** Where a record came from, for the problem reported if it arrives too late. */
@@ -52,6 +75,8 @@ export interface RecordOrigin {
 /** A record with its origin, as `readRecords` yields it. */
 export interface LocatedRecord extends RecordOrigin {
   record: TelemetryRecord;
+  /** The rule of the record's source for a step its run has moved past (default `skip`). */
+  late?: LateRule;
 }
 
 interface OpenStep {
@@ -62,12 +87,18 @@ interface OpenStep {
   /** Blocks and rows in arrival order; joined into one table when the step is emitted. */
   parts: Array<TrajectoriesRecord | TrajectoryRecord>;
   events: EventRecord[];
+  /** The step was emitted before (see `StepData.revised`). */
+  revised: boolean;
 }
 
 interface RunState {
   open?: OpenStep;
-  /** Step number of the last step emitted; -1 before the first. */
-  lastEmitted: number;
+  /** The largest step number seen; -1 before the first. */
+  newest: number;
+  /** Steps emitted, for the `replace` rule (which needs to tell a repeated step from a late one). */
+  emitted?: Set<number>;
+  /** The step `flush` emitted last, while no other step of the run has come since: more records reopen it. */
+  flushed?: OpenStep;
 }
 
 /**
@@ -90,55 +121,85 @@ export class StepGatherer {
   }
 
   /**
-   * Adds a record. Returns the step of the same run that it completed, if any
-   * (a record of a run completes at most one step: the one that run had open).
+   * Adds a record, handling a record for a step the run has moved past by
+   * `late` (see the module comment). Returns the step of the same run that it
+   * completed, if any (a record of a run completes at most one step: the one
+   * that run had open).
    */
-  add(record: TelemetryRecord, origin?: RecordOrigin): StepData | undefined {
+  add(record: TelemetryRecord, origin?: RecordOrigin, late: LateRule = "skip"): StepData | undefined {
     this.added++;
     this.report.noteRecord(record.kind, record.run);
     let state = this.runs.get(record.run);
-    if (!state) this.runs.set(record.run, (state = { lastEmitted: -1 }));
+    if (!state) this.runs.set(record.run, (state = { newest: -1 }));
+    if (late === "replace") state.emitted ??= new Set();
 
     const open = state.open;
     if (open && record.step === open.step) {
       addToStep(open, record);
       return undefined;
     }
-    if (record.step <= state.lastEmitted || (open && record.step < open.step)) {
-      const newest = open ? open.step : state.lastEmitted;
-      const where = origin ?? { source: "<records>", line: this.added };
-      const problem: Problem = {
-        source: where.source,
-        line: where.line,
-        reason:
-          `step: ${record.kind} record for step ${record.step} of run "${record.run}" arrived after step ` +
-          `${newest} (records of a run must arrive in step order); skipped`,
-        field: "step",
-      };
-      this.report.addProblem(problem, "outOfOrder");
+    const flushed = state.flushed;
+    state.flushed = undefined;
+    if (!open && flushed && record.step === flushed.step) {
+      state.open = reopen(flushed);
+      addToStep(state.open, record);
       return undefined;
     }
-    const fresh: OpenStep = { run: record.run, step: record.step, parts: [], events: [] };
+
+    let revised = false;
+    if (record.step <= state.newest) {
+      const where = origin ?? { source: "<records>", line: this.added };
+      const newest = state.newest;
+      if (late === "skip") {
+        this.report.addProblem(
+          problemAt(
+            where,
+            `step: ${record.kind} record for step ${record.step} of run "${record.run}" arrived after step ` +
+              `${newest} (records of a run must arrive in step order); skipped`,
+          ),
+          "outOfOrder",
+        );
+        return undefined;
+      }
+      revised = state.emitted?.has(record.step) ?? false;
+      const reason = revised
+        ? `step: step ${record.step} of run "${record.run}" arrived again after step ${newest}; ` +
+          `the later record replaces the earlier one (later record wins)`
+        : `step: step ${record.step} of run "${record.run}" arrived after step ${newest}; used, emitted late`;
+      this.report.addProblem(problemAt(where, reason), revised ? "replaced" : "late");
+    }
+    state.newest = Math.max(state.newest, record.step);
+    const fresh: OpenStep = { run: record.run, step: record.step, parts: [], events: [], revised };
     addToStep(fresh, record);
     state.open = fresh;
-    if (!open) return undefined;
-    state.lastEmitted = open.step;
-    return this.emit(open);
+    return open ? this.emit(state, open) : undefined;
   }
 
-  /** Ends the input: returns every open step (one per run, runs in order of first appearance). */
-  finish(): StepData[] {
+  /**
+   * Emits every open step now (one per run, runs in order of first appearance),
+   * for a live log that has gone quiet. More records for such a step, before
+   * any other step of its run, reopen it (see the module comment).
+   */
+  flush(): StepData[] {
     const done: StepData[] = [];
     for (const state of this.runs.values()) {
-      if (!state.open) continue;
-      state.lastEmitted = state.open.step;
-      done.push(this.emit(state.open));
+      const open = state.open;
+      if (!open) continue;
       state.open = undefined;
+      state.flushed = open;
+      done.push(this.emit(state, open));
     }
     return done;
   }
 
-  private emit(open: OpenStep): StepData {
+  /** Ends the input: returns every open step (one per run, runs in order of first appearance). */
+  finish(): StepData[] {
+    const done = this.flush();
+    for (const state of this.runs.values()) state.flushed = undefined;
+    return done;
+  }
+
+  private emit(state: RunState, open: OpenStep): StepData {
     const data: StepData = { run: open.run, step: open.step, events: open.events };
     if (open.time !== undefined) data.time = open.time;
     if (open.metrics) data.metrics = open.metrics;
@@ -148,9 +209,30 @@ export class StepGatherer {
       this.report.trajectoryRows += table.rows;
       this.report.missingCells += table.missingCells;
     }
+    if (open.revised) {
+      data.revised = true;
+      this.report.revisedSteps++;
+    } else if (open.metrics) {
+      this.report.noteStepMetrics(open.run, open.metrics);
+    }
+    state.emitted?.add(open.step);
     this.report.steps++;
     return data;
   }
+}
+
+function problemAt(where: RecordOrigin, reason: string): Problem {
+  return { source: where.source, line: where.line, reason, field: "step" };
+}
+
+/**
+ * A flushed step, open again to take more records: a copy, so that the data
+ * already emitted for it does not change under its consumer.
+ */
+function reopen(step: OpenStep): OpenStep {
+  const again: OpenStep = { ...step, parts: [...step.parts], events: [...step.events], revised: true };
+  if (step.metrics) again.metrics = { ...step.metrics };
+  return again;
 }
 
 /** One data item per (run, step), per run in step order, as each step completes. */
@@ -160,7 +242,7 @@ export async function* gatherSteps(
 ): AsyncGenerator<StepData> {
   const gatherer = new StepGatherer(report);
   for await (const item of records) {
-    const done = "record" in item ? gatherer.add(item.record, item) : gatherer.add(item);
+    const done = "record" in item ? gatherer.add(item.record, item, item.late) : gatherer.add(item);
     if (done) yield done;
   }
   yield* gatherer.finish();

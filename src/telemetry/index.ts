@@ -18,7 +18,7 @@ export {
   type TrajectoryRecord,
 } from "./records.js";
 export { decodeLine, decodeValue } from "./decode.js";
-export { encodeRecord } from "./encode.js";
+export { encodeJson, encodeRecord } from "./encode.js";
 export {
   DEFAULT_MAX_LINE_LENGTH,
   readLineBatches,
@@ -33,6 +33,7 @@ export {
 export {
   StepGatherer,
   gatherSteps,
+  type LateRule,
   type LocatedRecord,
   type RecordOrigin,
   type StepData,
@@ -46,3 +47,5 @@ export {
   type ProblemCause,
 } from "./report.js";
 export { readRecords, readTelemetry, type ReadTelemetryOptions } from "./read.js";
+export { followFile, type FollowEvent, type FollowOptions } from "./follow.js";
+export { watchTelemetry, type WatchTelemetryOptions } from "./watch.js";

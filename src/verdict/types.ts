@@ -40,3 +40,11 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   "halt",
   "alert",
 ];
+
+/** Something a detector found out of line at a step: which signal, how far (|z| or a count), which way, and who saw it. */
+export interface Anomaly {
+  signal: string;
+  score: number;
+  direction: "up" | "down";
+  detector: string;
+}

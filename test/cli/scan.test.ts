@@ -19,6 +19,21 @@ describe("rftfm --help", () => {
     for (const option of ["--json", "--strict", "--backend <name>", "- for standard input"]) expect(text).toContain(option);
   });
 
+  it("lists every format and the reading options, for scan and watch", () => {
+    for (const command of ["scan", "watch"]) {
+      const text = runCli([command, "--help"]).stdout.replace(/\s+/g, " ");
+      for (const option of ["--format <name>", "--run <name>", "--num-generations <n>", "--reward-columns <names>"]) {
+        expect(text, command).toContain(option);
+      }
+      for (const format of ["canonical", "trl-console", "verl-console", "verl-rollout", "wandb-csv", "parquet"]) {
+        expect(text, command).toContain(` ${format} `);
+      }
+    }
+    const bad = runCli(["scan", example, "--format", "tensorboard"]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/Allowed choices are canonical, trl-console/);
+  });
+
   it("fails with usage help on a missing argument", () => {
     const r = runCli(["scan"]);
     expect(r.status).not.toBe(0);
@@ -92,6 +107,23 @@ describe("rftfm scan", () => {
     expect(native.status).toBe(0);
     expect(wasm.stdout).toBe(native.stdout);
     expect(runCli(["scan", example, "--backend", "wasm"]).stdout).toContain("backend: wasm");
+  });
+
+  it("reads trainers' logs and directories of per-step dumps, detecting each format", () => {
+    const formats = join(root, "test/fixtures/formats");
+    const r = runCli(["scan", join(formats, "verl-console.log"), join(formats, "trl-completions"), "--json", "--strict"]);
+    expect(r.status).toBe(1); // --strict: the verl log repeats a step (reported)
+    const lines = jsonLines(r.stdout);
+    const steps = lines.filter((l) => l.kind === "step_features") as { run: string; step: number; trajectories: number }[];
+    // Each run's steps in order; a run's last step is complete at the end of all input.
+    expect(steps.map((s) => [s.run.split("/").at(-1), s.step, s.trajectories])).toEqual([
+      ["verl-console.log", 1, 0], ["verl-console.log", 2, 0], ["trl-completions", 1, 8],
+      ["verl-console.log", 3, 0], ["trl-completions", 2, 8],
+    ]);
+    const ingest = lines.at(-1) as { formats: Record<string, string>; replacedSteps: number };
+    expect(Object.values(ingest.formats)).toEqual(["verl-console", "trl-completions", "trl-completions"]);
+    expect(ingest.replacedSteps).toBe(1);
+    expect(r.stderr).toContain("verl-console.log:7: step: step 2 logged again");
   });
 
   it("reports a file that does not exist and goes on with the others", () => {

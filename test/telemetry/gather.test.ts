@@ -294,3 +294,49 @@ describe("gathering: property", () => {
     );
   });
 });
+
+describe("StepGatherer: the replace rule (foreign logs) and flushing (live logs)", () => {
+  const step = (n: number, metrics: Record<string, number> = {}): TelemetryRecord => ({ kind: "step", run: "r", step: n, metrics });
+
+  it("replace: a step that comes again opens afresh and is emitted again, revised; a new late step is emitted late", () => {
+    const report = new IngestReport();
+    const g = new StepGatherer(report);
+    const out: StepData[] = [];
+    const add = (n: number, v: number) => {
+      const done = g.add(step(n, { v }), { source: "f", line: n }, "replace");
+      if (done) out.push(done);
+    };
+    [[1, 1], [2, 2], [1, 10], [3, 3], [5, 5], [4, 4]].forEach(([n, v]) => add(n, v));
+    out.push(...g.finish());
+    expect(out.map((s) => [s.step, s.metrics?.v, s.revised ?? false])).toEqual([
+      [1, 1, false], [2, 2, false], [1, 10, true], [3, 3, false], [5, 5, false], [4, 4, false],
+    ]);
+    expect([report.replacedSteps, report.lateSteps, report.revisedSteps, report.outOfOrderRecords]).toEqual([1, 1, 1, 0]);
+    expect(report.skipped).toBe(0); // nothing was left unread
+  });
+
+  it("flush emits the open steps; more records for a flushed step reopen it with what it had, revised", () => {
+    for (const rule of ["skip", "replace"] as const) {
+      const report = new IngestReport();
+      const g = new StepGatherer(report);
+      g.add(step(1, { a: 1 }), undefined, rule);
+      const [flushed] = g.flush();
+      expect(flushed).toMatchObject({ step: 1, metrics: { a: 1 } });
+      g.add(step(1, { b: 2 }), undefined, rule);
+      expect(g.add(step(2), undefined, rule)).toEqual({ run: "r", step: 1, metrics: { a: 1, b: 2 }, events: [], revised: true });
+      expect(flushed.metrics).toEqual({ a: 1 }); // what was emitted does not change
+      expect(report.problemCount).toBe(0);
+      expect(report.revisedSteps).toBe(1);
+    }
+  });
+
+  it("after a flush, a record for another step closes the flushed one for good", () => {
+    const report = new IngestReport();
+    const g = new StepGatherer(report);
+    g.add(step(1));
+    g.flush();
+    g.add(step(2));
+    expect(g.add(step(1))).toBeUndefined(); // canonical rule: skipped, reported
+    expect(report.outOfOrderRecords).toBe(1);
+  });
+});

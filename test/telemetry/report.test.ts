@@ -60,9 +60,16 @@ describe("IngestReport", () => {
       malformedLines: 0,
       outOfOrderRecords: 1,
       sourceErrors: 0,
+      replacedSteps: 0,
+      lateSteps: 0,
+      unusableValues: 0,
       skipped: 1,
       problemCount: 1,
       problems: [{ source: "f.jsonl", line: 3, reason: "bad 3", field: "step" }],
+      otherLines: 0,
+      revisedSteps: 0,
+      formats: {},
+      missingMetrics: {},
     });
   });
 });

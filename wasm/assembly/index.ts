@@ -1,11 +1,14 @@
 // The module's exports for src/backend/wasm.ts. Everything lives in unmanaged
 // linear memory: the JS side allocates a batch's buffers with `alloc`, fills
-// them through typed-array views, calls `scanBatch` and `free`s them.
+// them through typed-array views, calls `scanBatch` and `free`s them; detector
+// banks and series scorers are blocks it allocates the same way.
 
 // @ts-ignore: ~lib is AssemblyScript's standard library, resolved by asc only.
 import { BLOCK_MAXSIZE } from "~lib/rt/common";
 import { LAYOUT_VERSION } from "./generated/layout";
 import { decreasingStep } from "./scan";
+import { DETECT_VERSION } from "./generated/detect";
+import { SERIES_BYTES } from "./detect/series";
 
 export { featureCount, scanBatch } from "./scan";
 
@@ -33,4 +36,19 @@ export function layoutVersion(): i32 {
 /** The step at which offsets decreased, after scanBatch returned that error. */
 export function shapeErrorStep(): i32 {
   return decreasingStep;
+}
+
+// The streaming detectors (wasm/assembly/detect, mirroring native/src/detect).
+export { invalidOption as detectInvalidOption } from "./detect/mod";
+export { bankBytes, bankCheck, bankEvict, bankInit, bankPush, bankRuns } from "./detect/bank";
+export { seriesInit, seriesScore } from "./detect/series";
+
+/** Version of layout/detect.json the module was built with. */
+export function detectLayoutVersion(): i32 {
+  return DETECT_VERSION;
+}
+
+/** Bytes of a series scorer (seriesInit). */
+export function seriesBytes(): usize {
+  return SERIES_BYTES;
 }

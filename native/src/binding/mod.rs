@@ -60,3 +60,5 @@ fn bytes<T>(s: &[T]) -> (usize, usize) {
 fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
+
+mod detect;

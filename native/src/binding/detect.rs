@@ -1,0 +1,123 @@
+//! The detectors' N-API surface: a `DetectorBank` class around
+//! `detect::bank::Bank` (a batch of observations per call, outputs written into
+//! the caller's arrays) and a `SeriesScorer` class around `detect::series::Series`. It only converts; errors carry the
+//! `ERR_RFTFM_DETECT_*` prefixes.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use super::{bytes, overlaps};
+use crate::detect::{bank::Bank, series::Series, Options, DETECT_VERSION};
+
+/// A batch whose arrays disagree on their length (or an output sharing memory with an input).
+const SHAPE_ERROR: &str = "ERR_RFTFM_DETECT_SHAPE";
+/// An option vector that breaks a rule of layout/detect.json.
+const OPTIONS_ERROR: &str = "ERR_RFTFM_DETECT_OPTIONS";
+/// Bytes that are not a snapshot of this layout.
+const SNAPSHOT_ERROR: &str = "ERR_RFTFM_DETECT_SNAPSHOT";
+
+fn error(code: &str, message: impl std::fmt::Display) -> Error {
+    Error::new(Status::InvalidArg, format!("{code}: {message}"))
+}
+
+/// Version of layout/detect.json this addon was built with.
+#[napi]
+pub fn detect_layout_version() -> u32 {
+    DETECT_VERSION
+}
+
+/// Detector state for many (run, signal) streams (see `native/src/detect/bank.rs`).
+#[napi]
+pub struct DetectorBank {
+    bank: Bank,
+}
+
+#[napi]
+impl DetectorBank {
+    /// A bank with the given option vector (layout/detect.json `options` order).
+    #[napi(constructor)]
+    pub fn new(options: &[f64]) -> Result<Self> {
+        let options = Options::from_vector(options).map_err(|e| error(OPTIONS_ERROR, e))?;
+        Ok(DetectorBank { bank: Bank::new(options) })
+    }
+
+    /// A bank that continues from `snapshot`'s bytes.
+    #[napi(factory)]
+    pub fn restore(snapshot: &[u8]) -> Result<Self> {
+        let bank = Bank::restore(snapshot).map_err(|e| error(SNAPSHOT_ERROR, e))?;
+        Ok(DetectorBank { bank })
+    }
+
+    /// Feeds a batch of observations; writes `out::WIDTH` outputs and one flag word per observation.
+    #[napi(catch_unwind)]
+    pub fn push(
+        &mut self,
+        runs: &[u32],
+        signals: &[u32],
+        values: &[f64],
+        mut outputs: Float64Array,
+        mut flags: Int32Array,
+    ) -> Result<()> {
+        let inputs = [bytes(runs), bytes(signals), bytes(values)];
+        let (o, f) = (bytes(&outputs), bytes(&flags));
+        if overlaps(o, f) || inputs.iter().any(|&r| overlaps(r, o) || overlaps(r, f)) {
+            return Err(error(SHAPE_ERROR, "outputs or flags share memory with another array"));
+        }
+        // SAFETY: the call is synchronous, so no JS code runs while these borrows
+        // live, and the two outputs were just checked to share no byte with each
+        // other or with any input.
+        let (outputs, flags) = unsafe { (outputs.as_mut(), flags.as_mut()) };
+        self.bank.push(runs, signals, values, outputs, flags).map_err(|e| error(SHAPE_ERROR, e))
+    }
+
+    /// The bank's state as bytes, for `DetectorBank.restore`.
+    #[napi]
+    pub fn snapshot(&self) -> Buffer {
+        self.bank.snapshot().into()
+    }
+
+    /// Drops a run's state; false when the bank did not hold it.
+    #[napi]
+    pub fn evict(&mut self, run: u32) -> bool {
+        self.bank.evict(run)
+    }
+
+    /// Runs held now.
+    #[napi(getter)]
+    pub fn runs(&self) -> u32 {
+        self.bank.runs() as u32
+    }
+
+    /// The option vector the bank was created with.
+    #[napi(getter)]
+    pub fn options(&self) -> Vec<f64> {
+        self.bank.options().to_vector().to_vec()
+    }
+}
+
+/// The univariate scorer (`native/src/detect/series.rs`): one series, fed in chunks.
+#[napi]
+pub struct SeriesScorer {
+    series: Series,
+}
+
+#[napi]
+impl SeriesScorer {
+    /// A scorer with the given option vector (only the detector options matter).
+    #[napi(constructor)]
+    pub fn new(options: &[f64]) -> Result<Self> {
+        let options = Options::from_vector(options).map_err(|e| error(OPTIONS_ERROR, e))?;
+        Ok(SeriesScorer { series: Series::new(options) })
+    }
+
+    /// Scores the next `values` of the series, one score in [0, 1] each, into `scores`.
+    #[napi(catch_unwind)]
+    pub fn score(&mut self, values: &[f64], mut scores: Float64Array) -> Result<()> {
+        if overlaps(bytes(values), bytes(&scores)) || scores.len() != values.len() {
+            return Err(error(SHAPE_ERROR, "scores must be a separate array with one entry per value"));
+        }
+        // SAFETY: synchronous call; `scores` shares no byte with `values` (checked above).
+        self.series.score_all(values, unsafe { scores.as_mut() });
+        Ok(())
+    }
+}

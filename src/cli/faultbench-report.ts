@@ -1,0 +1,116 @@
+/** Readable tables for `rftfm faultbench eval` and `rftfm faultbench remediate`. */
+import type { EvalResult } from "../../bench/faultbench/eval.js";
+import type { DiagnosisAccuracy, GroupScores } from "../../bench/faultbench/metrics.js";
+import type { RemediationReport } from "../../bench/faultbench/remediate.js";
+import { formatNumber, renderTable } from "./table.js";
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const num = (x: number | null) => (x === null ? "-" : formatNumber(x));
+const accuracy = (d: DiagnosisAccuracy | null) =>
+  d ? [d.type_top1, d.type_top3, d.family_top1, d.family_top3].map((x) => x.toFixed(2)) : ["-", "-", "-", "-"];
+
+const DETECTION_HEADER = [
+  "group", "faulty", "TP", "FP", "early", "FN", "prec", "recall", "F1", "delay.p50", "delay.p90",
+  "type@1", "type@3", "fam@1", "fam@3", "flag-all.P", "flag-all.F1",
+];
+
+function detectionRow(g: GroupScores): string[] {
+  const d = g.detection;
+  return [
+    g.group, String(g.faulty), String(d.tp), String(d.fp), String(d.early), String(d.fn),
+    d.precision.toFixed(2), d.recall.toFixed(2), d.f1.toFixed(2), num(g.delay.median), num(g.delay.p90),
+    ...accuracy(g.diagnosis), g.flag_everything.precision.toFixed(2), g.flag_everything.f1.toFixed(2),
+  ];
+}
+
+export function renderEval(result: EvalResult): string {
+  const s = result.scores;
+  const d = result.detector;
+  const healthyAlarms = Math.round((s.false_alarm_rate ?? 0) * s.healthy);
+  const lines = [
+    `corpus ${result.corpus}, split ${result.split}: ${s.runs} runs (${s.faulty} faulty, ${s.healthy} healthy)`,
+    `detector: ${d.name} (window ${d.window}, threshold ${d.threshold}, consecutive ${d.consecutive})`,
+    `false alarms on healthy runs: ${healthyAlarms}/${s.healthy}` + (s.false_alarm_rate === null ? "" : ` (${pct(s.false_alarm_rate)})`),
+    `macro F1 over the ${s.groups.filter((g) => g.by === "family").length} families: detector ${s.macro_f1.detector.toFixed(2)}, ` +
+      `flag-everything ${s.macro_f1.flag_everything.toFixed(2)}`,
+    "",
+    "Detection on {group's faulty runs} + {all healthy runs of the split}; delay in steps after onset; " +
+      "diagnosis top-k over all faulty runs of the group (type@k, fam@k); flag-all: flag-everything baseline.",
+  ];
+  const table = (title: string, by: GroupScores["by"][]) => {
+    lines.push("", title, renderTable(DETECTION_HEADER, s.groups.filter((g) => by.includes(g.by)).map(detectionRow)));
+  };
+  table("By family", ["all", "family"]);
+  table("By fault type", ["fault"]);
+  table("By severity", ["severity"]);
+  lines.push(
+    "",
+    "Diagnosis over detected runs only",
+    renderTable(
+      ["group", "detected", "type@1", "type@3", "fam@1", "fam@3"],
+      s.groups.map((g) => [g.group, String(g.detection.tp), ...accuracy(g.diagnosis_detected)]),
+    ),
+  );
+  if (result.problems.length) lines.push("", `ingest problems in ${result.problems.length} runs:`, ...result.problems);
+  return lines.join("\n") + "\n";
+}
+
+/** A run's actions as `step:kind(args)`, e.g. `16:rollback(15) 16:scale_lr(0.5)`. */
+function describeActions(actions: RemediationReport["runs"][number]["actions"]): string {
+  return actions
+    .map(({ step, action }) => {
+      const args = Object.entries(action)
+        .filter(([key]) => key !== "kind")
+        .map(([, value]) => String(value))
+        .join(",");
+      return `${step}:${action.kind}${args ? `(${args})` : ""}`;
+    })
+    .join(" ");
+}
+
+/** One line per run that had actions (a table would right-align them out of reach). */
+function actionLines(runs: { run: string; actions: RemediationReport["runs"][number]["actions"] }[]): string[] {
+  const acted = runs.filter((r) => r.actions.length > 0);
+  return acted.length ? acted.map((r) => `  ${r.run}: ${describeActions(r.actions)}`) : ["  none"];
+}
+
+export function renderRemediation(report: RemediationReport): string {
+  const tol = Math.round(report.tolerance * 100);
+  const lines = [
+    `monitor: ${report.observer}; seeds ${report.seeds.join(", ")}; severities ${report.severities.join(", ")}` +
+      (report.quick ? " (quick)" : ""),
+    `recovered (final accuracy >= matched healthy - ${tol} points): ${pct(report.recovered_share)} with the monitor, ` +
+      `${pct(report.unremediated_recovered_share)} without (${report.runs.length} faulty runs)`,
+    `healthy runs: ${pct(report.healthy_action_rate)} had an action; ${pct(report.healthy_kept_share)} ended within ${tol} points ` +
+      `of themselves without the monitor (${report.healthy.length} runs)`,
+    "",
+    "Per fault",
+    renderTable(
+      ["fault", "runs", "recovered", "without monitor"],
+      report.per_fault.map((f) => [f.fault, String(f.runs), String(f.recovered), String(f.unremediated_recovered)]),
+    ),
+    "",
+    "Faulty runs (final held-out accuracy; reference: the matched healthy run without the monitor)",
+    renderTable(
+      ["run", "reference", "without", "with", "recovered", "actions"],
+      report.runs.map((r) => [
+        r.run, r.reference_accuracy.toFixed(3), r.unmonitored_accuracy.toFixed(3), r.monitored_accuracy.toFixed(3),
+        r.recovered ? "yes" : "no", String(r.actions.length),
+      ]),
+    ),
+    "",
+    "Healthy runs",
+    renderTable(
+      ["run", "without", "with", "kept", "actions"],
+      report.healthy.map((r) => [
+        r.run, r.unmonitored_accuracy.toFixed(3), r.monitored_accuracy.toFixed(3), r.kept ? "yes" : "no", String(r.actions.length),
+      ]),
+    ),
+    "",
+    "Actions taken (step:kind(args)), faulty runs",
+    ...actionLines(report.runs),
+    "Actions taken, healthy runs",
+    ...actionLines(report.healthy),
+  ];
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,156 @@
+/**
+ * `rftfm faultbench`: the fault benchmark's commands (generate a labelled
+ * corpus of training runs, evaluate the library on it, measure remediation),
+ * plus the hidden worker command that the benchmark's process pool forks.
+ */
+import { join } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_CORPUS } from "../../bench/faultbench/corpus.js";
+import { evaluateCorpus } from "../../bench/faultbench/eval.js";
+import { generateCorpus } from "../../bench/faultbench/generate.js";
+import { serveJobs } from "../../bench/faultbench/pool.js";
+import { runRemediation } from "../../bench/faultbench/remediate.js";
+import { BASELINE_DEFAULTS } from "../detect/baseline.js";
+import { renderEval, renderRemediation } from "./faultbench-report.js";
+import { toJsonLine } from "./output.js";
+import { formatDuration, progressReporter, type ProgressSink } from "./progress.js";
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number >= 0");
+  return n;
+}
+
+function atLeastOne(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
+  return n;
+}
+
+function positive(value: string): number {
+  const x = Number(value);
+  if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError("expected a number > 0");
+  return x;
+}
+
+const stderrSink = (): ProgressSink => ({ stream: process.stderr, isTTY: process.stderr.isTTY === true });
+
+/** A fresh Option for each command that takes it: a commander Option belongs to one command. */
+const workersOption = () =>
+  new Option("--workers <n>", "worker processes (default: one per core; 0 runs everything in this process)").argParser(count);
+
+interface EvalFlags {
+  corpus: string;
+  split: "test" | "train" | "all";
+  json?: boolean;
+  window: number;
+  threshold: number;
+  consecutive: number;
+}
+
+interface RemediateFlags {
+  json?: boolean;
+  quick?: boolean;
+  workers?: number;
+}
+
+interface GenerateFlags {
+  out: string;
+  runs?: number;
+  seed: number;
+  steps: number;
+  workers?: number;
+}
+
+export function registerFaultbench(program: Command): void {
+  const faultbench = program
+    .command("faultbench")
+    .description(
+      "The fault benchmark: a real (tiny) GRPO trainer on a tool-using arithmetic task with 16 injectable faults. " +
+        "Generate a labelled corpus of runs, evaluate the library's detection and diagnosis on it, " +
+        "and measure remediation with the monitor in the training loop. See docs/faultbench.md.",
+    );
+
+  faultbench
+    .command("generate")
+    .description(
+      "Train every run of the corpus plan (every fault x severity x seed, plus healthy runs) on all cores and write " +
+        "one telemetry file per run (DIR/runs/*.jsonl.gz) and DIR/labels.json (run -> fault, family, severity, onset, seed, split).",
+    )
+    .requiredOption("--out <dir>", "directory to write the corpus into (created if missing)")
+    .option("--runs <n>", "keep only N runs of the plan, spread evenly over its labels (a smaller corpus)", atLeastOne)
+    .option("--seed <s>", "base seed: another value draws another corpus of the same shape", count, DEFAULT_CORPUS.baseSeed)
+    .option("--steps <n>", "training steps per run (mid-run onsets scale with it)", atLeastOne, DEFAULT_CORPUS.steps)
+    .addOption(workersOption())
+    .action(async (flags: GenerateFlags) => {
+      const started = Date.now();
+      const labels = await generateCorpus({
+        out: flags.out,
+        corpus: { ...DEFAULT_CORPUS, baseSeed: flags.seed, steps: flags.steps },
+        runs: flags.runs,
+        workers: flags.workers,
+        progress: progressReporter("generate", stderrSink()),
+      });
+      const runs = Object.keys(labels.runs).length;
+      process.stderr.write(
+        `generated ${runs} runs in ${formatDuration((Date.now() - started) / 1000)}; labels: ${join(flags.out, "labels.json")}\n`,
+      );
+    });
+
+  faultbench
+    .command("eval")
+    .description(
+      "Run the library over the runs of a corpus split, one run at a time, and report per fault type, family and " +
+        "severity: detection precision, recall and F1 (detected = first alarm at or after onset; an alarm before onset " +
+        "or on a healthy run is a false alarm), false-alarm rate on healthy runs, detection delay (median, p90), " +
+        "diagnosis top-1/top-3 accuracy for type and family, and the flag-everything baseline on the same runs. " +
+        "The detector is the library's early baseline detector (it does not diagnose yet).",
+    )
+    .requiredOption("--corpus <dir>", "corpus directory written by faultbench generate")
+    .addOption(new Option("--split <split>", "which runs to evaluate (splits are by seed)").choices(["test", "train", "all"]).default("test"))
+    .option("--json", "print one JSON object: settings, scores and every run's outcome")
+    .option("--window <n>", "detector: most values per signal its running baseline holds", atLeastOne, BASELINE_DEFAULTS.window)
+    .option("--threshold <z>", "detector: robust |z| above which a value is out of line", positive, BASELINE_DEFAULTS.threshold)
+    .option("--consecutive <k>", "detector: out-of-line values in a row that raise an alarm", atLeastOne, BASELINE_DEFAULTS.consecutive)
+    .addHelpText(
+      "after",
+      "\nChoose detector settings on --split train only; the defaults were chosen that way (docs/faultbench.md).",
+    )
+    .action(async (flags: EvalFlags) => {
+      const result = await evaluateCorpus({
+        corpus: flags.corpus,
+        split: flags.split,
+        detector: { window: flags.window, threshold: flags.threshold, consecutive: flags.consecutive },
+        progress: process.stderr.isTTY ? progressReporter("eval", stderrSink()) : undefined,
+      });
+      process.stdout.write(flags.json ? toJsonLine(result) : renderEval(result));
+    });
+
+  faultbench
+    .command("remediate")
+    .description(
+      "Train the remediable faulty configurations of the test seeds without and with the monitor in the loop " +
+        "applying its actions, and the healthy configurations of the same seeds likewise. Reports the share of " +
+        "faulty runs whose final held-out accuracy ends within 5 points of the matched healthy run, with and " +
+        "without the monitor, and the actions taken on healthy runs. The monitor is a placeholder policy over the " +
+        "early baseline detector (rollback and halve the learning rate on an alarm).",
+    )
+    .option("--json", "print one JSON object (recovered_share, unremediated_recovered_share, healthy_action_rate, every run)")
+    .option("--quick", "a reduced set: one test seed, severe faults only (a few minutes)")
+    .addOption(workersOption())
+    .action(async (flags: RemediateFlags) => {
+      const started = Date.now();
+      const report = await runRemediation({
+        corpus: DEFAULT_CORPUS,
+        observer: "baseline",
+        quick: flags.quick === true,
+        workers: flags.workers,
+        progress: progressReporter("remediate", stderrSink()),
+      });
+      process.stderr.write(`remediate took ${formatDuration((Date.now() - started) / 1000)}\n`);
+      process.stdout.write(flags.json ? toJsonLine(report) : renderRemediation(report));
+    });
+
+  // The process pool forks the CLI with these arguments; each worker trains the runs it is sent.
+  faultbench.command("__worker", { hidden: true }).action(() => serveJobs());
+}

@@ -1,0 +1,61 @@
+/**
+ * How `scan` and `watch` read their sources: the options both take (the
+ * format, the run name, the TRL completions settings), declared once.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { FORMATS, FORMAT_NAMES, type FormatName } from "../adapters/index.js";
+import type { ReadTelemetryOptions } from "../telemetry/index.js";
+
+export interface ReadCommandOptions {
+  /** Read every source as this format instead of detecting it. */
+  format?: FormatName;
+  /** Run name for formats that carry none. */
+  run?: string;
+  /** TRL completions dumps: rows per prompt group. */
+  numGenerations?: number;
+  /** TRL completions dumps: the reward-function columns to sum. */
+  rewardColumns?: string[];
+}
+
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+/** Adds the reading options to a command. */
+export function addReadOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--format <name>", "read every source as this format instead of detecting it from its content")
+        .choices(FORMAT_NAMES),
+    )
+    .option(
+      "--run <name>",
+      "run name for formats that carry none (default: the file's path; for per-step dumps, their directory)",
+    )
+    .option(
+      "--num-generations <n>",
+      "TRL completions dumps: trajectories per prompt group (default: detected from consecutive repeated prompts)",
+      positiveInteger,
+    )
+    .option(
+      "--reward-columns <names>",
+      "TRL completions dumps: comma-separated reward-function columns to sum into the reward " +
+        "(default: the numeric columns between completion and advantage)",
+      (text: string) => text.split(",").map((name) => name.trim()).filter(Boolean),
+    );
+}
+
+/** The `--help` text that lists the formats. */
+export function formatsHelp(): string {
+  const width = Math.max(...FORMAT_NAMES.map((name) => name.length));
+  const lines = FORMATS.map((format) => `  ${format.name.padEnd(width)}  ${format.title}`);
+  return `\nFormats (detected from content; --format forces one; see docs/formats.md):\n${lines.join("\n")}\n`;
+}
+
+/** The reader's options from the command's. */
+export function readOptions(options: ReadCommandOptions): ReadTelemetryOptions {
+  const { format, run, numGenerations, rewardColumns } = options;
+  return { format, run, numGenerations, rewardColumns };
+}

@@ -1,0 +1,110 @@
+/**
+ * `rftfm watch FILE`: follows a growing log (any format `scan` reads) and
+ * prints each step as it completes, exactly as `scan` prints it: the readable
+ * row, or the `--json` step line. Ends on SIGINT or SIGTERM, after `--idle-exit`
+ * seconds without new data, or at the end of what is there with `--once`; then
+ * prints the steps still open and the ingest report.
+ */
+import { Command, InvalidArgumentError, type Option } from "commander";
+import type { Kernels } from "../backend/kernel.js";
+import { watchTelemetry } from "../telemetry/watch.js";
+import { toJsonLine, write } from "./output.js";
+import { addReadOptions, formatsHelp, readOptions, type ReadCommandOptions } from "./read-options.js";
+import type { Io } from "./scan.js";
+import { jsonStepOutput, outputSteps, rowStepOutput } from "./steps.js";
+
+export interface WatchCommandOptions extends ReadCommandOptions {
+  json?: boolean;
+  strict?: boolean;
+  /** Milliseconds between looks at the file. */
+  poll?: number;
+  /** Seconds of quiet after which the newest step is printed. */
+  settle?: number;
+  /** Stop after this many seconds without new data. */
+  idleExit?: number;
+  /** Read what the file holds and stop. */
+  once?: boolean;
+}
+
+/** Follows `file` until `signal` aborts (or the options end it). Returns the exit status. */
+export async function runWatch(
+  kernels: Kernels,
+  file: string,
+  options: WatchCommandOptions,
+  io: Io,
+  signal?: AbortSignal,
+): Promise<number> {
+  const exitAfterSeconds = options.once ? 0 : options.idleExit;
+  const { steps, report } = watchTelemetry(file, {
+    ...readOptions(options),
+    pollMs: options.poll,
+    settleMs: options.settle === undefined ? undefined : options.settle * 1000,
+    exitAfterMs: exitAfterSeconds === undefined ? undefined : exitAfterSeconds * 1000,
+    signal,
+  });
+  const output = options.json ? jsonStepOutput(io.out) : rowStepOutput(io.out, kernels.name);
+  // A live log's steps are printed as they come, not once a batch of them fills.
+  await outputSteps(kernels, steps, output, "live");
+  if (options.json) {
+    await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
+    if (report.problemCount > 0) await write(io.err, report.summary() + "\n");
+  } else {
+    await write(io.out, "\n" + report.summary() + "\n");
+  }
+  return options.strict && report.problemCount > 0 ? 1 : 0;
+}
+
+function seconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds, 0 or more");
+  return n;
+}
+
+function milliseconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError("expected a number of milliseconds, 1 or more");
+  return n;
+}
+
+/** Adds `watch` to the program. */
+export function registerWatch(program: Command, backendOption: Option, kernelsFor: (choice?: string) => Kernels): void {
+  addReadOptions(
+    program
+      .command("watch")
+      .description(
+        "Follow a growing log, like tail -f, and print each step as it completes, as scan prints it: the " +
+          "trajectory-feature row (or the metrics of a step without trajectories), or with --json the step_features " +
+          "line. A step is printed when the log moves on to the next one, or when the log has been quiet for " +
+          "--settle seconds. Stops on Ctrl-C (SIGINT), then prints the ingest report.",
+      )
+      .argument("<file>", "the log to follow (any format scan reads; it may not exist yet)"),
+  )
+    .option("--json", "print JSON lines: one per step (kind step_features), then the ingest report (kind ingest)")
+    .option("--strict", "exit with status 1 when the ingest report lists any problem")
+    .option("--poll <ms>", "how often to look for new data, in milliseconds (default 250)", milliseconds)
+    .option("--settle <seconds>", "print the newest step once the log has been quiet this long (default 2)", seconds)
+    .option("--idle-exit <seconds>", "stop after this many seconds without new data", seconds)
+    .option("--once", "read what the file holds now, print it, and stop")
+    .addOption(backendOption)
+    .addHelpText(
+      "after",
+      formatsHelp() +
+        "\nExamples:\n  rftfm watch train.log\n  rftfm watch metrics.jsonl --json | my-alerting\n" +
+        "  rftfm watch train.log --idle-exit 600",
+    )
+    .action(async (file: string, options: WatchCommandOptions & { backend?: string }) => {
+      const stop = new AbortController();
+      const abort = () => stop.abort();
+      process.once("SIGINT", abort);
+      process.once("SIGTERM", abort);
+      try {
+        process.exitCode = await runWatch(kernelsFor(options.backend), file, options, {
+          out: process.stdout,
+          err: process.stderr,
+        }, stop.signal);
+      } finally {
+        process.off("SIGINT", abort);
+        process.off("SIGTERM", abort);
+      }
+    });
+}

@@ -1,0 +1,90 @@
+/**
+ * Following a file as it grows, like `tail -f`: its bytes from the start, then
+ * each new piece as it is appended, found by polling its size (portable, and
+ * a log is appended to in bursts, so a poll every few hundred milliseconds
+ * loses nothing but that delay). Besides data, the follower says when the
+ * file has gone quiet, and when it started over: truncated (its size went
+ * below what was read) or replaced (the path names another file: rotation).
+ */
+import { open, stat, type FileHandle } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export type FollowEvent =
+  | { kind: "data"; chunk: Buffer }
+  /** No new data for `quietMs` (said once per quiet spell). */
+  | { kind: "quiet" }
+  /** The file started over; reading goes on from its first byte. */
+  | { kind: "restart"; reason: string };
+
+export interface FollowOptions {
+  /** How often to look for new data, in milliseconds (default 250). */
+  pollMs?: number;
+  /** How long without new data makes the file quiet, in milliseconds (default 2000). */
+  quietMs?: number;
+  /** Stop after this long without new data, in milliseconds (default: follow until aborted). */
+  exitAfterMs?: number;
+  /** Stops following (the generator then returns). */
+  signal?: AbortSignal;
+}
+
+const READ_SIZE = 1 << 20;
+
+/**
+ * The file's data and events, until `signal` aborts or `exitAfterMs` passes
+ * without data. A file that does not exist yet is waited for. Throws only what
+ * reading an opened file throws (it does not for a regular file).
+ */
+export async function* followFile(path: string, options: FollowOptions = {}): AsyncGenerator<FollowEvent> {
+  const pollMs = options.pollMs ?? 250;
+  const quietMs = options.quietMs ?? 2000;
+  const { exitAfterMs, signal } = options;
+  let file: FileHandle | undefined;
+  let inode = -1;
+  let position = 0;
+  let lastData = Date.now();
+  let quiet = false;
+  const buffer = Buffer.alloc(READ_SIZE);
+  try {
+    while (!signal?.aborted) {
+      const onDisk = await stat(path).catch(() => undefined);
+      if (file && onDisk && onDisk.ino !== inode) {
+        await file.close();
+        file = undefined;
+        yield { kind: "restart", reason: `${path} was replaced by a new file (rotated); reading it from the start` };
+      }
+      if (!file && onDisk) {
+        file = await open(path, "r").catch(() => undefined);
+        inode = onDisk.ino;
+        position = 0;
+      }
+      if (file) {
+        const { size } = await file.stat();
+        if (size < position) {
+          position = 0;
+          yield { kind: "restart", reason: `${path} was truncated; reading it again from the start` };
+        }
+        if (size > position) {
+          const { bytesRead } = await file.read(buffer, 0, Math.min(READ_SIZE, size - position), position);
+          position += bytesRead;
+          lastData = Date.now();
+          quiet = false;
+          yield { kind: "data", chunk: Buffer.from(buffer.subarray(0, bytesRead)) };
+          continue; // more may be there already
+        }
+      }
+      const silent = Date.now() - lastData;
+      if (exitAfterMs !== undefined && silent >= exitAfterMs) return;
+      if (!quiet && silent >= quietMs) {
+        quiet = true;
+        yield { kind: "quiet" };
+      }
+      try {
+        await sleep(pollMs, undefined, { signal });
+      } catch {
+        return; // aborted
+      }
+    }
+  } finally {
+    await file?.close();
+  }
+}

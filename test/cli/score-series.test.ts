@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.js";
+
+/** A NAB-style series: a noisy daily-ish pattern with one spike. */
+function nabCsv(rows: number, spikeAt: number): string {
+  const lines = ["timestamp,value"];
+  for (let i = 0; i < rows; i++) {
+    const t = new Date(Date.UTC(2014, 0, 1) + i * 300_000).toISOString().slice(0, 19).replace("T", " ");
+    const v = 50 + 10 * Math.sin(i / 20) + ((i * 7919) % 13) / 13 + (i === spikeAt ? 200 : 0);
+    lines.push(`${t},${v}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+describe("rftfm score-series", () => {
+  it("writes timestamp,value,anomaly_score, one row per input row, and flags the spike", () => {
+    for (const backend of ["native", "wasm"]) {
+      const result = runCli(["score-series", "-", "--backend", backend], { input: nabCsv(600, 450) });
+      expect(result.status, result.stderr).toBe(0);
+      const rows = parse(result.stdout, { columns: true }) as Record<string, string>[];
+      expect(Object.keys(rows[0])).toEqual(["timestamp", "value", "anomaly_score"]);
+      expect(rows).toHaveLength(600);
+      const scores = rows.map((r) => Number(r.anomaly_score));
+      expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
+      expect(scores[450]).toBeGreaterThan(0.9);
+      expect(Math.max(...scores.slice(300))).toBe(scores[450]);
+      expect(rows[450].timestamp).toBe("2014-01-02 13:30:00");
+    }
+  });
+
+  it("writes to --out, and the score of a row does not depend on later rows", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rftfm-score-series-"));
+    const full = nabCsv(500, 300);
+    const head = full.split("\n").slice(0, 401).join("\n") + "\n";
+    writeFileSync(join(dir, "full.csv"), full);
+    writeFileSync(join(dir, "head.csv"), head);
+    for (const name of ["full", "head"]) {
+      expect(runCli(["score-series", join(dir, `${name}.csv`), "--out", join(dir, `${name}.out.csv`)]).status).toBe(0);
+    }
+    const scored = (name: string) => readFileSync(join(dir, `${name}.out.csv`), "utf8").trim().split("\n");
+    expect(scored("full").slice(0, 401)).toEqual(scored("head"));
+  });
+
+  it("fails clearly without a value column", () => {
+    const result = runCli(["score-series", "-"], { input: "timestamp,x\n2014-01-01 00:00:00,1\n" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/needs timestamp and value columns, it has timestamp, x/);
+  });
+});

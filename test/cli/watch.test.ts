@@ -1,0 +1,126 @@
+import { spawn } from "node:child_process";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, describe, expect, it } from "vitest";
+import { preferenceFromEnv, selectKernels } from "../../src/backend/load.js";
+import { runScan } from "../../src/cli/scan.js";
+import { runWatch, type WatchCommandOptions } from "../../src/cli/watch.js";
+import { formatFixture } from "../adapters/helpers.js";
+import { root } from "./run-cli.js";
+
+const kernels = selectKernels({ prefer: preferenceFromEnv() });
+const dir = mkdtempSync(join(tmpdir(), "rftfm-watch-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A stream that keeps what is written to it, line by line. */
+function capture() {
+  let text = "";
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, lines: () => text.split("\n").filter(Boolean), text: () => text };
+}
+
+const verlLine = (step: number, score: number) =>
+  `\u001b[36m(TaskRunner pid=9)\u001b[0m step:${step} - critic/score/mean:${score} - actor/entropy:0.5\n`;
+
+/** Waits until `check` holds, polling. */
+async function until(check: () => boolean, what: string, ms = 4000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe("rftfm watch, in process", () => {
+  it("prints each step as the file grows, waits for a line's end, and starts over on truncation", async () => {
+    const path = join(dir, "train.log");
+    writeFileSync(path, "INFO starting\n" + verlLine(1, 0.25) + verlLine(2, 0.5));
+    const out = capture();
+    const err = capture();
+    const stop = new AbortController();
+    const options: WatchCommandOptions = { json: true, poll: 20, settle: 0.15 };
+    const done = runWatch(kernels, path, options, { out: out.stream, err: err.stream }, stop.signal);
+    const steps = () => out.lines().map((l) => JSON.parse(l)).filter((l) => l.kind === "step_features");
+
+    // Step 1 completes when step 2 starts; step 2 once the log has been quiet for the settle time.
+    await until(() => steps().length === 2, "steps 1 and 2");
+    expect(steps().map((s) => [s.step, s.metrics.reward_mean])).toEqual([[1, 0.25], [2, 0.5]]);
+
+    // Half a line: nothing until its line end is written.
+    const third = verlLine(3, 0.75);
+    appendFileSync(path, third.slice(0, 30));
+    await sleep(300);
+    expect(steps()).toHaveLength(2);
+    appendFileSync(path, third.slice(30));
+    await until(() => steps().length === 3, "step 3");
+    expect(steps()[2]).toMatchObject({ step: 3, metrics: { reward_mean: 0.75, entropy: 0.5 } });
+
+    // Truncated and rewritten: reported, and read from the start as a new log.
+    writeFileSync(path, verlLine(1, 0.125));
+    await until(() => steps().length === 4, "step 1 of the new log");
+    expect(steps()[3]).toMatchObject({ step: 1, metrics: { reward_mean: 0.125 } });
+    expect(steps()[3].revised).toBeUndefined();
+
+    stop.abort();
+    expect(await done).toBe(0);
+    const ingest = JSON.parse(out.lines().at(-1)!);
+    expect(ingest).toMatchObject({ kind: "ingest", sources: 1, steps: 4, sourceErrors: 1, formats: { [path]: "verl-console" } });
+    expect(ingest.problems[0].reason).toMatch(/was truncated; reading it again from the start/);
+    expect(err.text()).toContain("was truncated");
+  });
+
+  it("prints per step exactly what scan prints per step, for any format", async () => {
+    for (const fixture of ["trl-completions", "trl-console.log", "trainer_state.json"]) {
+      const path = formatFixture(fixture === "trl-completions" ? "trl-completions/completions_00001.parquet" : fixture);
+      const scanned = capture();
+      await runScan(kernels, [path], { json: true }, { out: scanned.stream, err: capture().stream });
+      const watched = capture();
+      await runWatch(kernels, path, { json: true, once: true, settle: 0 }, { out: watched.stream, err: capture().stream });
+      const stepLines = (lines: string[]) => lines.filter((l) => l.includes('"kind":"step_features"'));
+      expect(stepLines(watched.lines()), fixture).toEqual(stepLines(scanned.lines()));
+      expect(stepLines(watched.lines()).length).toBeGreaterThan(0);
+    }
+  });
+
+  it("prints readable rows under a header per run", async () => {
+    const out = capture();
+    await runWatch(kernels, formatFixture("verl-rollout/1.jsonl"), { once: true }, { out: out.stream, err: capture().stream });
+    const [title, header, row] = out.lines();
+    expect(title).toMatch(/^run .*verl-rollout \(backend: (native|wasm)\)$/);
+    expect(header.trim().split(/\s+/).slice(0, 3)).toEqual(["step", "traj", "reward"]);
+    expect(row.trim().split(/\s+/).slice(0, 3)).toEqual(["1", "8", "0.375"]);
+    expect(out.text()).toContain("read 8 lines from 1 source");
+  });
+});
+
+describe("rftfm watch, as a command", () => {
+  it("stops cleanly on SIGINT: prints the open step and the report, exits 0", async () => {
+    const path = join(dir, "live.jsonl");
+    const line = (step: number) => JSON.stringify({ step, data: { "critic/score/mean": step / 4 } }) + "\n";
+    writeFileSync(path, line(1) + line(2));
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(root, "src/cli/main.ts"), "watch", path, "--json", "--poll", "20", "--settle", "60"],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    child.stdout.on("data", (chunk) => (stdout += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // Step 1 is printed as soon as step 2 is read; step 2 stays open (the settle time is long)
+    // and is printed when watch stops.
+    await until(() => stdout.includes('"step_features"'), "step 1", 15_000);
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.kind, l.step])).toEqual([["step_features", 1], ["step_features", 2], ["ingest", undefined]]);
+    expect(lines[1]).toMatchObject({ metrics: { reward_mean: 0.5 } });
+  }, 20_000);
+});

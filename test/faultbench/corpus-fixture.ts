@@ -1,0 +1,71 @@
+/**
+ * A hand-made corpus for the evaluation tests: six runs of trainer metrics
+ * only, with planted changes whose alarms are known in advance.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Labels, RunEntry } from "../../bench/faultbench/corpus.js";
+import { FAULT_FAMILIES, HEALTHY, type FaultId, type Severity } from "../../bench/faultbench/faults.js";
+import { NOMINAL } from "../../bench/faultbench/trainer.js";
+
+/** Detector settings the fixture's expected alarms are worked out for. */
+export const FIXTURE_DETECTOR = { warmup: 8, window: 16, threshold: 6, consecutive: 2 };
+
+const STEPS = 30;
+
+interface FixtureRun {
+  fault: FaultId | null;
+  severity?: Severity;
+  onset?: number;
+  split?: "train" | "test";
+  /** Changes the step's metrics from the flat series. */
+  plant?: (step: number, metrics: Record<string, number | string>) => void;
+}
+
+/** The runs, and the first alarm each gets under FIXTURE_DETECTOR. */
+export const FIXTURE: Record<string, FixtureRun & { firstAlarm: number | null }> = {
+  // Flat: no alarm.
+  h1: { fault: null, firstAlarm: null },
+  // A non-finite value alarms at once: a false alarm.
+  h2: { fault: null, plant: (s, m) => s === 20 && (m.grad_norm = "NaN"), firstAlarm: 20 },
+  // Gradient norm x100 from the onset on: alarmed on its second step, delay 1.
+  f1: { fault: "gradient_explosion", severity: "severe", onset: 15, plant: (s, m) => s >= 15 && (m.grad_norm = 100 * Number(m.grad_norm)), firstAlarm: 16 },
+  // The same change 8 steps before the labelled onset: an early alarm.
+  f2: { fault: "gradient_explosion", severity: "moderate", onset: 20, plant: (s, m) => s >= 12 && (m.grad_norm = 100 * Number(m.grad_norm)), firstAlarm: 13 },
+  // No visible change: missed.
+  f3: { fault: "worker_failure", severity: "subtle", onset: 15, firstAlarm: null },
+  // Train split: three quarters of the trajectories gone from step 10.
+  f4: { fault: "worker_failure", severity: "severe", onset: 10, split: "train", plant: (s, m) => s >= 10 && (m.num_trajectories = 16), firstAlarm: 11 },
+};
+
+/** Writes the fixture corpus into a fresh temporary directory and returns it. */
+export function writeFixtureCorpus(): string {
+  const dir = mkdtempSync(join(tmpdir(), "rftfm-faultbench-"));
+  mkdirSync(join(dir, "runs"));
+  const labels: Labels = { version: 1, runs: {} };
+  for (const [run, spec] of Object.entries(FIXTURE)) {
+    const lines: string[] = [];
+    for (let step = 1; step <= STEPS; step++) {
+      const metrics: Record<string, number | string> = { grad_norm: 1 + 0.05 * Math.sin(1.3 * step), num_trajectories: 64, entropy: 0.5 };
+      spec.plant?.(step, metrics);
+      lines.push(JSON.stringify({ kind: "step", run, step, metrics }));
+    }
+    writeFileSync(join(dir, "runs", `${run}.jsonl`), lines.join("\n") + "\n");
+    const entry: RunEntry = {
+      file: `runs/${run}.jsonl`,
+      fault: spec.fault ?? HEALTHY,
+      family: spec.fault ? FAULT_FAMILIES[spec.fault] : HEALTHY,
+      severity: spec.severity ?? null,
+      onset: spec.onset ?? null,
+      seed: 1,
+      split: spec.split ?? "test",
+      steps: STEPS,
+      hparams: NOMINAL,
+      matched_healthy: "h1",
+    };
+    labels.runs[run] = entry;
+  }
+  writeFileSync(join(dir, "labels.json"), JSON.stringify(labels));
+  return dir;
+}

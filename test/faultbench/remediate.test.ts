@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CORPUS } from "../../bench/faultbench/corpus.js";
+import { REMEDIABLE_FAULTS } from "../../bench/faultbench/faults.js";
+import { planRemediation, runRemediation, RECOVERY_TOLERANCE } from "../../bench/faultbench/remediate.js";
+
+describe("faultbench remediate", () => {
+  it("plans the remediable faults of the test seeds and every healthy run of those seeds", () => {
+    const full = planRemediation({ corpus: DEFAULT_CORPUS, quick: false });
+    expect(full.seeds).toEqual([7, 8, 9, 10]);
+    expect(full.faulty).toHaveLength(4 * REMEDIABLE_FAULTS.size * 3);
+    expect(full.healthy).toHaveLength(4 * DEFAULT_CORPUS.healthyPerSeed);
+    const quick = planRemediation({ corpus: DEFAULT_CORPUS, quick: true });
+    expect(quick.seeds).toEqual([7]);
+    expect(quick.severities).toEqual(["severe"]);
+    expect(quick.faulty.map((s) => s.fault!.fault).sort()).toEqual([...REMEDIABLE_FAULTS].sort());
+    expect(quick.healthy.map((s) => s.id)).toContain("s7-healthy-0");
+  });
+
+  it("trains each run without and with the monitor, which acts on an alarm and judges recovery against the matched healthy run", async () => {
+    const report = await runRemediation({
+      corpus: { seeds: 1, testSeeds: 1, healthyPerSeed: 1, steps: 20, baseSeed: 0 },
+      observer: "baseline",
+      quick: true,
+      faults: ["worker_failure"],
+      workers: 0,
+    });
+    expect(report.runs.map((r) => r.run)).toEqual(["s1-worker_failure-severe"]);
+    expect(report.healthy.map((r) => r.run)).toEqual(["s1-healthy-0"]);
+    const [run] = report.runs;
+    // A quarter of the trajectories: the detector alarms, the placeholder policy rolls back and halves the learning rate.
+    expect(run.actions.map((a) => a.action.kind)).toEqual(["rollback", "scale_lr"]);
+    const [rollback] = run.actions;
+    expect(rollback.action).toMatchObject({ kind: "rollback", to_step: expect.any(Number) });
+    if (rollback.action.kind === "rollback") expect(rollback.action.to_step).toBeLessThan(rollback.step);
+    expect(run.reference_accuracy).toBe(report.healthy[0].unmonitored_accuracy);
+    expect(run.recovered).toBe(run.monitored_accuracy >= run.reference_accuracy - RECOVERY_TOLERANCE);
+    expect(run.unremediated_recovered).toBe(run.unmonitored_accuracy >= run.reference_accuracy - RECOVERY_TOLERANCE);
+    expect(report.recovered_share).toBe(run.recovered ? 1 : 0);
+    expect(report.healthy_action_rate).toBe(report.healthy[0].actions.length > 0 ? 1 : 0);
+    expect(report.per_fault).toEqual([
+      { fault: "worker_failure", runs: 1, recovered: Number(run.recovered), unremediated_recovered: Number(run.unremediated_recovered) },
+    ]);
+  });
+});
