@@ -29,7 +29,10 @@ export interface RunEntry {
   severity: Severity | null;
   /** First step at which the fault acts (0: from the start); null for a healthy run. */
   onset: number | null;
+  /** The run's own training seed (healthy variants draw their own). */
   seed: number;
+  /** The corpus seed the run belongs to: it decides the split, and the runs of one corpus seed share their matched healthy run. */
+  corpus_seed: number;
   split: Split;
   steps: number;
   hparams: HParams;
@@ -80,7 +83,7 @@ function midRunOnset(seed: number, faultIndex: number, steps: number): number {
 export function planCorpus(options: CorpusOptions = DEFAULT_CORPUS): { specs: RunSpec[]; labels: Labels } {
   const specs: RunSpec[] = [];
   const labels: Labels = { version: 1, runs: {} };
-  const add = (spec: RunSpec, label: RunLabel, severity: Severity | null, split: Split, matched: string) => {
+  const add = (spec: RunSpec, label: RunLabel, severity: Severity | null, corpusSeed: number, split: Split, matched: string) => {
     specs.push(spec);
     labels.runs[spec.id] = {
       file: `runs/${spec.id}.jsonl.gz`,
@@ -89,6 +92,7 @@ export function planCorpus(options: CorpusOptions = DEFAULT_CORPUS): { specs: Ru
       severity,
       onset: spec.fault ? spec.fault.onset : null,
       seed: spec.seed,
+      corpus_seed: corpusSeed,
       split,
       steps: spec.steps,
       hparams: spec.hparams,
@@ -104,13 +108,13 @@ export function planCorpus(options: CorpusOptions = DEFAULT_CORPUS): { specs: Ru
       // Variant 0 is the faulty runs' matched healthy run; the others draw their own seed and settings.
       const variantSeed = v === 0 ? seed : seed * 1000 + v;
       const spec = { id: `s${seed}-healthy-${v}`, seed: variantSeed, steps: options.steps, hparams: v === 0 ? hparams : saneHparams(variantSeed), fault: null };
-      add(spec, HEALTHY, null, split, matched);
+      add(spec, HEALTHY, null, seed, split, matched);
     }
     FAULT_IDS.forEach((fault, f) => {
       const onset = CONFIGURATION_FAULTS.has(fault) ? 0 : midRunOnset(seed, f, options.steps);
       for (const severity of SEVERITIES) {
         const spec = { id: `s${seed}-${fault}-${severity}`, seed, steps: options.steps, hparams, fault: { fault, severity, onset } };
-        add(spec, fault, severity, split, matched);
+        add(spec, fault, severity, seed, split, matched);
       }
     });
   }

@@ -37,7 +37,7 @@ export interface EvalResult {
   problems: string[];
 }
 
-export function readLabels(corpus: string): Labels {
+function readLabels(corpus: string): Labels {
   return JSON.parse(readFileSync(join(corpus, "labels.json"), "utf8")) as Labels;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Random } from "../random.js";
 import { type Adam, backward, forward, norm, PARAMS } from "./model.js";
+import type { HParams } from "./trainer.js";
 
 export type AdvantageBug = "uncentred" | "scaled" | "flipped" | null;
 
@@ -57,16 +58,9 @@ export interface Sample {
   refLogp: Float64Array;
 }
 
-export interface UpdateSettings {
-  lr: number;
-  klCoef: number;
-  clipEps: number;
-  entropyCoef: number;
-  epochs: number;
-  minibatches: number;
-  /** Global gradient-norm cap; Infinity disables clipping. */
-  gradClip: number;
-  temperature: number;
+/** The learner's settings: the run's hyperparameters, plus what a fault may impose on one step. */
+export interface UpdateSettings
+  extends Pick<HParams, "lr" | "klCoef" | "clipEps" | "entropyCoef" | "epochs" | "minibatches" | "gradClip" | "temperature"> {
   /** Multiplies the loss (a bad batch under a broken loss scale); clipping is off while it is above 1. */
   lossScale: number;
   /** Let non-finite gradients reach the weights (no NaN guard). */

@@ -115,7 +115,7 @@ export function quantile(values: readonly number[], q: number): number | null {
 }
 
 /** Whether a faulty run's first alarm came at or after its onset. */
-export function isDetected(outcome: RunOutcome): boolean {
+function isDetected(outcome: RunOutcome): boolean {
   return outcome.onset !== null && outcome.firstAlarm !== null && outcome.firstAlarm >= outcome.onset;
 }
 
@@ -132,7 +132,7 @@ function diagnosisAccuracy(runs: readonly RunOutcome[]): DiagnosisAccuracy {
 }
 
 /** Scores one group of faulty runs against the split's healthy runs. */
-export function scoreGroup(
+function scoreGroup(
   by: GroupScores["by"],
   group: string,
   faulty: readonly RunOutcome[],

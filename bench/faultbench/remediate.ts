@@ -93,7 +93,7 @@ export function planRemediation(options: Pick<RemediationOptions, "corpus" | "qu
     (s) => s.fault && REMEDIABLE_FAULTS.has(s.fault.fault) && faults.has(s.fault.fault) && severities.includes(s.fault.severity),
   );
   const healthy = ofSeeds.filter((s) => s.fault === null);
-  return { labels, seeds: chosen.map((matched) => labels.runs[matched].seed), severities, faulty, healthy };
+  return { labels, seeds: chosen.map((matched) => labels.runs[matched].corpus_seed), severities, faulty, healthy };
 }
 
 export async function runRemediation(options: RemediationOptions): Promise<RemediationReport> {

@@ -150,6 +150,13 @@ export class Trainer {
   private syncRepaired = false;
   halted: string | null = null;
   readonly actionLog: { step: number; action: Action }[] = [];
+  /** Telemetry from before the first step (the initial checkpoint). */
+  readonly startEvents: TelemetryRecord[];
+  /**
+   * Events the monitor has not seen: checkpoints and applied actions come after
+   * it observes a step, so they travel with the next step it observes.
+   */
+  private unseen: TelemetryRecord[];
 
   constructor(readonly spec: RunSpec) {
     this.rng = streams(spec.seed);
@@ -171,12 +178,15 @@ export class Trainer {
     this.params = warmStart(spec.seed);
     this.reference = this.params.slice();
     this.rollout = roundMantissa(this.params, this.hp.rolloutBits);
-    this.saveCheckpoint();
+    this.startEvents = [this.saveCheckpoint()];
+    this.unseen = [...this.startEvents];
   }
 
-  private saveCheckpoint(): void {
+  /** Keeps a checkpoint of the current state; returns the event that reports it. */
+  private saveCheckpoint(): TelemetryRecord {
     this.checkpoints.push({ step: this.step, params: this.params.slice(), adam: this.adam.clone() });
     if (this.checkpoints.length > 8) this.checkpoints.shift();
+    return { kind: "event", run: this.spec.id, step: this.step, name: "checkpoint", data: {} };
   }
 
   /** The step's prompts: from the pool (minus quarantined ids), some swapped for easy or hard ones under difficulty_skew. */
@@ -269,24 +279,7 @@ export class Trainer {
     const staged = this.params.slice();
     const stagedAdam = this.adam.clone();
     const blowup = this.plan.gradientBlowup(step);
-    const stats = ppoUpdate(
-      staged,
-      stagedAdam,
-      samples,
-      {
-        lr: hp.lr,
-        klCoef: hp.klCoef,
-        clipEps: hp.clipEps,
-        entropyCoef: hp.entropyCoef,
-        epochs: hp.epochs,
-        minibatches: hp.minibatches,
-        gradClip: hp.gradClip,
-        temperature: hp.temperature,
-        lossScale: blowup,
-        unguarded: nan.unguarded,
-      },
-      this.rng.learner,
-    );
+    const stats = ppoUpdate(staged, stagedAdam, samples, { ...hp, lossScale: blowup, unguarded: nan.unguarded }, this.rng.learner);
 
     const generated = trajectories.reduce((n, t) => n + t.response.length, 0);
     const stepTime =
@@ -306,10 +299,11 @@ export class Trainer {
       stepTime,
     });
 
-    const actions = observe ? observe(records) : [];
+    const actions = observe ? observe([...this.unseen, ...records]) : [];
+    const after: TelemetryRecord[] = [];
     let commit = true;
     for (const action of actions) {
-      records.push(...this.apply(action, step));
+      after.push(...this.apply(action, step));
       if (action.kind === "skip_batch") commit = false;
       if (action.kind === "rollback") commit = false;
     }
@@ -320,11 +314,9 @@ export class Trainer {
     if (this.syncRepaired || this.plan.syncs(step)) {
       this.rollout = roundMantissa(this.params, this.plan.rolloutBits(step, hp.rolloutBits));
     }
-    if (step % hp.checkpointEvery === 0) {
-      this.saveCheckpoint();
-      records.push({ kind: "event", run: this.spec.id, step, name: "checkpoint", data: {} });
-    }
-    return records;
+    if (step % hp.checkpointEvery === 0) after.push(this.saveCheckpoint());
+    this.unseen = after;
+    return [...records, ...after];
   }
 
   /** Applies one action; returns the `event` records that report it. */
@@ -405,6 +397,7 @@ function zeroVarianceGroups(rewards: readonly number[], groups: readonly number[
 export function runTraining(spec: RunSpec, emit: (line: TelemetryRecord) => void, observe?: StepObserver): RunResult {
   const trainer = new Trainer(spec);
   const initialAccuracy = heldOutAccuracy(trainer.params);
+  for (const line of trainer.startEvents) emit(line);
   while (trainer.step < spec.steps && !trainer.halted) {
     for (const line of trainer.trainStep(observe)) emit(line);
   }

@@ -59,6 +59,7 @@ export function writeFixtureCorpus(): string {
       severity: spec.severity ?? null,
       onset: spec.onset ?? null,
       seed: 1,
+      corpus_seed: 1,
       split: spec.split ?? "test",
       steps: STEPS,
       hparams: NOMINAL,
