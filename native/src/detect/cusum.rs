@@ -9,18 +9,27 @@ use super::{flag, state, Options};
 
 /// Accumulates the clipped z of one observation; returns the shift flags.
 pub fn update(s: &mut [f64], z: f64, o: &Options) -> i32 {
-    let up = (s[state::CUSUM_UP] + z - o.cusum_k).max(0.0);
-    let down = (s[state::CUSUM_DOWN] - z - o.cusum_k).max(0.0);
-    s[state::CUSUM_UP] = up;
-    s[state::CUSUM_DOWN] = down;
-    let mut flags = 0;
-    if up > o.cusum_h {
-        flags |= flag::SHIFT_UP;
+    let slots = (state::CUSUM_UP, state::CUSUM_DOWN);
+    two_sided(s, slots, z, o.cusum_k, o.cusum_h, (flag::SHIFT_UP, flag::SHIFT_DOWN))
+}
+
+/// One step of a pair of one-sided cumulative sums, the recursion CUSUM and
+/// Page-Hinkley share: `up = max(0, up + u - slack)`, `down = max(0, down - u - slack)`
+/// in the state `slots`; returns `flags.0` when `up` exceeds `threshold`, `flags.1`
+/// when `down` does.
+pub fn two_sided(s: &mut [f64], slots: (usize, usize), u: f64, slack: f64, threshold: f64, flags: (i32, i32)) -> i32 {
+    let up = (s[slots.0] + u - slack).max(0.0);
+    let down = (s[slots.1] - u - slack).max(0.0);
+    s[slots.0] = up;
+    s[slots.1] = down;
+    let mut raised = 0;
+    if up > threshold {
+        raised |= flags.0;
     }
-    if down > o.cusum_h {
-        flags |= flag::SHIFT_DOWN;
+    if down > threshold {
+        raised |= flags.1;
     }
-    flags
+    raised
 }
 
 #[cfg(test)]

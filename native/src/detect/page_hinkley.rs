@@ -8,6 +8,7 @@
 //! per observation alarms after about `sqrt(4 * lambda / r)` observations
 //! (when `r * t / 2` is well above `delta`).
 
+use super::cusum::two_sided;
 use super::{flag, state, Options};
 
 /// Accumulates the deviation of `x` from the mean since the last change;
@@ -17,18 +18,8 @@ pub fn update(s: &mut [f64], x: f64, scale: f64, o: &Options) -> i32 {
         return 0;
     }
     let u = ((x - s[state::PH_MEAN]) / scale).clamp(-o.clip, o.clip);
-    let up = (s[state::PH_UP] + u - o.ph_delta).max(0.0);
-    let down = (s[state::PH_DOWN] - u - o.ph_delta).max(0.0);
-    s[state::PH_UP] = up;
-    s[state::PH_DOWN] = down;
-    let mut flags = 0;
-    if up > o.ph_lambda {
-        flags |= flag::DRIFT_UP;
-    }
-    if down > o.ph_lambda {
-        flags |= flag::DRIFT_DOWN;
-    }
-    flags
+    let slots = (state::PH_UP, state::PH_DOWN);
+    two_sided(s, slots, u, o.ph_delta, o.ph_lambda, (flag::DRIFT_UP, flag::DRIFT_DOWN))
 }
 
 /// Adds the finite observation `x` to the mean since the last change.

@@ -5,14 +5,29 @@ import { FLAG_SHIFT_DOWN, FLAG_SHIFT_UP, OPT_CUSUM_H, OPT_CUSUM_K, STATE_CUSUM_D
 
 /** Accumulates the clipped z of one observation; returns the shift flags. */
 export function update(s: usize, z: f64, o: usize): i32 {
-  const k = field(o, OPT_CUSUM_K);
-  const h = field(o, OPT_CUSUM_H);
-  const up = max<f64>(field(s, STATE_CUSUM_UP) + z - k, 0.0);
-  const down = max<f64>(field(s, STATE_CUSUM_DOWN) - z - k, 0.0);
-  setField(s, STATE_CUSUM_UP, up);
-  setField(s, STATE_CUSUM_DOWN, down);
+  return twoSided(s, STATE_CUSUM_UP, STATE_CUSUM_DOWN, z, field(o, OPT_CUSUM_K), field(o, OPT_CUSUM_H), FLAG_SHIFT_UP, FLAG_SHIFT_DOWN);
+}
+
+/** One step of a pair of one-sided cumulative sums, the recursion CUSUM and
+ *  Page-Hinkley share (Rust `two_sided`): `up = max(0, up + u - slack)`,
+ *  `down = max(0, down - u - slack)` in the state slots; returns `flagUp` when
+ *  `up` exceeds `threshold`, `flagDown` when `down` does. */
+export function twoSided(
+  s: usize,
+  upSlot: i32,
+  downSlot: i32,
+  u: f64,
+  slack: f64,
+  threshold: f64,
+  flagUp: i32,
+  flagDown: i32,
+): i32 {
+  const up = max<f64>(field(s, upSlot) + u - slack, 0.0);
+  const down = max<f64>(field(s, downSlot) - u - slack, 0.0);
+  setField(s, upSlot, up);
+  setField(s, downSlot, down);
   let flags = 0;
-  if (up > h) flags |= FLAG_SHIFT_UP;
-  if (down > h) flags |= FLAG_SHIFT_DOWN;
+  if (up > threshold) flags |= flagUp;
+  if (down > threshold) flags |= flagDown;
   return flags;
 }

@@ -1,6 +1,7 @@
 // Two-sided Page-Hinkley test against the mean since the stream's last change.
 // Mirrors native/src/detect/page_hinkley.rs.
 
+import { twoSided } from "./cusum";
 import { field, setField } from "./mod";
 import {
   FLAG_DRIFT_DOWN,
@@ -21,14 +22,7 @@ export function update(s: usize, x: f64, scale: f64, o: usize): i32 {
   const delta = field(o, OPT_PH_DELTA);
   const lambda = field(o, OPT_PH_LAMBDA);
   const u = min<f64>(max<f64>((x - field(s, STATE_PH_MEAN)) / scale, -clip), clip);
-  const up = max<f64>(field(s, STATE_PH_UP) + u - delta, 0.0);
-  const down = max<f64>(field(s, STATE_PH_DOWN) - u - delta, 0.0);
-  setField(s, STATE_PH_UP, up);
-  setField(s, STATE_PH_DOWN, down);
-  let flags = 0;
-  if (up > lambda) flags |= FLAG_DRIFT_UP;
-  if (down > lambda) flags |= FLAG_DRIFT_DOWN;
-  return flags;
+  return twoSided(s, STATE_PH_UP, STATE_PH_DOWN, u, delta, lambda, FLAG_DRIFT_UP, FLAG_DRIFT_DOWN);
 }
 
 /** Adds the finite observation `x` to the mean since the last change. */
