@@ -4,7 +4,7 @@
  * plus the hidden worker command that the benchmark's process pool forks.
  */
 import { join } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { DEFAULT_CORPUS } from "../../bench/faultbench/corpus.js";
 import { evaluateCorpus } from "../../bench/faultbench/eval.js";
 import { generateCorpus } from "../../bench/faultbench/generate.js";
@@ -12,26 +12,13 @@ import { serveJobs } from "../../bench/faultbench/pool.js";
 import { runRemediation } from "../../bench/faultbench/remediate.js";
 import { BASELINE_DEFAULTS } from "../detect/baseline.js";
 import { renderEval, renderRemediation } from "./faultbench-report.js";
+import { numberArg } from "./number-arg.js";
 import { toJsonLine } from "./output.js";
 import { formatDuration, progressReporter, type ProgressSink } from "./progress.js";
 
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number >= 0");
-  return n;
-}
-
-function atLeastOne(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
-  return n;
-}
-
-function positive(value: string): number {
-  const x = Number(value);
-  if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError("expected a number > 0");
-  return x;
-}
+const count = numberArg({ integer: true, min: 0, expected: "a whole number >= 0" });
+const atLeastOne = numberArg({ integer: true, min: 1, expected: "a whole number >= 1" });
+const positive = numberArg({ min: 0, exclusive: true, expected: "a number > 0" });
 
 const stderrSink = (): ProgressSink => ({ stream: process.stderr, isTTY: process.stderr.isTTY === true });
 

@@ -2,7 +2,8 @@
  * How `scan` and `watch` read their sources: the options both take (the
  * format, the run name, the TRL completions settings), declared once.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { numberArg } from "./number-arg.js";
 import { FORMATS, FORMAT_NAMES, type FormatName } from "../adapters/index.js";
 import type { ReadTelemetryOptions } from "../telemetry/index.js";
 
@@ -17,11 +18,7 @@ export interface ReadCommandOptions {
   rewardColumns?: string[];
 }
 
-function positiveInteger(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
+const positiveInteger = numberArg({ integer: true, min: 1, expected: "a positive integer" });
 
 /** Adds the reading options to a command. */
 export function addReadOptions(command: Command): Command {

@@ -5,9 +5,10 @@
  * seconds without new data, or at the end of what is there with `--once`; then
  * prints the steps still open and the ingest report.
  */
-import { Command, InvalidArgumentError, type Option } from "commander";
+import { Command, type Option } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { watchTelemetry } from "../telemetry/watch.js";
+import { numberArg } from "./number-arg.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, readOptions, type ReadCommandOptions } from "./read-options.js";
 import type { Io } from "./scan.js";
@@ -54,17 +55,8 @@ export async function runWatch(
   return options.strict && report.problemCount > 0 ? 1 : 0;
 }
 
-function seconds(text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds, 0 or more");
-  return n;
-}
-
-function milliseconds(text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError("expected a number of milliseconds, 1 or more");
-  return n;
-}
+const seconds = numberArg({ min: 0, expected: "a number of seconds, 0 or more" });
+const milliseconds = numberArg({ min: 1, expected: "a number of milliseconds, 1 or more" });
 
 /** Adds `watch` to the program. */
 export function registerWatch(program: Command, backendOption: Option, kernelsFor: (choice?: string) => Kernels): void {
