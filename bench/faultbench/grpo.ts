@@ -19,10 +19,8 @@ export function groupAdvantages(rewards: readonly number[], groups: readonly num
     const batchStd = sampleStd(rewards);
     return rewards.map((r) => r / (batchStd + 1e-6));
   }
-  const members = new Map<number, number[]>();
-  groups.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
   const adv = new Array<number>(rewards.length).fill(0);
-  for (const rows of members.values()) {
+  for (const rows of groupMembers(groups).values()) {
     const rs = rows.map((i) => rewards[i]);
     const mean = rs.reduce((s, r) => s + r, 0) / rs.length;
     const std = sampleStd(rs);
@@ -34,6 +32,17 @@ export function groupAdvantages(rewards: readonly number[], groups: readonly num
     }
   }
   return adv;
+}
+
+/** The rows of each group id, in row order. */
+export function groupMembers(groups: readonly number[]): Map<number, number[]> {
+  const members = new Map<number, number[]>();
+  groups.forEach((g, i) => {
+    const rows = members.get(g);
+    if (rows) rows.push(i);
+    else members.set(g, [i]);
+  });
+  return members;
 }
 
 /** Sample standard deviation (as torch.std); 0 for fewer than two values. */

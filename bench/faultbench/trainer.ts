@@ -13,7 +13,7 @@
 import type { Action, TelemetryRecord } from "../../src/index.js";
 import { seededRandom, type Random } from "../random.js";
 import type { FaultId, Severity } from "./faults.js";
-import { groupAdvantages, ppoUpdate, type Sample } from "./grpo.js";
+import { groupAdvantages, groupMembers, ppoUpdate, type Sample } from "./grpo.js";
 import { FaultPlan } from "./inject.js";
 import { Adam, forward, roundMantissa } from "./model.js";
 import { score } from "./reward.js";
@@ -383,10 +383,10 @@ export class Trainer {
 }
 
 function zeroVarianceGroups(rewards: readonly number[], groups: readonly number[]): Set<number> {
-  const seen = new Map<number, number[]>();
-  groups.forEach((g, i) => seen.set(g, [...(seen.get(g) ?? []), rewards[i]]));
   const zero = new Set<number>();
-  for (const [g, rs] of seen) if (rs.length > 1 && rs.every((r) => r === rs[0])) zero.add(g);
+  for (const [g, rows] of groupMembers(groups)) {
+    if (rows.length > 1 && rows.every((i) => rewards[i] === rewards[rows[0]])) zero.add(g);
+  }
   return zero;
 }
 

@@ -35,14 +35,14 @@ export function scanSteps<S extends ScannableStep>(kernels: Kernels, steps: read
     kernels.scan(packed.batch);
     const width = kernels.featureCount(packed.columns.length);
     const out = packed.batch.out;
-    const rows = new Map<S, { features: Float64Array; groupIssue?: string }>();
-    withTensor.forEach((s, i) => {
-      const groupIssue = packed.groupIssues[i];
-      rows.set(s, { features: out.slice(i * width, (i + 1) * width), ...(groupIssue ? { groupIssue } : {}) });
-    });
+    // Steps with a tensor hold the batch's rows in order.
+    let row = 0;
     return steps.map((data) => {
-      const row = rows.get(data);
-      return row ? { data, columns: packed.columns, ...row } : { data, columns: [], features: null };
+      if (data.trajectories === undefined) return { data, columns: [], features: null };
+      const i = row++;
+      const groupIssue = packed.groupIssues[i];
+      const features = out.slice(i * width, (i + 1) * width);
+      return { data, columns: packed.columns, features, ...(groupIssue ? { groupIssue } : {}) };
     });
   } finally {
     kernels.freeBatch(packed.batch);
