@@ -6,15 +6,15 @@
  * WebAssembly build when the addon cannot load (one warning names the reason),
  * or the one `RFTFM_BACKEND=native|wasm` forces.
  */
-import { preferenceFromEnv, selectKernels } from "./backend/load.js";
 import type { Kernels } from "./backend/kernel.js";
+import { kernels as selectedKernels } from "./backend/selected.js";
 import { scanStream, scanSteps, type ScannableStep, type StepFeatures, type StreamOptions } from "./scan/scan.js";
 import { readTelemetry, type StepData } from "./telemetry/index.js";
 import type { LineSource } from "./telemetry/lines.js";
 import type { IngestReport } from "./telemetry/report.js";
 
 /** The kernels in use. */
-export const kernels: Kernels = selectKernels({ prefer: preferenceFromEnv() });
+export const kernels: Kernels = selectedKernels;
 /** Which backend runs the kernels: `"native"` or `"wasm"`. */
 export const backend = kernels.name;
 
@@ -50,6 +50,10 @@ export {
   type DetectorKernels,
   type DetectorOptionName,
   type DetectorOptions,
+  type FingerprintCentroids,
+  type FingerprintMatcher,
+  type PriorScorer,
+  type PriorTable,
   type SeriesScorer,
 } from "./backend/kernel.js";
 export { DETECT_FLAGS, DETECT_OPTIONS, DETECT_OUTPUTS, DETECT_VERSION } from "./backend/generated/detect.js";
@@ -75,10 +79,44 @@ export {
   type FormatName,
 } from "./adapters/index.js";
 export { ACTION_KINDS, type Action, type ActionKind, type Anomaly } from "./verdict/types.js";
+export { FAULT_FAMILIES, FAULT_IDS, REMEDIABLE_FAULTS, isFaultId, type Family, type FaultId } from "./verdict/faults.js";
 export {
-  BASELINE_DEFAULTS,
-  BaselineDetector,
-  type BaselineOptions,
-  type BaselineVerdict,
-  type ObservedStep,
-} from "./detect/baseline.js";
+  LEVEL_NAMES,
+  POLICY_DEFAULTS,
+  REMEDIES,
+  RemediationPolicy,
+  resolveRemedy,
+  rollbackTarget,
+  type Decision,
+  type DecisionKind,
+  type DiagnosisEntry,
+  type PolicyInput,
+  type PolicyOptions,
+  type PolicyOutput,
+  type PolicyState,
+  type Remedy,
+  type RemedyStep,
+} from "./remediation/index.js";
+export {
+  Monitor,
+  type MonitorOptions,
+  type MonitorSnapshot,
+  type RunSummary,
+  type StepInput,
+  type Verdict,
+} from "./monitor/monitor.js";
+export {
+  DEFAULT_DETECTION,
+  FingerprintSetError,
+  defaultFingerprintPath,
+  defaultFingerprintSet,
+  formatFingerprintSet,
+  parseFingerprintSet,
+  readFingerprintSet,
+  type DetectionSettings,
+  type Fingerprint,
+  type FingerprintSet,
+} from "./monitor/fingerprint-set.js";
+export { learnFingerprints, readLabels, type LearnOptions, type LearnReport } from "./monitor/learn.js";
+export { CANDIDATE_SIGNALS, FEATURE_SIGNALS, METRIC_SIGNALS } from "./monitor/signals.js";
+export { observeAndApply, type AppliedAction, type TrainerAdapter } from "./loop/adapter.js";

@@ -1,15 +1,18 @@
 /**
- * `rftfm faultbench eval`: runs the library over the runs of a corpus split,
- * one run at a time, through its public API only (as any user would), and
- * scores what it said against the labels (metrics.ts).
+ * `rftfm faultbench eval`: runs the library's Monitor over the runs of a corpus
+ * split, one run at a time, through its public API only (as any user would),
+ * and scores what it said against the labels (metrics.ts).
  *
- * Until the library's monitor exists, what runs is its early baseline detector
- * (src/detect/baseline.ts): it alarms but does not diagnose, so every
- * diagnosis is empty and the diagnosis accuracies are 0 by construction.
+ * The monitor runs with the fingerprint set it is given (default: the one that
+ * ships with the package, learnt from the default corpus's train split) and
+ * its healthy prior (the corpus is of the setup the set was learnt on), with
+ * no remediation policy: this measures detection and diagnosis. A run's
+ * diagnosis is the one its run summary reports (the first alarm's, once it
+ * settled).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BASELINE_DEFAULTS, BaselineDetector, scanTelemetry, type BaselineOptions } from "../../src/index.js";
+import { Monitor, scanTelemetry, type FingerprintSet } from "../../src/index.js";
 import type { Labels, RunEntry, Split } from "./corpus.js";
 import { scoreOutcomes, type RunOutcome, type Scores } from "./metrics.js";
 
@@ -17,8 +20,8 @@ export interface EvalOptions {
   /** The corpus directory (labels.json and the run files it names). */
   corpus: string;
   split: Split | "all";
-  /** Detector settings other than the defaults (chosen on the train split only). */
-  detector?: Partial<BaselineOptions>;
+  /** Fingerprint set or file (default: the shipped set). */
+  fingerprints?: FingerprintSet | string;
   progress?: (done: number, total: number, run: string) => void;
 }
 
@@ -30,7 +33,7 @@ export interface EvaluatedRun extends RunOutcome {
 export interface EvalResult {
   corpus: string;
   split: Split | "all";
-  detector: { name: "baseline" } & BaselineOptions;
+  detector: { name: "monitor"; fingerprints: string; source: Record<string, unknown> };
   scores: Scores;
   runs: EvaluatedRun[];
   /** Ingest problems (skipped lines, unreadable files), one summary per run that had any. */
@@ -43,53 +46,59 @@ function readLabels(corpus: string): Labels {
 
 export async function evaluateCorpus(options: EvalOptions): Promise<EvalResult> {
   const labels = readLabels(options.corpus);
-  const settings = { ...BASELINE_DEFAULTS, ...options.detector };
   const entries = Object.entries(labels.runs).filter(([, entry]) => options.split === "all" || entry.split === options.split);
+  const monitor = new Monitor({ fingerprints: options.fingerprints, prior: true, policy: false, maxRuns: 1 });
   const runs: EvaluatedRun[] = [];
   const problems: string[] = [];
-  for (const [run, entry] of entries) {
-    const { outcome, problem } = await evaluateRun(options.corpus, run, entry, settings);
-    runs.push(outcome);
-    if (problem) problems.push(problem);
-    options.progress?.(runs.length, entries.length, run);
+  try {
+    for (const [run, entry] of entries) {
+      const { outcome, problem } = await evaluateRun(monitor, options.corpus, run, entry);
+      runs.push(outcome);
+      if (problem) problems.push(problem);
+      options.progress?.(runs.length, entries.length, run);
+    }
+  } finally {
+    monitor.close();
   }
   return {
     corpus: options.corpus,
     split: options.split,
-    detector: { name: "baseline", ...settings },
+    detector: {
+      name: "monitor",
+      fingerprints: typeof options.fingerprints === "string" ? options.fingerprints : options.fingerprints ? "(given)" : "default",
+      source: monitor.set.source,
+    },
     scores: scoreOutcomes(runs),
     runs,
     problems,
   };
 }
 
-/** Streams one run's telemetry through the detector and notes its first alarm. */
+/** Streams one run's telemetry through the monitor and reads its run summary. */
 async function evaluateRun(
+  monitor: Monitor,
   corpus: string,
   run: string,
   entry: RunEntry,
-  settings: BaselineOptions,
 ): Promise<{ outcome: EvaluatedRun; problem?: string }> {
-  const detector = new BaselineDetector(settings);
   const { features, report } = scanTelemetry([join(corpus, entry.file)]);
-  let firstAlarm: number | null = null;
   let signals: string[] = [];
+  let id: string | undefined;
   for await (const step of features) {
-    const verdict = detector.observe(step);
-    if (verdict.anomalous && firstAlarm === null) {
-      firstAlarm = verdict.step;
-      signals = verdict.anomalies.map((a) => a.signal);
-    }
+    id ??= step.data.run;
+    const verdict = monitor.observeScanned(step, step.data.events);
+    if (verdict.anomalous && signals.length === 0) signals = verdict.anomalies.map((a) => a.signal);
   }
+  const summary = id === undefined ? undefined : monitor.summary(id);
+  if (id !== undefined) monitor.forget(id);
   const outcome: EvaluatedRun = {
     run,
     fault: entry.fault,
     family: entry.family,
     severity: entry.severity,
     onset: entry.onset,
-    firstAlarm,
-    // The baseline detector has no fault fingerprints: it never diagnoses.
-    diagnosis: [],
+    firstAlarm: summary?.first_alarm_step ?? null,
+    diagnosis: (summary?.diagnosis ?? []).map(({ fault, family, confidence }) => ({ fault, family, confidence })),
     signals,
   };
   return report.skipped > 0 ? { outcome, problem: `${run}: ${report.summary()}` } : { outcome };

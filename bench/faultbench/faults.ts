@@ -3,28 +3,11 @@
  * (shared/spec/faults.md), their families, and what each severity means in
  * this trainer. How a fault acts inside the pipeline is in `inject.ts`.
  */
-export const FAULT_FAMILIES = {
-  reward_noise: "reward",
-  reward_hacking: "reward",
-  reward_parse_failure: "reward",
-  temperature_misconfigured: "policy_generation",
-  length_truncation: "policy_generation",
-  rollout_policy_mismatch: "policy_generation",
-  lr_too_high: "optimization_dynamics",
-  kl_penalty_off: "optimization_dynamics",
-  gradient_explosion: "optimization_dynamics",
-  nan_inf: "optimization_dynamics",
-  group_misindexing: "credit_assignment",
-  advantage_misnormalization: "credit_assignment",
-  difficulty_skew: "credit_assignment",
-  tool_failure: "tool_environment",
-  observation_corruption: "tool_environment",
-  worker_failure: "tool_environment",
-} as const;
+import type { FaultId } from "../../src/verdict/faults.js";
 
-export type FaultId = keyof typeof FAULT_FAMILIES;
-export type Family = (typeof FAULT_FAMILIES)[FaultId];
-export const FAULT_IDS = Object.keys(FAULT_FAMILIES) as FaultId[];
+// The ids, families and the remediable set are the library's (src/verdict/faults.ts).
+export { FAULT_FAMILIES, FAULT_IDS, REMEDIABLE_FAULTS, type Family, type FaultId } from "../../src/verdict/faults.js";
+
 export const SEVERITIES = ["subtle", "moderate", "severe"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -43,24 +26,4 @@ export const CONFIGURATION_FAULTS: ReadonlySet<FaultId> = new Set<FaultId>([
   "kl_penalty_off",
   "group_misindexing",
   "advantage_misnormalization",
-]);
-
-/**
- * Faults a trainer action can undo (verdicts.md actions): the rest (a gameable
- * reward, a broken parser, a pipeline or advantage bug) need a human, so the
- * right remediation is to halt, and recovery is not expected of them.
- */
-export const REMEDIABLE_FAULTS: ReadonlySet<FaultId> = new Set<FaultId>([
-  "reward_noise",
-  "temperature_misconfigured",
-  "length_truncation",
-  "rollout_policy_mismatch",
-  "lr_too_high",
-  "kl_penalty_off",
-  "gradient_explosion",
-  "nan_inf",
-  "difficulty_skew",
-  "tool_failure",
-  "observation_corruption",
-  "worker_failure",
 ]);

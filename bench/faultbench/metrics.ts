@@ -19,7 +19,8 @@
  * - **Delay**: first alarm - onset, in steps, over the group's detected runs:
  *   median and 90th percentile, interpolated linearly between order statistics
  *   (numpy's default); null when nothing was detected.
- * - **Diagnosis**: the ranked diagnosis given at the first alarm. Type top-k
+ * - **Diagnosis**: the ranked diagnosis of the run summary (the first alarm's,
+ *   once it settled over the alarm's first steps). Type top-k
  *   (k = 1, 3): the run's fault is among its first k entries; family top-k: the
  *   run's family is among the families of those k entries. Reported over every
  *   faulty run of the group (a missed run, also one alarmed before onset, counts
@@ -50,7 +51,7 @@ export interface RunOutcome {
   onset: number | null;
   /** Step of the detector's first alarm; null when it never alarmed. */
   firstAlarm: number | null;
-  /** The ranked diagnosis given with the first alarm (empty when none). */
+  /** The ranked diagnosis of the first alarm, as the run summary reports it (empty when none). */
   diagnosis: DiagnosisEntry[];
 }
 

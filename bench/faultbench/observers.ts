@@ -1,50 +1,50 @@
 /**
  * Monitors the benchmark can put in the training loop, by name (jobs cross a
  * process boundary, so they name their monitor rather than carry it).
+ *
+ * `monitor` is the library's Monitor with the shipped fingerprints and their
+ * healthy prior (learnt on this very trainer) and its remediation policy acting: the
+ * trainer (trainer.ts, a `TrainerAdapter`) applies the returned actions and
+ * reports them, and the checkpoints it saves, as `event` records that the
+ * monitor reads with the next step.
  */
-import { BaselineDetector, StepGatherer, scan, type Action, type TelemetryRecord } from "../../src/index.js";
-import type { RunSpec, StepObserver } from "./trainer.js";
+import { Monitor, StepGatherer, scan, type StepData, type TelemetryRecord, type Verdict } from "../../src/index.js";
+import { NOMINAL, type RunSpec, type StepObserver } from "./trainer.js";
 
-export type ObserverName = "baseline";
-
-/** Steps after an action during which the placeholder policy does not act again. */
-const BASELINE_COOLDOWN = 10;
+export type ObserverName = "monitor";
 
 /**
- * PLACEHOLDER until the diagnosis and remediation issue: the library's early
- * baseline detector with one generic reaction, since without a diagnosis it
- * cannot know which remedy fits. On an alarm: roll back to before the
- * out-of-line stretch that raised it (to the last checkpoint the trainer
- * reported at or before it) and halve the learning rate; then no action for
- * `BASELINE_COOLDOWN` steps. Each alarm is raised once by the detector, so the
- * policy never acts on the same alarm twice.
+ * The trainer's known-good settings, as the policy's `set_hparam` remedies
+ * name them: what a practitioner restores a mis-set value to (the trainer's
+ * documented defaults, not the run's own, possibly faulty, configuration).
  */
-function baselineMonitor(): StepObserver {
-  const detector = new BaselineDetector();
-  /** Steps of the checkpoints the trainer reported, oldest first. */
-  const checkpoints: number[] = [];
-  let quietUntil = 0;
-  return (records: TelemetryRecord[]): Action[] => {
+export const TRAINER_REFERENCE: Readonly<Record<string, number>> = {
+  kl_coef: NOMINAL.klCoef,
+  temperature: NOMINAL.temperature,
+  max_response_length: NOMINAL.maxResponseLength,
+  grad_clip: NOMINAL.gradClip,
+  lr: NOMINAL.lr,
+  clip_eps: NOMINAL.clipEps,
+};
+
+/** The library's monitor in the loop; `onVerdict` sees every verdict with its step (the demo prints them). */
+export function monitorObserver(onVerdict?: (verdict: Verdict, step: StepData) => void): StepObserver {
+  const monitor = new Monitor({ prior: true, policy: { mode: "act", reference: TRAINER_REFERENCE } });
+  return (records: TelemetryRecord[]) => {
     // Events the trainer reported after the previous step (checkpoints, applied
     // actions) come first; the step's own records after them.
-    for (const r of records) if (r.kind === "event" && r.name === "checkpoint") checkpoints.push(r.step);
+    const events = records.flatMap((r) => (r.kind === "event" ? [r] : []));
     const gatherer = new StepGatherer();
     for (const record of records) if (record.kind !== "event") gatherer.add(record);
     const [step] = gatherer.finish();
-    const verdict = detector.observe(scan([step])[0]);
-    if (!verdict.anomalous || verdict.step < quietUntil) return [];
-    quietUntil = verdict.step + BASELINE_COOLDOWN + 1;
-    const before = verdict.step - detector.options.consecutive;
-    const target = [...checkpoints].reverse().find((c) => c <= before) ?? 0;
-    return [
-      { kind: "rollback", to_step: target },
-      { kind: "scale_lr", factor: 0.5 },
-    ];
+    const verdict = monitor.observeScanned(scan([step])[0], events);
+    onVerdict?.(verdict, step);
+    return verdict.actions;
   };
 }
 
 const OBSERVERS: Record<ObserverName, (spec: RunSpec) => StepObserver> = {
-  baseline: baselineMonitor,
+  monitor: () => monitorObserver(),
 };
 
 export function observerFor(name: ObserverName, spec: RunSpec): StepObserver {

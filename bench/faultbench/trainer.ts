@@ -10,7 +10,7 @@
  * monitor, and applies the actions the monitor returns before committing the
  * update, so every action of shared/spec/verdicts.md is real here.
  */
-import type { Action, TelemetryRecord } from "../../src/index.js";
+import type { Action, TelemetryRecord, TrainerAdapter } from "../../src/index.js";
 import { seededRandom, type Random } from "../random.js";
 import type { FaultId, Severity } from "./faults.js";
 import { groupAdvantages, groupMembers, ppoUpdate, type Sample } from "./grpo.js";
@@ -132,7 +132,8 @@ export function heldOutAccuracy(params: Float64Array): number {
   return correct / heldOut.length;
 }
 
-export class Trainer {
+/** The benchmark's trainer; it is also the library's first trainer adapter (src/loop/adapter.ts): it applies the monitor's actions. */
+export class Trainer implements TrainerAdapter {
   readonly hp: HParams;
   private readonly rng: Streams;
   private readonly plan: FaultPlan;
@@ -319,8 +320,8 @@ export class Trainer {
     return [...records, ...after];
   }
 
-  /** Applies one action; returns the `event` records that report it. */
-  apply(action: Action, step: number): TelemetryRecord[] {
+  /** Applies one action at `step` (default: the current step); returns the `event` records that report it. */
+  apply(action: Action, step = this.step): TelemetryRecord[] {
     this.actionLog.push({ step, action });
     const event = (extra: Record<string, unknown> = {}): TelemetryRecord => ({
       kind: "event",

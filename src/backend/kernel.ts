@@ -107,6 +107,62 @@ export interface SeriesScorer {
   free(): void;
 }
 
+/**
+ * A healthy prior table: reference centers and scales learnt from healthy runs,
+ * per signal and training-step bucket, `signals x buckets` cells row-major by
+ * signal (cell `s * buckets + b`). A cell without reference has a NaN (or
+ * non-finite) center or scale, or scale 0; a negative scale is refused.
+ */
+export interface PriorTable {
+  readonly signals: number;
+  readonly buckets: number;
+  readonly center: Float64Array;
+  readonly scale: Float64Array;
+}
+
+/** Scores values against a prior table (docs/detectors.md, "Healthy prior"). */
+export interface PriorScorer {
+  readonly signals: number;
+  readonly buckets: number;
+  /**
+   * z[i] = (values[i] - center) / scale of the cell of signal `signals[i]` and bucket
+   * `min(steps[i], buckets - 1)`, within ±`Z_MAX`; NaN when the value is not finite or the
+   * cell has no reference. Throws `ERR_RFTFM_DETECT_SHAPE` (nothing written) when the
+   * lengths disagree or a signal id is not below `signals`.
+   */
+  score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void;
+  /** Gives the table's memory back (wasm); the scorer is unusable afterwards. */
+  free(): void;
+}
+
+/**
+ * Known fault fingerprints: `fingerprints x dims` centroids of deviation vectors,
+ * row-major by fingerprint (NaN: the fault says nothing of that dimension), and one
+ * weight per dimension (finite, >= 0).
+ */
+export interface FingerprintCentroids {
+  readonly fingerprints: number;
+  readonly dims: number;
+  readonly centroids: Float64Array;
+  readonly weights: Float64Array;
+}
+
+/** Matches deviation vectors against a fingerprint set (docs/detectors.md, "Fingerprint matching"). */
+export interface FingerprintMatcher {
+  readonly fingerprints: number;
+  readonly dims: number;
+  /**
+   * Writes each fingerprint's weighted cosine similarity to `vector` (`dims` entries, NaN:
+   * signal missing) into `similarity` and its softmax confidence at `temperature` into
+   * `confidence` (`fingerprints` entries each); returns the dimensions used (finite in
+   * `vector`, weight above 0). Throws `ERR_RFTFM_DETECT_SHAPE` (nothing written) when the
+   * lengths disagree or the temperature is not finite and above 0.
+   */
+  match(vector: Float64Array, temperature: number, similarity: Float64Array, confidence: Float64Array): number;
+  /** Gives the set's memory back (wasm); the matcher is unusable afterwards. */
+  free(): void;
+}
+
 /** The streaming detectors. */
 export interface DetectorKernels {
   /** `version` of layout/detect.json the kernels were built with. */
@@ -116,12 +172,27 @@ export interface DetectorKernels {
   /** A bank that continues exactly where the snapshot's bank stood; throws `ERR_RFTFM_DETECT_SNAPSHOT` for other bytes. */
   restoreBank(snapshot: Uint8Array): DetectorBank;
   createSeriesScorer(options?: DetectorOptions): SeriesScorer;
+  /** Throws `ERR_RFTFM_DETECT_SHAPE` for a table whose counts, lengths or scales break its rules. */
+  createPrior(table: PriorTable): PriorScorer;
+  /** Throws `ERR_RFTFM_DETECT_SHAPE` for a set whose counts, lengths or weights break its rules. */
+  createMatcher(set: FingerprintCentroids): FingerprintMatcher;
 }
 
 /** Prefixes of the detectors' error messages, on both backends. */
 export const DETECT_SHAPE_ERROR = "ERR_RFTFM_DETECT_SHAPE";
 export const DETECT_OPTIONS_ERROR = "ERR_RFTFM_DETECT_OPTIONS";
 export const DETECT_SNAPSHOT_ERROR = "ERR_RFTFM_DETECT_SNAPSHOT";
+
+/**
+ * A table's count (signals, buckets, fingerprints, dims) checked before it reaches a
+ * kernel, where it is a u32 and a fraction or a negative number would wrap silently.
+ */
+export function tableCount(name: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 0xffff_ffff) {
+    throw new Error(`${DETECT_SHAPE_ERROR}: ${name} must be a whole number from 1 to 4294967295, got ${n}`);
+  }
+  return n;
+}
 
 /** The option vector (layout/detect.json order) for `options`, defaults filled in. */
 export function optionVector(options: DetectorOptions = {}): Float64Array {

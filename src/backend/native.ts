@@ -5,6 +5,7 @@ import { LAYOUT_VERSION } from "./generated/layout.js";
 import {
   optionRecord,
   optionVector,
+  tableCount,
   type BatchShape,
   type DetectorBank,
   type DetectorKernels,
@@ -32,6 +33,16 @@ interface NativeBinding {
   };
   SeriesScorer: new (options: Float64Array) => {
     score(values: Float64Array, scores: Float64Array): void;
+  };
+  PriorScorer: new (signals: number, buckets: number, center: Float64Array, scale: Float64Array) => {
+    readonly signals: number;
+    readonly buckets: number;
+    score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void;
+  };
+  FingerprintMatcher: new (fingerprints: number, dims: number, centroids: Float64Array, weights: Float64Array) => {
+    readonly fingerprints: number;
+    readonly dims: number;
+    match(vector: Float64Array, temperature: number, similarity: Float64Array, confidence: Float64Array): number;
   };
 }
 
@@ -85,6 +96,28 @@ function nativeDetectors(binding: NativeBinding, layoutVersion: number): Detecto
     createSeriesScorer: (options) => {
       const scorer = new binding.SeriesScorer(optionVector(options));
       return { score: (values, scores) => scorer.score(values, scores), free: () => {} };
+    },
+    createPrior: (table) => {
+      const signals = tableCount("signals", table.signals);
+      const buckets = tableCount("buckets", table.buckets);
+      const prior = new binding.PriorScorer(signals, buckets, table.center, table.scale);
+      return {
+        signals,
+        buckets,
+        score: (ids, steps, values, z) => prior.score(ids, steps, values, z),
+        free: () => {},
+      };
+    },
+    createMatcher: (set) => {
+      const fingerprints = tableCount("fingerprints", set.fingerprints);
+      const dims = tableCount("dims", set.dims);
+      const matcher = new binding.FingerprintMatcher(fingerprints, dims, set.centroids, set.weights);
+      return {
+        fingerprints,
+        dims,
+        match: (vector, temperature, similarity, confidence) => matcher.match(vector, temperature, similarity, confidence),
+        free: () => {},
+      };
     },
   };
 }

@@ -5,9 +5,14 @@ import {
   DETECT_SNAPSHOT_ERROR,
   optionRecord,
   optionVector,
+  tableCount,
   type DetectorBank,
   type DetectorKernels,
   type DetectorOptionName,
+  type FingerprintMatcher,
+  type FingerprintCentroids,
+  type PriorScorer,
+  type PriorTable,
   type SeriesScorer,
 } from "./kernel.js";
 
@@ -28,6 +33,16 @@ export interface WasmDetectExports {
   seriesBytes(): number;
   seriesInit(scorer: number, options: number): void;
   seriesScore(scorer: number, values: number, n: number, scores: number): void;
+  priorInit(prior: number, signals: number, buckets: number): void;
+  /** The first cell with a negative scale, -1 when none. */
+  priorCheck(prior: number): number;
+  /** 0, or -(i + 1) when the signal of observation i is out of range (nothing written). */
+  priorScore(prior: number, signals: number, steps: number, values: number, n: number, z: number): number;
+  matcherInit(matcher: number, fingerprints: number, dims: number): void;
+  /** The first dimension with a negative or non-finite weight, -1 when none. */
+  matcherCheck(matcher: number): number;
+  /** The dimensions used, or -1 for a temperature that is not finite and above 0 (nothing written). */
+  matcherMatch(matcher: number, vector: number, temperature: number, similarity: number, confidence: number): number;
 }
 
 /** Runs a wasm call, turning a trap into an Error that names what was being done. */
@@ -46,10 +61,15 @@ function optionProblem(index: number, vector: ArrayLike<number>): string {
   return `option ${o.name} = ${vector[index]} breaks its rule \`${o.rule}\` (max_runs x max_signals <= ${MAX_STREAMS})`;
 }
 
-/** The detectors on the wasm backend. Banks and scorers are blocks of linear
- *  memory; a push copies its arrays in and the outputs out (one scratch block per call). */
+/** wasm32 addresses are u32: a block this large or larger cannot be asked for. */
+const ADDRESS_SPACE = 2 ** 32;
+
+/** The detectors on the wasm backend. Banks, scorers, prior tables and
+ *  fingerprint sets are blocks of linear memory; a call copies its arrays in
+ *  and the outputs out (one scratch block per call). */
 export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): DetectorKernels {
   const allocate = (bytes: number, what: string) => {
+    if (bytes >= ADDRESS_SPACE) throw new RangeError(`${what}: ${bytes} bytes is too large for the WebAssembly backend`);
     const ptr = guard(what, () => wasm.alloc(Math.max(bytes, 8))) >>> 0;
     if (ptr === 0) throw new RangeError(`${what}: ${bytes} bytes is too large for the WebAssembly backend`);
     return ptr;
@@ -105,7 +125,70 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
         return new WasmSeriesScorer(wasm, guard, scorer, allocate);
       });
     },
+    createPrior(table) {
+      return createWasmPrior(wasm, guard, allocate, table);
+    },
+    createMatcher(set) {
+      return createWasmMatcher(wasm, guard, allocate, set);
+    },
   };
+}
+
+/** A prior table in linear memory: [signals, buckets, center, scale] (wasm/assembly/detect/prior.ts).
+ *  The checks and their wording are native/src/detect/prior.rs's. */
+function createWasmPrior(wasm: WasmDetectExports, guard: TrapGuard, allocate: Allocate, table: PriorTable): PriorScorer {
+  const signals = tableCount("signals", table.signals);
+  const buckets = tableCount("buckets", table.buckets);
+  const cells = signals * buckets;
+  if (table.center.length !== cells || table.scale.length !== cells) {
+    throw new Error(
+      `${DETECT_SHAPE_ERROR}: center (${table.center.length}) and scale (${table.scale.length}) must have signals x buckets (${signals} x ${buckets} = ${cells}) entries`,
+    );
+  }
+  const prior = allocate(16 + 16 * cells, "allocating a prior table");
+  try {
+    wasm.priorInit(prior, signals, buckets);
+    new Float64Array(wasm.memory.buffer, prior + 16, cells).set(table.center);
+    new Float64Array(wasm.memory.buffer, prior + 16 + 8 * cells, cells).set(table.scale);
+    const bad = wasm.priorCheck(prior);
+    if (bad >= 0) {
+      throw new Error(
+        `${DETECT_SHAPE_ERROR}: scale ${table.scale[bad]} of signal ${Math.floor(bad / buckets)}, bucket ${bad % buckets} is negative (NaN marks a cell without reference)`,
+      );
+    }
+  } catch (e) {
+    wasm.free(prior);
+    throw e;
+  }
+  return new WasmPrior(wasm, guard, prior, signals, buckets, allocate);
+}
+
+/** A fingerprint set in linear memory: [fingerprints, dims, weights, centroids]
+ *  (wasm/assembly/detect/fingerprint.ts). The checks and their wording are
+ *  native/src/detect/fingerprint.rs's. */
+function createWasmMatcher(wasm: WasmDetectExports, guard: TrapGuard, allocate: Allocate, set: FingerprintCentroids): FingerprintMatcher {
+  const fingerprints = tableCount("fingerprints", set.fingerprints);
+  const dims = tableCount("dims", set.dims);
+  const cells = fingerprints * dims;
+  if (set.centroids.length !== cells || set.weights.length !== dims) {
+    throw new Error(
+      `${DETECT_SHAPE_ERROR}: centroids (${set.centroids.length}) must have fingerprints x dims (${fingerprints} x ${dims} = ${cells}) entries, weights (${set.weights.length}) dims (${dims})`,
+    );
+  }
+  const matcher = allocate(16 + 8 * (dims + cells), "allocating a fingerprint set");
+  try {
+    wasm.matcherInit(matcher, fingerprints, dims);
+    new Float64Array(wasm.memory.buffer, matcher + 16, dims).set(set.weights);
+    new Float64Array(wasm.memory.buffer, matcher + 16 + 8 * dims, cells).set(set.centroids);
+    const bad = wasm.matcherCheck(matcher);
+    if (bad >= 0) {
+      throw new Error(`${DETECT_SHAPE_ERROR}: weight ${set.weights[bad]} of dimension ${bad} must be finite and at least 0`);
+    }
+  } catch (e) {
+    wasm.free(matcher);
+    throw e;
+  }
+  return new WasmMatcher(wasm, guard, matcher, fingerprints, dims, allocate);
 }
 
 type Allocate = (bytes: number, what: string) => number;
@@ -220,6 +303,99 @@ class WasmSeriesScorer implements SeriesScorer {
       new Float64Array(this.wasm.memory.buffer, scratch, n).set(values);
       this.guard("scoring a series", () => this.wasm.seriesScore(scorer, scratch, n, scratch + 8 * n));
       scores.set(new Float64Array(this.wasm.memory.buffer, scratch + 8 * n, n));
+    } finally {
+      this.wasm.free(scratch);
+    }
+  }
+
+  free(): void {
+    this.wasm.free(this.#block.release());
+  }
+}
+
+class WasmPrior implements PriorScorer {
+  readonly #block: Block;
+
+  constructor(
+    private readonly wasm: WasmDetectExports,
+    private readonly guard: TrapGuard,
+    prior: number,
+    readonly signals: number,
+    readonly buckets: number,
+    private readonly allocate: Allocate,
+  ) {
+    this.#block = new Block(prior);
+  }
+
+  score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void {
+    const prior = this.#block.ptr;
+    const n = values.length;
+    if (signals.length !== n || steps.length !== n || z.length !== n) {
+      throw new Error(
+        `${DETECT_SHAPE_ERROR}: signals (${signals.length}), steps (${steps.length}), values (${n}) and z (${z.length}) must have one entry per observation`,
+      );
+    }
+    if (n === 0) return;
+    // f64 arrays first, then the 4-byte ones: every array stays aligned.
+    const at = { values: 0, z: 8 * n, signals: 16 * n, steps: 20 * n };
+    const scratch = this.allocate(24 * n, "scoring against a prior table");
+    try {
+      const buffer = this.wasm.memory.buffer;
+      new Float64Array(buffer, scratch + at.values, n).set(values);
+      new Uint32Array(buffer, scratch + at.signals, n).set(signals);
+      new Uint32Array(buffer, scratch + at.steps, n).set(steps);
+      const status = this.guard("scoring against a prior table", () =>
+        this.wasm.priorScore(prior, scratch + at.signals, scratch + at.steps, scratch + at.values, n, scratch + at.z),
+      );
+      if (status < 0) {
+        const i = -status - 1;
+        throw new Error(`${DETECT_SHAPE_ERROR}: signal ${signals[i]} of observation ${i} is not below signals (${this.signals})`);
+      }
+      z.set(new Float64Array(this.wasm.memory.buffer, scratch + at.z, n));
+    } finally {
+      this.wasm.free(scratch);
+    }
+  }
+
+  free(): void {
+    this.wasm.free(this.#block.release());
+  }
+}
+
+class WasmMatcher implements FingerprintMatcher {
+  readonly #block: Block;
+
+  constructor(
+    private readonly wasm: WasmDetectExports,
+    private readonly guard: TrapGuard,
+    matcher: number,
+    readonly fingerprints: number,
+    readonly dims: number,
+    private readonly allocate: Allocate,
+  ) {
+    this.#block = new Block(matcher);
+  }
+
+  match(vector: Float64Array, temperature: number, similarity: Float64Array, confidence: Float64Array): number {
+    const matcher = this.#block.ptr;
+    const { fingerprints, dims } = this;
+    if (vector.length !== dims || similarity.length !== fingerprints || confidence.length !== fingerprints) {
+      throw new Error(
+        `${DETECT_SHAPE_ERROR}: vector (${vector.length}) must have dims (${dims}) entries, similarity (${similarity.length}) and confidence (${confidence.length}) fingerprints (${fingerprints})`,
+      );
+    }
+    const at = { vector: 0, similarity: 8 * dims, confidence: 8 * (dims + fingerprints) };
+    const scratch = this.allocate(8 * (dims + 2 * fingerprints), "matching fingerprints");
+    try {
+      new Float64Array(this.wasm.memory.buffer, scratch + at.vector, dims).set(vector);
+      const used = this.guard("matching fingerprints", () =>
+        this.wasm.matcherMatch(matcher, scratch + at.vector, temperature, scratch + at.similarity, scratch + at.confidence),
+      );
+      if (used < 0) throw new Error(`${DETECT_SHAPE_ERROR}: temperature ${temperature} must be finite and above 0`);
+      const after = this.wasm.memory.buffer;
+      similarity.set(new Float64Array(after, scratch + at.similarity, fingerprints));
+      confidence.set(new Float64Array(after, scratch + at.confidence, fingerprints));
+      return used;
     } finally {
       this.wasm.free(scratch);
     }

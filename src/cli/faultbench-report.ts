@@ -29,7 +29,7 @@ export function renderEval(result: EvalResult): string {
   const healthyAlarms = Math.round((s.false_alarm_rate ?? 0) * s.healthy);
   const lines = [
     `corpus ${result.corpus}, split ${result.split}: ${s.runs} runs (${s.faulty} faulty, ${s.healthy} healthy)`,
-    `detector: ${d.name} (window ${d.window}, threshold ${d.threshold}, consecutive ${d.consecutive})`,
+    `detector: ${d.name} (fingerprints: ${d.fingerprints})`,
     `false alarms on healthy runs: ${healthyAlarms}/${s.healthy}` + (s.false_alarm_rate === null ? "" : ` (${pct(s.false_alarm_rate)})`),
     `macro F1 over the ${s.groups.filter((g) => g.by === "family").length} families: detector ${s.macro_f1.detector.toFixed(2)}, ` +
       `flag-everything ${s.macro_f1.flag_everything.toFixed(2)}`,

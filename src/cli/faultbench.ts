@@ -10,7 +10,6 @@ import { evaluateCorpus } from "../../bench/faultbench/eval.js";
 import { generateCorpus } from "../../bench/faultbench/generate.js";
 import { serveJobs } from "../../bench/faultbench/pool.js";
 import { runRemediation } from "../../bench/faultbench/remediate.js";
-import { BASELINE_DEFAULTS } from "../detect/baseline.js";
 import { renderEval, renderRemediation } from "./faultbench-report.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine } from "./output.js";
@@ -18,7 +17,6 @@ import { formatDuration, progressReporter, type ProgressSink } from "./progress.
 
 const count = numberArg({ integer: true, min: 0, expected: "a whole number >= 0" });
 const atLeastOne = numberArg({ integer: true, min: 1, expected: "a whole number >= 1" });
-const positive = numberArg({ min: 0, exclusive: true, expected: "a number > 0" });
 
 const stderrSink = (): ProgressSink => ({ stream: process.stderr, isTTY: process.stderr.isTTY === true });
 
@@ -30,9 +28,7 @@ interface EvalFlags {
   corpus: string;
   split: "test" | "train" | "all";
   json?: boolean;
-  window: number;
-  threshold: number;
-  consecutive: number;
+  fingerprints?: string;
 }
 
 interface RemediateFlags {
@@ -91,23 +87,21 @@ export function registerFaultbench(program: Command): void {
         "severity: detection precision, recall and F1 (detected = first alarm at or after onset; an alarm before onset " +
         "or on a healthy run is a false alarm), false-alarm rate on healthy runs, detection delay (median, p90), " +
         "diagnosis top-1/top-3 accuracy for type and family, and the flag-everything baseline on the same runs. " +
-        "The detector is the library's early baseline detector (it does not diagnose yet).",
+        "The library runs as a Monitor with the given fingerprint set (default: the shipped one) and no remediation.",
     )
     .requiredOption("--corpus <dir>", "corpus directory written by faultbench generate")
     .addOption(new Option("--split <split>", "which runs to evaluate (splits are by seed)").choices(["test", "train", "all"]).default("test"))
     .option("--json", "print one JSON object: settings, scores and every run's outcome")
-    .option("--window <n>", "detector: most values per signal its running baseline holds", atLeastOne, BASELINE_DEFAULTS.window)
-    .option("--threshold <z>", "detector: robust |z| above which a value is out of line", positive, BASELINE_DEFAULTS.threshold)
-    .option("--consecutive <k>", "detector: out-of-line values in a row that raise an alarm", atLeastOne, BASELINE_DEFAULTS.consecutive)
+    .option("--fingerprints <file>", "fingerprint set to use (default: the shipped one, learnt from the default corpus's train split)")
     .addHelpText(
       "after",
-      "\nChoose detector settings on --split train only; the defaults were chosen that way (docs/faultbench.md).",
+      "\nLearn fingerprints on --split train only (rftfm fingerprints learn) and evaluate on test; the shipped set was learnt that way (docs/faultbench.md).",
     )
     .action(async (flags: EvalFlags) => {
       const result = await evaluateCorpus({
         corpus: flags.corpus,
         split: flags.split,
-        detector: { window: flags.window, threshold: flags.threshold, consecutive: flags.consecutive },
+        fingerprints: flags.fingerprints,
         progress: process.stderr.isTTY ? progressReporter("eval", stderrSink()) : undefined,
       });
       process.stdout.write(flags.json ? toJsonLine(result) : renderEval(result));
@@ -129,7 +123,7 @@ export function registerFaultbench(program: Command): void {
       const started = Date.now();
       const report = await runRemediation({
         corpus: DEFAULT_CORPUS,
-        observer: "baseline",
+        observer: "monitor",
         quick: flags.quick === true,
         workers: flags.workers,
         progress: progressReporter("remediate", stderrSink()),

@@ -5,9 +5,17 @@ import { toJsonLine, write } from "./output.js";
 import { readOptions, type ReadCommandOptions } from "./read-options.js";
 import { METRIC_COLUMNS, TRAJECTORY_HEADER, jsonStepOutput, metricsRow, outputSteps, trajectoryRow } from "./steps.js";
 import { renderTable } from "./table.js";
+import { logMonitor, renderRunReport } from "./verdicts.js";
+import type { Verdict } from "../monitor/monitor.js";
 
 export interface ScanCommandOptions extends ReadCommandOptions {
   json?: boolean;
+  /** Print the scanner's per-step trajectory features instead of judging the runs. */
+  features?: boolean;
+  /** Fingerprint file for the monitor (default: the shipped set). */
+  fingerprints?: string;
+  /** Use the set's healthy prior (default: only with a fingerprint file). */
+  prior?: boolean;
   /** Exit with status 1 when the ingest report lists any problem. */
   strict?: boolean;
 }
@@ -35,8 +43,42 @@ function tensorTable(rows: RunTable["tensorRows"]): string {
   return renderTable(TRAJECTORY_HEADER, [...rows].sort(([a], [b]) => a - b).map(([, row]) => row));
 }
 
-/** `rftfm scan`: reads telemetry, scans every step's trajectory tensor, prints features. Returns the exit status. */
+/**
+ * `rftfm scan`: reads telemetry and judges every run with the monitor (per-run
+ * summaries of verdicts.md), or with `features` prints the scanner's per-step
+ * features. Returns the exit status.
+ */
 export async function runScan(kernels: Kernels, files: string[], options: ScanCommandOptions, io: Io): Promise<number> {
+  return options.features ? printFeatures(kernels, files, options, io) : judgeRuns(kernels, files, options, io);
+}
+
+/** The monitor over every step; then one summary per run (JSON line or readable report), and the ingest report. */
+async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommandOptions, io: Io): Promise<number> {
+  const { steps, report } = readTelemetry(files, readOptions(options));
+  const { monitor, summaries } = logMonitor(kernels, options);
+  const firstAlarms = new Map<string, Verdict>();
+  try {
+    await outputSteps(kernels, steps, async (step) => {
+      const verdict = monitor.observeScanned(step, step.data.events);
+      if (verdict.anomalous && !firstAlarms.has(verdict.run)) firstAlarms.set(verdict.run, verdict);
+    });
+    for (const summary of summaries()) {
+      await write(io.out, options.json ? toJsonLine(summary) : renderRunReport(summary, firstAlarms.get(summary.run)));
+    }
+  } finally {
+    monitor.close();
+  }
+  // The JSON lines are run summaries only (verdicts.md); the ingest report goes to stderr.
+  if (options.json) {
+    if (report.problemCount > 0) await write(io.err, report.summary() + "\n");
+  } else {
+    await write(io.out, `(backend: ${kernels.name})\n` + report.summary() + "\n");
+  }
+  return options.strict && report.problemCount > 0 ? 1 : 0;
+}
+
+/** The scanner's per-step features (`--features`). */
+async function printFeatures(kernels: Kernels, files: string[], options: ScanCommandOptions, io: Io): Promise<number> {
   const { steps, report } = readTelemetry(files, readOptions(options));
   const runs = new Map<string, RunTable>();
   const json = options.json ? jsonStepOutput(io.out) : undefined;

@@ -1,7 +1,9 @@
 /**
- * `rftfm watch FILE`: follows a growing log (any format `scan` reads) and
- * prints each step as it completes, exactly as `scan` prints it: the readable
- * row, or the `--json` step line. Ends on SIGINT or SIGTERM, after `--idle-exit`
+ * `rftfm watch FILE`: follows a growing log (any format `scan` reads), judges
+ * each step with the monitor as it completes and prints its verdict (a
+ * readable line, or with `--json` the per-step verdict of verdicts.md); with
+ * `--features`, each step's trajectory features as `scan --features` prints
+ * them. Ends on SIGINT or SIGTERM, after `--idle-exit`
  * seconds without new data, or at the end of what is there with `--once`; then
  * prints the steps still open and the ingest report.
  */
@@ -13,9 +15,13 @@ import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, readOptions, type ReadCommandOptions } from "./read-options.js";
 import type { Io } from "./scan.js";
 import { jsonStepOutput, outputSteps, rowStepOutput } from "./steps.js";
+import { logMonitor, renderRunReport, verdictStepOutput } from "./verdicts.js";
 
 export interface WatchCommandOptions extends ReadCommandOptions {
   json?: boolean;
+  features?: boolean;
+  fingerprints?: string;
+  prior?: boolean;
   strict?: boolean;
   /** Milliseconds between looks at the file. */
   poll?: number;
@@ -43,9 +49,21 @@ export async function runWatch(
     exitAfterMs: exitAfterSeconds === undefined ? undefined : exitAfterSeconds * 1000,
     signal,
   });
-  const output = options.json ? jsonStepOutput(io.out) : rowStepOutput(io.out, kernels.name);
-  // A live log's steps are printed as they come, not once a batch of them fills.
-  await outputSteps(kernels, steps, output, "live");
+  const judge = options.features ? undefined : logMonitor(kernels, options);
+  const output = judge
+    ? verdictStepOutput(judge.monitor, io.out, options.json === true)
+    : options.json
+      ? jsonStepOutput(io.out)
+      : rowStepOutput(io.out, kernels.name);
+  try {
+    // A live log's steps are printed as they come, not once a batch of them fills.
+    await outputSteps(kernels, steps, output, "live");
+    if (judge && !options.json) {
+      for (const summary of judge.summaries()) await write(io.out, "\n" + renderRunReport(summary));
+    }
+  } finally {
+    judge?.monitor.close();
+  }
   if (options.json) {
     await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
     if (report.problemCount > 0) await write(io.err, report.summary() + "\n");
@@ -64,14 +82,19 @@ export function registerWatch(program: Command, backendOption: Option, kernelsFo
     program
       .command("watch")
       .description(
-        "Follow a growing log, like tail -f, and print each step as it completes, as scan prints it: the " +
-          "trajectory-feature row (or the metrics of a step without trajectories), or with --json the step_features " +
-          "line. A step is printed when the log moves on to the next one, or when the log has been quiet for " +
-          "--settle seconds. Stops on Ctrl-C (SIGINT), then prints the ingest report.",
+        "Follow a growing log, like tail -f, judge each step with the monitor as it completes and print its verdict: " +
+          "ok, or the alarm with the signals out of line, the diagnosis and the recommended actions (with --json the " +
+          "per-step verdict of verdicts.md; with --features the step's trajectory features instead, as scan --features). " +
+          "A step is printed when the log moves on to the next one, or when the log has been quiet for " +
+          "--settle seconds. Stops on Ctrl-C (SIGINT), then prints each run's summary and the ingest report.",
       )
       .argument("<file>", "the log to follow (any format scan reads; it may not exist yet)"),
   )
-    .option("--json", "print JSON lines: one per step (kind step_features), then the ingest report (kind ingest)")
+    .option("--json", "print JSON lines: one verdict per step (verdicts.md), then the ingest report (kind ingest)")
+    .option("--features", "print each step's trajectory features instead of its verdict (as scan --features)")
+    .option("--fingerprints <file>", "fingerprint set for the monitor (default: the shipped one)")
+    .option("--prior", "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)")
+    .option("--no-prior", "do not use the healthy prior")
     .option("--strict", "exit with status 1 when the ingest report lists any problem")
     .option("--poll <ms>", "how often to look for new data, in milliseconds (default 250)", milliseconds)
     .option("--settle <seconds>", "print the newest step once the log has been quiet this long (default 2)", seconds)

@@ -16,7 +16,9 @@ describe("rftfm --help", () => {
     const scan = runCli(["scan", "--help"]);
     expect(scan.status).toBe(0);
     const text = scan.stdout.replace(/\s+/g, " ");
-    for (const option of ["--json", "--strict", "--backend <name>", "- for standard input"]) expect(text).toContain(option);
+    for (const option of ["--json", "--features", "--fingerprints <file>", "--prior", "--strict", "--backend <name>", "- for standard input"]) {
+      expect(text).toContain(option);
+    }
   });
 
   it("lists every format and the reading options, for scan and watch", () => {
@@ -42,8 +44,42 @@ describe("rftfm --help", () => {
 });
 
 describe("rftfm scan", () => {
-  it("prints a table per run of the built-in example and a clean ingest summary", () => {
+  it("prints a report per run of the built-in example: the healthy run passes, the collapsing one alarms with a diagnosis", () => {
     const r = runCli(["scan", example]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/run demo-healthy: 40 steps, no alarm/);
+    expect(r.stdout).toMatch(/run demo-entropy-collapse: 40 steps, alarm at step \d+/);
+    expect(r.stdout).toMatch(/diagnosis: [a-z_]+ \([a-z_]+\), confidence 0\.\d\d/);
+    expect(r.stdout).toMatch(/recommended actions: /);
+    expect(r.stdout).toMatch(/skipped 0|no malformed|0 malformed/i);
+  });
+
+  it("prints one run summary per line with --json (verdicts.md), nothing else on stdout", () => {
+    const r = runCli(["scan", example, "--json"]);
+    expect(r.status).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.map((l) => l.run)).toEqual(["demo-healthy", "demo-entropy-collapse"]);
+    for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(["run", "steps", "alarm", "first_alarm_step", "diagnosis", "actions"]));
+    const [healthy, collapse] = lines as { alarm: boolean; first_alarm_step: number | null; diagnosis: { fault: string; family: string; confidence: number }[] }[];
+    expect(healthy).toMatchObject({ steps: 40, alarm: false, first_alarm_step: null, diagnosis: [] });
+    expect(collapse.alarm).toBe(true);
+    expect(collapse.first_alarm_step).toBeGreaterThan(0);
+    expect(collapse.diagnosis[0]).toMatchObject({ fault: expect.any(String), family: expect.any(String), confidence: expect.any(Number) });
+  });
+
+  it("judges against the healthy prior only when asked, or with a fingerprint file", () => {
+    const withPrior = jsonLines(runCli(["scan", example, "--json", "--prior"]).stdout) as { alarm: boolean; first_alarm_step: number }[];
+    // The example is not of the benchmark's setup: against its prior, everything is off from the start.
+    expect(withPrior.every((l) => l.alarm && l.first_alarm_step <= 2)).toBe(true);
+    const withFile = jsonLines(runCli(["scan", example, "--json", "--fingerprints", join(root, "fingerprints/default.json")]).stdout);
+    expect(withFile).toEqual(withPrior);
+    const bad = runCli(["scan", example, "--fingerprints", join(root, "package.json")]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/package\.json: format: expected "rftfm-fingerprints"/);
+  });
+
+  it("prints a table per run of the built-in example and a clean ingest summary with --features", () => {
+    const r = runCli(["scan", example, "--features"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/run demo-healthy: \d+ steps/);
     expect(r.stdout).toMatch(/run demo-entropy-collapse: \d+ steps/);
@@ -51,8 +87,8 @@ describe("rftfm scan", () => {
     expect(r.stdout).toMatch(/skipped 0|no malformed|0 malformed/i);
   });
 
-  it("prints one JSON line per step, one per run, then the ingest report", () => {
-    const r = runCli(["scan", example, "--json"]);
+  it("prints one JSON line per step, one per run, then the ingest report with --features --json", () => {
+    const r = runCli(["scan", example, "--features", "--json"]);
     expect(r.status).toBe(0);
     const lines = jsonLines(r.stdout);
     const steps = lines.filter((l) => l.kind === "step_features");
@@ -67,7 +103,7 @@ describe("rftfm scan", () => {
   });
 
   it("skips malformed lines, reports them with file:line, and keeps every valid record", () => {
-    const r = runCli(["scan", mixed, "--json"]);
+    const r = runCli(["scan", mixed, "--features", "--json"]);
     expect(r.status).toBe(0);
     const lines = jsonLines(r.stdout);
     const steps = lines.filter((l) => l.kind === "step_features") as { run: string; step: number; trajectories: number; features: Record<string, unknown> }[];
@@ -90,28 +126,32 @@ describe("rftfm scan", () => {
 
   it("reads standard input and gzip files", () => {
     const text = readFileSync(example);
-    const fromStdin = runCli(["scan", "-", "--json"], { input: text });
+    const fromStdin = runCli(["scan", "-", "--features", "--json"], { input: text });
     const dir = mkdtempSync(join(tmpdir(), "rftfm-"));
     const gz = join(dir, "run.jsonl.gz");
     writeFileSync(gz, gzipSync(text));
-    const fromGzip = runCli(["scan", gz, "--json"]);
-    const fromFile = runCli(["scan", example, "--json"]);
+    const fromGzip = runCli(["scan", gz, "--features", "--json"]);
+    const fromFile = runCli(["scan", example, "--features", "--json"]);
     const steps = (out: string) => jsonLines(out).filter((l) => l.kind !== "ingest");
     expect(steps(fromStdin.stdout)).toEqual(steps(fromFile.stdout));
     expect(steps(fromGzip.stdout)).toEqual(steps(fromFile.stdout));
   });
 
-  it("gives the same features on both backends", () => {
-    const native = runCli(["scan", example, "--json", "--backend", "native"]);
-    const wasm = runCli(["scan", example, "--json", "--backend", "wasm"]);
+  it("gives the same features and the same verdicts on both backends", () => {
+    const native = runCli(["scan", example, "--features", "--json", "--backend", "native"]);
+    const wasm = runCli(["scan", example, "--features", "--json", "--backend", "wasm"]);
     expect(native.status).toBe(0);
     expect(wasm.stdout).toBe(native.stdout);
+    for (const prior of ["--prior", "--no-prior"]) {
+      const judged = runCli(["scan", example, "--json", prior, "--backend", "native"]);
+      expect(runCli(["scan", example, "--json", prior, "--backend", "wasm"]).stdout).toBe(judged.stdout);
+    }
     expect(runCli(["scan", example, "--backend", "wasm"]).stdout).toContain("backend: wasm");
   });
 
   it("reads trainers' logs and directories of per-step dumps, detecting each format", () => {
     const formats = join(root, "test/fixtures/formats");
-    const r = runCli(["scan", join(formats, "verl-console.log"), join(formats, "trl-completions"), "--json", "--strict"]);
+    const r = runCli(["scan", join(formats, "verl-console.log"), join(formats, "trl-completions"), "--features", "--json", "--strict"]);
     expect(r.status).toBe(1); // --strict: the verl log repeats a step (reported)
     const lines = jsonLines(r.stdout);
     const steps = lines.filter((l) => l.kind === "step_features") as { run: string; step: number; trajectories: number }[];
@@ -129,7 +169,7 @@ describe("rftfm scan", () => {
   it("reports a file that does not exist and goes on with the others", () => {
     const r = runCli(["scan", join(root, "no/such/file.jsonl"), example, "--json"]);
     expect(r.status).toBe(0);
-    expect(jsonLines(r.stdout).some((l) => l.kind === "step_features")).toBe(true);
+    expect(jsonLines(r.stdout).map((l) => l.run)).toEqual(["demo-healthy", "demo-entropy-collapse"]);
     expect(r.stderr).toMatch(/no\/such\/file\.jsonl/);
   });
 });

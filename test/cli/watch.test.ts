@@ -46,7 +46,7 @@ describe("rftfm watch, in process", () => {
     const out = capture();
     const err = capture();
     const stop = new AbortController();
-    const options: WatchCommandOptions = { json: true, poll: 20, settle: 0.15 };
+    const options: WatchCommandOptions = { json: true, features: true, poll: 20, settle: 0.15 };
     const done = runWatch(kernels, path, options, { out: out.stream, err: err.stream }, stop.signal);
     const steps = () => out.lines().map((l) => JSON.parse(l)).filter((l) => l.kind === "step_features");
 
@@ -81,18 +81,41 @@ describe("rftfm watch, in process", () => {
     for (const fixture of ["trl-completions", "trl-console.log", "trainer_state.json"]) {
       const path = formatFixture(fixture === "trl-completions" ? "trl-completions/completions_00001.parquet" : fixture);
       const scanned = capture();
-      await runScan(kernels, [path], { json: true }, { out: scanned.stream, err: capture().stream });
+      await runScan(kernels, [path], { json: true, features: true }, { out: scanned.stream, err: capture().stream });
       const watched = capture();
-      await runWatch(kernels, path, { json: true, once: true, settle: 0 }, { out: watched.stream, err: capture().stream });
+      await runWatch(kernels, path, { json: true, features: true, once: true, settle: 0 }, { out: watched.stream, err: capture().stream });
       const stepLines = (lines: string[]) => lines.filter((l) => l.includes('"kind":"step_features"'));
       expect(stepLines(watched.lines()), fixture).toEqual(stepLines(scanned.lines()));
       expect(stepLines(watched.lines()).length).toBeGreaterThan(0);
     }
   });
 
-  it("prints readable rows under a header per run", async () => {
+  it("prints a verdict per step as the log grows, the same verdicts scan's monitor gives, and a summary per run", async () => {
+    const example = join(root, "examples/small-run.jsonl");
+    const watched = capture();
+    await runWatch(kernels, example, { json: true, once: true, settle: 0 }, { out: watched.stream, err: capture().stream });
+    const lines = watched.lines().map((l) => JSON.parse(l));
+    const verdicts = lines.filter((l) => l.kind === undefined);
+    expect(verdicts).toHaveLength(80);
+    for (const v of verdicts) expect(Object.keys(v)).toEqual(expect.arrayContaining(["run", "step", "anomalous", "anomalies", "diagnosis", "actions"]));
+    expect(lines.at(-1).kind).toBe("ingest");
+    // The first alarm of each run is where scan's run summary puts it.
+    const scanned = capture();
+    await runScan(kernels, [example], { json: true }, { out: scanned.stream, err: capture().stream });
+    for (const summary of scanned.lines().map((l) => JSON.parse(l))) {
+      const first = verdicts.find((v) => v.run === summary.run && v.anomalous);
+      expect(first?.step ?? null, summary.run).toBe(summary.first_alarm_step);
+    }
+    const readable = capture();
+    await runWatch(kernels, example, { once: true, settle: 0 }, { out: readable.stream, err: capture().stream });
+    expect(readable.text()).toMatch(/demo-healthy step 1: ok/);
+    expect(readable.text()).toMatch(/demo-entropy-collapse step \d+: ALARM /);
+    expect(readable.text()).toMatch(/run demo-entropy-collapse: 40 steps, alarm at step \d+/);
+  });
+
+  it("prints readable rows under a header per run with --features", async () => {
     const out = capture();
-    await runWatch(kernels, formatFixture("verl-rollout/1.jsonl"), { once: true }, { out: out.stream, err: capture().stream });
+    await runWatch(kernels, formatFixture("verl-rollout/1.jsonl"), { once: true, features: true }, { out: out.stream, err: capture().stream });
     const [title, header, row] = out.lines();
     expect(title).toMatch(/^run .*verl-rollout \(backend: (native|wasm)\)$/);
     expect(header.trim().split(/\s+/).slice(0, 3)).toEqual(["step", "traj", "reward"]);
@@ -108,7 +131,7 @@ describe("rftfm watch, as a command", () => {
     writeFileSync(path, line(1) + line(2));
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(root, "src/cli/main.ts"), "watch", path, "--json", "--poll", "20", "--settle", "60"],
+      ["--import", "tsx", join(root, "src/cli/main.ts"), "watch", path, "--json", "--features", "--poll", "20", "--settle", "60"],
       { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -116,11 +139,11 @@ describe("rftfm watch, as a command", () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     // Step 1 is printed as soon as step 2 is read; step 2 stays open (the settle time is long)
     // and is printed when watch stops.
-    await until(() => stdout.includes('"step_features"'), "step 1", 15_000);
+    await until(() => stdout.includes('"step_features"'), "step 1", 20_000);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.kind, l.step])).toEqual([["step_features", 1], ["step_features", 2], ["ingest", undefined]]);
     expect(lines[1]).toMatchObject({ metrics: { reward_mean: 0.5 } });
-  }, 20_000);
+  }, 30_000);
 });

@@ -3,17 +3,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run-cli.js";
-import { writeFixtureCorpus } from "./corpus-fixture.js";
+import { FIXTURE_FINGERPRINTS, writeFixtureCorpus } from "./corpus-fixture.js";
+import { formatFingerprintSet } from "../../src/index.js";
+import { writeFileSync } from "node:fs";
 
 describe("rftfm faultbench", () => {
   it("explains its commands and every option", () => {
     const help = runCli(["faultbench", "--help"]);
     expect(help.status).toBe(0);
     for (const command of ["generate", "eval", "remediate"]) expect(help.stdout).toContain(command);
+    expect(runCli(["--help"]).stdout).toMatch(/demo \[options\]/);
+    expect(runCli(["demo", "--help"]).stdout).toMatch(/--fault <id>[\s\S]*--severity <level>[\s\S]*--seed <n>[\s\S]*--json/);
+    expect(runCli(["fingerprints", "learn", "--help"]).stdout).toMatch(/--corpus <dir>[\s\S]*--split <name>[\s\S]*--out <file>/);
     expect(help.stdout).not.toContain("__worker");
     const options: Record<string, string[]> = {
       generate: ["--out", "--runs", "--seed", "--steps", "--workers"],
-      eval: ["--corpus", "--split", "--json", "--window", "--threshold", "--consecutive"],
+      eval: ["--corpus", "--split", "--json", "--fingerprints"],
       remediate: ["--json", "--quick", "--workers"],
     };
     for (const [command, flags] of Object.entries(options)) {
@@ -24,17 +29,19 @@ describe("rftfm faultbench", () => {
 
   it("evaluates a corpus: tables by default, one JSON object with --json", () => {
     const corpus = writeFixtureCorpus();
-    const table = runCli(["faultbench", "eval", "--corpus", corpus, "--threshold", "6", "--consecutive", "2", "--window", "16"]);
+    const fingerprints = join(corpus, "fingerprints.json");
+    writeFileSync(fingerprints, formatFingerprintSet(FIXTURE_FINGERPRINTS));
+    const table = runCli(["faultbench", "eval", "--corpus", corpus, "--fingerprints", fingerprints]);
     expect(table.status).toBe(0);
     expect(table.stdout).toContain("split test: 5 runs (3 faulty, 2 healthy)");
     expect(table.stdout).toContain("false alarms on healthy runs: 1/2 (50.0%)");
     for (const heading of ["By family", "By fault type", "By severity", "Diagnosis over detected runs only"]) {
       expect(table.stdout).toContain(heading);
     }
-    const json = runCli(["faultbench", "eval", "--corpus", corpus, "--split", "all", "--json"]);
+    const json = runCli(["faultbench", "eval", "--corpus", corpus, "--split", "all", "--json", "--fingerprints", fingerprints]);
     expect(json.status).toBe(0);
     const result = JSON.parse(json.stdout);
-    expect(result).toMatchObject({ split: "all", detector: { name: "baseline" }, scores: { runs: 6 } });
+    expect(result).toMatchObject({ split: "all", detector: { name: "monitor", fingerprints }, scores: { runs: 6 } });
     expect(result.runs).toHaveLength(6);
   });
 

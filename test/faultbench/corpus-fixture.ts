@@ -8,9 +8,29 @@ import { join } from "node:path";
 import type { Labels, RunEntry } from "../../bench/faultbench/corpus.js";
 import { FAULT_FAMILIES, HEALTHY, type FaultId, type Severity } from "../../bench/faultbench/faults.js";
 import { NOMINAL } from "../../bench/faultbench/trainer.js";
+import { DEFAULT_DETECTION, type FingerprintSet } from "../../src/index.js";
 
-/** Detector settings the fixture's expected alarms are worked out for. */
-export const FIXTURE_DETECTOR = { warmup: 8, window: 16, threshold: 6, consecutive: 2 };
+/**
+ * The fingerprint set the fixture's expected alarms are worked out for: its
+ * three metrics, their healthy noise, no prior (so only the run's own
+ * baseline, spikes and non-finite values alarm: the bank's spike threshold is
+ * 12 noise units after 8 warm-up steps), and one fingerprint per planted fault.
+ */
+export const FIXTURE_FINGERPRINTS: FingerprintSet = {
+  format: "rftfm-fingerprints",
+  version: 1,
+  source: { fixture: true },
+  signals: ["grad_norm", "num_trajectories", "entropy"],
+  noise: [0.05, 1, 0.01],
+  prior: null,
+  detection: { ...DEFAULT_DETECTION },
+  weights: [1, 1, 1],
+  temperature: 0.1,
+  fingerprints: [
+    { fault: "gradient_explosion", family: "optimization_dynamics", runs: 1, centroid: [1, 0, 0] },
+    { fault: "worker_failure", family: "tool_environment", runs: 1, centroid: [0, -1, 0] },
+  ],
+};
 
 const STEPS = 30;
 
@@ -23,20 +43,20 @@ interface FixtureRun {
   plant?: (step: number, metrics: Record<string, number | string>) => void;
 }
 
-/** The runs, and the first alarm each gets under FIXTURE_DETECTOR. */
+/** The runs, and the first alarm each gets under FIXTURE_FINGERPRINTS. */
 export const FIXTURE: Record<string, FixtureRun & { firstAlarm: number | null }> = {
   // Flat: no alarm.
   h1: { fault: null, firstAlarm: null },
   // A non-finite value alarms at once: a false alarm.
   h2: { fault: null, plant: (s, m) => s === 20 && (m.grad_norm = "NaN"), firstAlarm: 20 },
-  // Gradient norm x100 from the onset on: alarmed on its second step, delay 1.
-  f1: { fault: "gradient_explosion", severity: "severe", onset: 15, plant: (s, m) => s >= 15 && (m.grad_norm = 100 * Number(m.grad_norm)), firstAlarm: 16 },
+  // Gradient norm x100 from the onset on: a spike at once, delay 0.
+  f1: { fault: "gradient_explosion", severity: "severe", onset: 15, plant: (s, m) => s >= 15 && (m.grad_norm = 100 * Number(m.grad_norm)), firstAlarm: 15 },
   // The same change 8 steps before the labelled onset: an early alarm.
-  f2: { fault: "gradient_explosion", severity: "moderate", onset: 20, plant: (s, m) => s >= 12 && (m.grad_norm = 100 * Number(m.grad_norm)), firstAlarm: 13 },
+  f2: { fault: "gradient_explosion", severity: "moderate", onset: 20, plant: (s, m) => s >= 12 && (m.grad_norm = 100 * Number(m.grad_norm)), firstAlarm: 12 },
   // No visible change: missed.
   f3: { fault: "worker_failure", severity: "subtle", onset: 15, firstAlarm: null },
   // Train split: three quarters of the trajectories gone from step 10.
-  f4: { fault: "worker_failure", severity: "severe", onset: 10, split: "train", plant: (s, m) => s >= 10 && (m.num_trajectories = 16), firstAlarm: 11 },
+  f4: { fault: "worker_failure", severity: "severe", onset: 10, split: "train", plant: (s, m) => s >= 10 && (m.num_trajectories = 16), firstAlarm: 10 },
 };
 
 /** Writes the fixture corpus into a fresh temporary directory and returns it. */

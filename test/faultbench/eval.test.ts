@@ -4,34 +4,35 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { evaluateCorpus } from "../../bench/faultbench/eval.js";
 import { generateCorpus } from "../../bench/faultbench/generate.js";
-import { FIXTURE, FIXTURE_DETECTOR, writeFixtureCorpus } from "./corpus-fixture.js";
+import { FIXTURE, FIXTURE_FINGERPRINTS, writeFixtureCorpus } from "./corpus-fixture.js";
 
 describe("faultbench eval", () => {
   const corpus = writeFixtureCorpus();
 
   it("finds the planted alarms and scores the test split by the documented rules", async () => {
-    const result = await evaluateCorpus({ corpus, split: "test", detector: FIXTURE_DETECTOR });
+    const result = await evaluateCorpus({ corpus, split: "test", fingerprints: FIXTURE_FINGERPRINTS });
     expect(Object.fromEntries(result.runs.map((r) => [r.run, r.firstAlarm]))).toEqual({
-      h1: null, h2: 20, f1: 16, f2: 13, f3: null,
+      h1: null, h2: 20, f1: 15, f2: 12, f3: null,
     });
     expect(result.runs.find((r) => r.run === "f1")!.signals).toEqual(["grad_norm"]);
     const s = result.scores;
     expect([s.runs, s.faulty, s.healthy, s.false_alarm_rate]).toEqual([5, 3, 2, 0.5]);
     const all = s.groups.find((g) => g.group === "all")!;
-    // TP f1; FP h2 and f2 (alarmed 7 steps before its onset); FN f2, f3.
+    // TP f1; FP h2 and f2 (alarmed 8 steps before its onset); FN f2, f3.
     expect(all.detection).toEqual({ tp: 1, fp: 2, fn: 2, early: 1, precision: 1 / 3, recall: 1 / 3, f1: 1 / 3 });
-    expect(all.delay).toEqual({ median: 1, p90: 1 });
+    expect(all.delay).toEqual({ median: 0, p90: 0 });
     expect(all.flag_everything).toEqual({ precision: 0.6, recall: 1, f1: expect.closeTo(0.75, 12) });
-    // The baseline detector does not diagnose: every diagnosis accuracy is 0.
-    expect(all.diagnosis).toEqual({ type_top1: 0, type_top3: 0, family_top1: 0, family_top3: 0 });
+    // f1 is diagnosed gradient_explosion; f2 (early) and f3 (missed) count as wrong.
+    expect(all.diagnosis).toMatchObject({ type_top1: 1 / 3, family_top1: 1 / 3 });
+    expect(result.runs.find((r) => r.run === "f1")!.diagnosis[0]).toMatchObject({ fault: "gradient_explosion", family: "optimization_dynamics" });
     expect(s.groups.find((g) => g.group === "worker_failure")!.detection).toMatchObject({ tp: 0, fp: 1, fn: 1 });
     expect(result.problems).toEqual([]);
   });
 
   it("keeps to the chosen split", async () => {
-    const all = await evaluateCorpus({ corpus, split: "all", detector: FIXTURE_DETECTOR });
+    const all = await evaluateCorpus({ corpus, split: "all", fingerprints: FIXTURE_FINGERPRINTS });
     expect(all.runs.map((r) => [r.run, r.firstAlarm])).toEqual(Object.entries(FIXTURE).map(([run, f]) => [run, f.firstAlarm]));
-    const train = await evaluateCorpus({ corpus, split: "train", detector: FIXTURE_DETECTOR });
+    const train = await evaluateCorpus({ corpus, split: "train", fingerprints: FIXTURE_FINGERPRINTS });
     expect(train.runs.map((r) => r.run)).toEqual(["f4"]);
     expect(train.scores.false_alarm_rate).toBeNull();
   });
@@ -41,7 +42,7 @@ describe("faultbench eval", () => {
     const labels = JSON.parse(readFileSync(join(broken, "labels.json"), "utf8"));
     labels.runs.h1.file = "runs/missing.jsonl";
     writeFileSync(join(broken, "labels.json"), JSON.stringify(labels));
-    const result = await evaluateCorpus({ corpus: broken, split: "test", detector: FIXTURE_DETECTOR });
+    const result = await evaluateCorpus({ corpus: broken, split: "test", fingerprints: FIXTURE_FINGERPRINTS });
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]).toMatch(/^h1: /);
   });

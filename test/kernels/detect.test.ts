@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../bench/random.js";
-import { DETECT_FLAGS, DETECT_OPTIONS, DETECT_OUTPUTS } from "../../src/backend/generated/detect.js";
+import { DETECT_FLAGS, DETECT_OPTIONS, DETECT_OUTPUTS, DETECT_VERSION } from "../../src/backend/generated/detect.js";
 import {
   DETECT_OPTIONS_ERROR,
   DETECT_SHAPE_ERROR,
@@ -73,6 +73,20 @@ describe.each(backends)("detectors on $name", (kernels) => {
       expect(outputs[2 * W + out("scale")]).toBeCloseTo(Math.sqrt(Math.PI / 2), 15);
       expect(outputs[2 * W + out("z")]).toBeCloseTo(-3 / Math.sqrt(Math.PI / 2), 14);
       expect(flags[2]).toBe(bit("warmup"));
+    });
+  });
+
+  it("floors the scale at scale_floor, by hand", () => {
+    withBank(kernels, { scale_floor: 2 }, (bank) => {
+      const { outputs } = push(bank, series([10, 12, 8, 40, -40]));
+      // Before anything and for a constant stream: the floor 2, not 1e-9 max(|level|, 1).
+      expect([outputs[out("scale")], outputs[W + out("scale")]]).toEqual([2, 2]);
+      expect(outputs[W + out("z")]).toBe(1); // (12 - 10) / 2, not the capped 1e6
+      // Spread 1: sqrt(pi/2) = 1.25 is still below the floor.
+      expect(outputs[2 * W + out("scale")]).toBe(2);
+      expect(outputs[2 * W + out("z")]).toBe(-1.5); // (8 - 11) / 2
+      // Noisier than the floor: the spread decides again.
+      expect(outputs[4 * W + out("scale")]).toBeGreaterThan(2);
     });
   });
 
@@ -197,6 +211,10 @@ describe.each(backends)("detectors on $name", (kernels) => {
       expect(bank.snapshot()).toEqual(before);
       const truncated = before.slice(0, before.length - 8);
       expect(() => kernels.detectors.restoreBank(truncated)).toThrow(`${DETECT_SNAPSHOT_ERROR}: not a detector bank snapshot`);
+      // A snapshot of another layout version (the second f64) is refused.
+      const older = before.slice();
+      new DataView(older.buffer).setFloat64(8, DETECT_VERSION - 1, true);
+      expect(() => kernels.detectors.restoreBank(older)).toThrow(`${DETECT_SNAPSHOT_ERROR}: not a detector bank snapshot: wrong magic number or layout version`);
     });
   });
 

@@ -1,7 +1,8 @@
 // The module's exports for src/backend/wasm.ts. Everything lives in unmanaged
 // linear memory: the JS side allocates a batch's buffers with `alloc`, fills
 // them through typed-array views, calls `scanBatch` and `free`s them; detector
-// banks and series scorers are blocks it allocates the same way.
+// banks, series scorers, prior tables and fingerprint sets are blocks it
+// allocates the same way.
 
 // @ts-ignore: ~lib is AssemblyScript's standard library, resolved by asc only.
 import { BLOCK_MAXSIZE } from "~lib/rt/common";
@@ -42,6 +43,8 @@ export function shapeErrorStep(): i32 {
 export { invalidOption as detectInvalidOption } from "./detect/mod";
 export { bankBytes, bankCheck, bankEvict, bankInit, bankPush, bankRuns } from "./detect/bank";
 export { seriesInit, seriesScore } from "./detect/series";
+export { priorCheck, priorInit, priorScore } from "./detect/prior";
+export { matcherCheck, matcherInit, matcherMatch } from "./detect/fingerprint";
 
 /** Version of layout/detect.json the module was built with. */
 export function detectLayoutVersion(): i32 {

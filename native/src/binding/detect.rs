@@ -1,15 +1,18 @@
 //! The detectors' N-API surface: a `DetectorBank` class around
 //! `detect::bank::Bank` (a batch of observations per call, outputs written into
-//! the caller's arrays) and a `SeriesScorer` class around `detect::series::Series`. It only converts; errors carry the
+//! the caller's arrays), a `SeriesScorer` class around `detect::series::Series`,
+//! a `PriorScorer` around `detect::prior::Prior` and a `FingerprintMatcher`
+//! around `detect::fingerprint::Matcher`. It only converts; errors carry the
 //! `ERR_RFTFM_DETECT_*` prefixes.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use super::{bytes, overlaps};
-use crate::detect::{bank::Bank, series::Series, Options, DETECT_VERSION};
+use crate::detect::{bank::Bank, fingerprint::Matcher, prior::Prior, series::Series, Options, DETECT_VERSION};
 
-/// A batch whose arrays disagree on their length (or an output sharing memory with an input).
+/// A batch whose arrays disagree on their length (or an output sharing memory with an input),
+/// or a prior table, fingerprint set or match call that breaks its rules.
 const SHAPE_ERROR: &str = "ERR_RFTFM_DETECT_SHAPE";
 /// An option vector that breaks a rule of layout/detect.json.
 const OPTIONS_ERROR: &str = "ERR_RFTFM_DETECT_OPTIONS";
@@ -119,5 +122,92 @@ impl SeriesScorer {
         // SAFETY: synchronous call; `scores` shares no byte with `values` (checked above).
         self.series.score_all(values, unsafe { scores.as_mut() });
         Ok(())
+    }
+}
+
+/// Healthy prior scoring (`native/src/detect/prior.rs`): a table of reference cells, batches of values.
+#[napi]
+pub struct PriorScorer {
+    prior: Prior,
+}
+
+#[napi]
+impl PriorScorer {
+    /// A table of `signals x buckets` reference centers and scales (row-major by signal).
+    #[napi(constructor)]
+    pub fn new(signals: u32, buckets: u32, center: &[f64], scale: &[f64]) -> Result<Self> {
+        let prior = Prior::new(signals as usize, buckets as usize, center, scale).map_err(|e| error(SHAPE_ERROR, e))?;
+        Ok(PriorScorer { prior })
+    }
+
+    /// Scores a batch of values against their cells, one z each into `z`.
+    #[napi(catch_unwind)]
+    pub fn score(&self, signals: &[u32], steps: &[u32], values: &[f64], mut z: Float64Array) -> Result<()> {
+        let out = bytes(&z);
+        if [bytes(signals), bytes(steps), bytes(values)].iter().any(|&r| overlaps(r, out)) {
+            return Err(error(SHAPE_ERROR, "z shares memory with an input"));
+        }
+        // SAFETY: synchronous call; `z` shares no byte with any input (checked above).
+        self.prior.score(signals, steps, values, unsafe { z.as_mut() }).map_err(|e| error(SHAPE_ERROR, e))
+    }
+
+    #[napi(getter)]
+    pub fn signals(&self) -> u32 {
+        self.prior.signals() as u32
+    }
+
+    #[napi(getter)]
+    pub fn buckets(&self) -> u32 {
+        self.prior.buckets() as u32
+    }
+}
+
+/// Fingerprint matching (`native/src/detect/fingerprint.rs`): a set of fault centroids, one vector per call.
+#[napi]
+pub struct FingerprintMatcher {
+    matcher: Matcher,
+}
+
+#[napi]
+impl FingerprintMatcher {
+    /// A set of `fingerprints x dims` centroids (row-major) and `dims` weights.
+    #[napi(constructor)]
+    pub fn new(fingerprints: u32, dims: u32, centroids: &[f64], weights: &[f64]) -> Result<Self> {
+        let matcher = Matcher::new(fingerprints as usize, dims as usize, centroids, weights)
+            .map_err(|e| error(SHAPE_ERROR, e))?;
+        Ok(FingerprintMatcher { matcher })
+    }
+
+    /// Writes each fingerprint's similarity and confidence; returns the dimensions used.
+    #[napi(js_name = "match", catch_unwind)]
+    pub fn match_vector(
+        &self,
+        vector: &[f64],
+        temperature: f64,
+        mut similarity: Float64Array,
+        mut confidence: Float64Array,
+    ) -> Result<u32> {
+        let (s, c, v) = (bytes(&similarity), bytes(&confidence), bytes(vector));
+        if overlaps(s, c) || overlaps(v, s) || overlaps(v, c) {
+            return Err(error(SHAPE_ERROR, "similarity or confidence shares memory with another array"));
+        }
+        // SAFETY: synchronous call; the two outputs share no byte with each
+        // other or with `vector` (checked above).
+        let (similarity, confidence) = unsafe { (similarity.as_mut(), confidence.as_mut()) };
+        let used = self
+            .matcher
+            .match_vector(vector, temperature, similarity, confidence)
+            .map_err(|e| error(SHAPE_ERROR, e))?;
+        Ok(used as u32)
+    }
+
+    #[napi(getter)]
+    pub fn fingerprints(&self) -> u32 {
+        self.matcher.fingerprints() as u32
+    }
+
+    #[napi(getter)]
+    pub fn dims(&self) -> u32 {
+        self.matcher.dims() as u32
     }
 }

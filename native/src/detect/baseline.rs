@@ -11,14 +11,17 @@
 //!   `1 + w * (clip * SPREAD_TO_SIGMA - 1)` per observation, enough to follow a
 //!   real rise of the noise.
 //! - The scale has a floor of `min_scale * max(|level|, 1)`, so a constant
-//!   stream gives large finite z-scores rather than a division by zero.
+//!   stream gives large finite z-scores rather than a division by zero, and
+//!   the absolute floor `scale_floor`: a caller that knows a signal's healthy
+//!   noise (and divides the signal by it) keeps a stream that happens to be
+//!   quieter than that from alarming on ordinary noise.
 
 use super::{state, Options, SPREAD_TO_SIGMA, Z_MAX};
 
 /// The scale an observation is standardized by (state before it).
 pub fn scale(s: &[f64], o: &Options) -> f64 {
     let floor = o.min_scale * s[state::LEVEL].abs().max(1.0);
-    (SPREAD_TO_SIGMA * s[state::SPREAD]).max(floor)
+    (SPREAD_TO_SIGMA * s[state::SPREAD]).max(floor).max(o.scale_floor)
 }
 
 /// Standardized deviation of `x` from the level, within ±`Z_MAX`; 0 for a
@@ -93,5 +96,25 @@ mod tests {
         // A constant stream: the scale is the floor 1e-9 * 5, z is capped.
         assert_eq!(z_score(&s, 6.0, scale(&s, &o)), Z_MAX);
         assert_eq!(z_score(&s, 5.0, scale(&s, &o)), 0.0);
+    }
+
+    #[test]
+    fn the_absolute_floor_takes_effect() {
+        let o = Options { scale_floor: 2.0, ..Options::default() };
+        let mut s = fresh();
+        // Before any observation, and for a constant stream: the floor 2, not 1e-9 * level.
+        assert_eq!(scale(&s, &o), 2.0);
+        learn(&mut s, 5.0, &o);
+        assert_eq!(scale(&s, &o), 2.0);
+        assert_eq!(z_score(&s, 6.0, scale(&s, &o)), 0.5);
+        // Spread 1 after 5, 7: sqrt(pi/2) = 1.2533 is still below the floor.
+        learn(&mut s, 7.0, &o);
+        assert_eq!(scale(&s, &o), 2.0);
+        // Noisier than the floor: the spread decides again.
+        for x in [0.0, 12.0, 0.0, 12.0] {
+            learn(&mut s, x, &o);
+        }
+        assert!(scale(&s, &o) > 2.0);
+        assert_eq!(scale(&s, &o), SPREAD_TO_SIGMA * s[state::SPREAD]);
     }
 }

@@ -20,12 +20,21 @@
 //! [`bank`] holds many streams with bounded memory; [`series`] turns one
 //! stream, plus the [`range`] novelty of each value, into an anomaly score in
 //! [0, 1].
+//!
+//! Two stateless kernels sit beside the streams: [`prior`] scores values
+//! against a table of healthy references per signal and training step, and
+//! [`fingerprint`] compares a run's deviation vector with known fault
+//! fingerprints (weighted cosine, softmax confidence; [`exp`] is the
+//! exponential both builds compute alike).
 
 pub mod bank;
 pub mod baseline;
 pub mod cusum;
+pub mod exp;
+pub mod fingerprint;
 pub mod nonfinite;
 pub mod page_hinkley;
+pub mod prior;
 pub mod range;
 pub mod series;
 pub mod spike;
@@ -46,6 +55,7 @@ pub struct Options {
     pub ph_delta: f64,
     pub ph_lambda: f64,
     pub min_scale: f64,
+    pub scale_floor: f64,
 }
 
 /// Why an option vector was refused.
@@ -105,6 +115,7 @@ impl Options {
             ph_delta: v[opt::PH_DELTA],
             ph_lambda: v[opt::PH_LAMBDA],
             min_scale: v[opt::MIN_SCALE],
+            scale_floor: v[opt::SCALE_FLOOR],
         })
     }
 
@@ -122,6 +133,7 @@ impl Options {
         v[opt::PH_DELTA] = self.ph_delta;
         v[opt::PH_LAMBDA] = self.ph_lambda;
         v[opt::MIN_SCALE] = self.min_scale;
+        v[opt::SCALE_FLOOR] = self.scale_floor;
         v
     }
 }

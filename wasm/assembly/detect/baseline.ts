@@ -2,12 +2,22 @@
 // residuals. Mirrors native/src/detect/baseline.rs (definitions there).
 
 import { field, setField } from "./mod";
-import { OPT_ALPHA, OPT_CLIP, OPT_MIN_SCALE, SPREAD_TO_SIGMA, STATE_COUNT, STATE_LEVEL, STATE_SPREAD, Z_MAX } from "../generated/detect";
+import {
+  OPT_ALPHA,
+  OPT_CLIP,
+  OPT_MIN_SCALE,
+  OPT_SCALE_FLOOR,
+  SPREAD_TO_SIGMA,
+  STATE_COUNT,
+  STATE_LEVEL,
+  STATE_SPREAD,
+  Z_MAX,
+} from "../generated/detect";
 
 /** The scale an observation is standardized by (state before it). */
 export function scale(s: usize, o: usize): f64 {
   const floor = field(o, OPT_MIN_SCALE) * max<f64>(abs<f64>(field(s, STATE_LEVEL)), 1.0);
-  return max<f64>(SPREAD_TO_SIGMA * field(s, STATE_SPREAD), floor);
+  return max<f64>(max<f64>(SPREAD_TO_SIGMA * field(s, STATE_SPREAD), floor), field(o, OPT_SCALE_FLOOR));
 }
 
 /** Standardized deviation of `x` from the level, within ±Z_MAX; 0 for a stream's first observation. */

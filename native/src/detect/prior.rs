@@ -1,0 +1,173 @@
+//! Healthy prior scoring: a value against what healthy runs showed for the
+//! same signal at the same point of training.
+//!
+//! The streaming baseline only knows a run's own past, so it follows a fault
+//! that is there from the start, and it calls the ordinary course of training
+//! (KL rising from 0, entropy falling) a change. A prior table, learnt
+//! elsewhere from healthy runs, holds a reference center and scale for each
+//! signal and training-step bucket; a value's z against its cell says how far
+//! the run is from healthy runs at that point, whatever its own history.
+//!
+//! The table is `signals x buckets` cells, row-major by signal (cell
+//! `s * buckets + b`). Observation i of a batch is scored against the cell of
+//! signal `signals[i]` and bucket `min(steps[i], buckets - 1)` (the last
+//! bucket holds every later step):
+//!
+//! `z = (value - center) / scale`, within ±`Z_MAX`; NaN when the value is not
+//! finite, or the cell has no reference (center or scale not finite, scale 0).
+//! A NaN scale is how a table marks a cell without reference; a negative one
+//! is refused.
+
+use super::Z_MAX;
+
+/// Why a table or a batch was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorError(pub String);
+
+impl std::fmt::Display for PriorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prior {
+    signals: usize,
+    buckets: usize,
+    center: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+impl Prior {
+    /// A table of `signals x buckets` cells (row-major by signal).
+    pub fn new(signals: usize, buckets: usize, center: &[f64], scale: &[f64]) -> Result<Self, PriorError> {
+        if signals == 0 || buckets == 0 {
+            return Err(PriorError(format!(
+                "a prior table needs at least one signal and one bucket (signals {signals}, buckets {buckets})"
+            )));
+        }
+        let cells = signals as u128 * buckets as u128;
+        if center.len() as u128 != cells || scale.len() as u128 != cells {
+            return Err(PriorError(format!(
+                "center ({}) and scale ({}) must have signals x buckets ({signals} x {buckets} = {cells}) entries",
+                center.len(),
+                scale.len()
+            )));
+        }
+        if let Some(i) = scale.iter().position(|&s| s < 0.0) {
+            return Err(PriorError(format!(
+                "scale {} of signal {}, bucket {} is negative (NaN marks a cell without reference)",
+                scale[i],
+                i / buckets,
+                i % buckets
+            )));
+        }
+        Ok(Prior { signals, buckets, center: center.to_vec(), scale: scale.to_vec() })
+    }
+
+    pub fn signals(&self) -> usize {
+        self.signals
+    }
+
+    pub fn buckets(&self) -> usize {
+        self.buckets
+    }
+
+    /// Scores observation i (`values[i]` of signal `signals[i]` at training
+    /// step `steps[i]`) into `z[i]`. Checks the whole batch first: a refused
+    /// batch writes nothing.
+    pub fn score(&self, signals: &[u32], steps: &[u32], values: &[f64], z: &mut [f64]) -> Result<(), PriorError> {
+        let n = values.len();
+        if signals.len() != n || steps.len() != n || z.len() != n {
+            return Err(PriorError(format!(
+                "signals ({}), steps ({}), values ({n}) and z ({}) must have one entry per observation",
+                signals.len(),
+                steps.len(),
+                z.len()
+            )));
+        }
+        if let Some(i) = signals.iter().position(|&s| s as usize >= self.signals) {
+            return Err(PriorError(format!(
+                "signal {} of observation {i} is not below signals ({})",
+                signals[i], self.signals
+            )));
+        }
+        let last = self.buckets - 1;
+        for i in 0..n {
+            let cell = signals[i] as usize * self.buckets + (steps[i] as usize).min(last);
+            z[i] = z_of(values[i], self.center[cell], self.scale[cell]);
+        }
+        Ok(())
+    }
+}
+
+/// The z of `x` against a cell; NaN when `x` is not finite or the cell has no reference.
+pub fn z_of(x: f64, center: f64, scale: f64) -> f64 {
+    if !x.is_finite() || !center.is_finite() || !scale.is_finite() || scale <= 0.0 {
+        return f64::NAN;
+    }
+    ((x - center) / scale).clamp(-Z_MAX, Z_MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2 signals x 3 buckets. Signal 0: centers 0, 10, 20, scales 1, 2, 4.
+    /// Signal 1: bucket 0 without a center, bucket 1 without a scale (NaN),
+    /// bucket 2 with scale 0: no reference anywhere but bucket 2's center.
+    fn table() -> Prior {
+        let nan = f64::NAN;
+        Prior::new(2, 3, &[0.0, 10.0, 20.0, nan, 5.0, 5.0], &[1.0, 2.0, 4.0, 1.0, nan, 0.0]).unwrap()
+    }
+
+    fn score(prior: &Prior, signals: &[u32], steps: &[u32], values: &[f64]) -> Vec<f64> {
+        let mut z = vec![0.0; values.len()];
+        prior.score(signals, steps, values, &mut z).unwrap();
+        z
+    }
+
+    #[test]
+    fn scores_against_the_cell_of_the_signal_and_step_by_hand() {
+        let prior = table();
+        let z = score(&prior, &[0, 0, 0, 0, 0], &[0, 1, 2, 7, u32::MAX], &[3.0, 13.0, 14.0, 30.0, 18.0]);
+        // (3 - 0)/1, (13 - 10)/2, (14 - 20)/4; steps 7 and u32::MAX fall in the last bucket.
+        assert_eq!(z, vec![3.0, 1.5, -1.5, 2.5, -0.5]);
+    }
+
+    #[test]
+    fn nan_without_a_reference_or_a_finite_value() {
+        let prior = table();
+        let z = score(&prior, &[1, 1, 1, 1, 0, 0], &[0, 1, 2, 9, 0, 0], &[5.0, 5.0, 5.0, 5.0, f64::NAN, f64::INFINITY]);
+        assert!(z.iter().all(|z| z.is_nan()), "{z:?}");
+    }
+
+    #[test]
+    fn clamps_to_z_max() {
+        let prior = Prior::new(1, 1, &[0.0], &[1e-300]).unwrap();
+        assert_eq!(score(&prior, &[0, 0, 0], &[0, 0, 0], &[1.0, -1.0, 0.0]), vec![Z_MAX, -Z_MAX, 0.0]);
+    }
+
+    #[test]
+    fn refuses_bad_tables() {
+        assert!(Prior::new(0, 3, &[], &[]).unwrap_err().0.contains("at least one signal"));
+        assert!(Prior::new(2, 0, &[], &[]).unwrap_err().0.contains("at least one signal"));
+        assert!(Prior::new(2, 3, &[0.0; 5], &[1.0; 6]).unwrap_err().0.contains("center (5)"));
+        assert!(Prior::new(2, 3, &[0.0; 6], &[1.0; 7]).unwrap_err().0.contains("scale (7)"));
+        let err = Prior::new(2, 3, &[0.0; 6], &[1.0, 1.0, 1.0, 1.0, -2.0, 1.0]).unwrap_err();
+        assert_eq!(err.0, "scale -2 of signal 1, bucket 1 is negative (NaN marks a cell without reference)");
+        assert!(Prior::new(1, 1, &[0.0], &[f64::NEG_INFINITY]).is_err());
+        assert!(Prior::new(1, 1, &[f64::NAN], &[f64::NAN]).is_ok());
+    }
+
+    #[test]
+    fn refuses_bad_batches_without_writing() {
+        let prior = table();
+        let mut z = vec![7.0; 2];
+        let err = prior.score(&[0, 2], &[0, 0], &[1.0, 1.0], &mut z).unwrap_err();
+        assert_eq!(err.0, "signal 2 of observation 1 is not below signals (2)");
+        assert!(prior.score(&[0, 0], &[0], &[1.0, 1.0], &mut z).is_err());
+        assert!(prior.score(&[0, 0], &[0, 0], &[1.0, 1.0], &mut z[..1]).is_err());
+        assert_eq!(z, vec![7.0; 2]);
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * The package's kernels, chosen once when first imported: the native addon,
+ * or the WebAssembly build when the addon cannot load (one warning names the
+ * reason), or the one `RFTFM_BACKEND=native|wasm` forces.
+ */
+import { preferenceFromEnv, selectKernels } from "./load.js";
+import type { Kernels } from "./kernel.js";
+
+export const kernels: Kernels = selectKernels({ prefer: preferenceFromEnv() });

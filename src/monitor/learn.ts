@@ -1,0 +1,285 @@
+/**
+ * Learns a fingerprint set from labelled runs (`rftfm fingerprints learn`).
+ *
+ * The labelled corpus is a directory with a `labels.json`:
+ *
+ *     {"runs": {"<run id>": {"file": "runs/a.jsonl.gz", "fault": "healthy" | <fault id>,
+ *                             "split": "train" | "test", "onset": <step> | null, ...}}}
+ *
+ * (the fault benchmark writes exactly this; users label their own runs the same
+ * way). Only runs of the chosen split are read: the set is then judged on the
+ * other split, which it never saw.
+ *
+ * 1. Signals: the candidates (signals.ts) that healthy runs reported.
+ * 2. Noise: per signal, the healthy step-to-step noise: the robust standard
+ *    deviation of first differences over sqrt 2, at least the 99th percentile
+ *    of |difference| / (2.58 sqrt 2) so that a heavy-tailed healthy signal is
+ *    not judged by its quiet stretches.
+ * 3. Prior: per signal and step bucket (the run's n-th step), pooling steps
+ *    n-2..n+2 of every healthy run: center = median, scale = the larger of the
+ *    robust standard deviation (1.4826 MAD) and the 1-99% quantile range / 4.65
+ *    (the same width for a Gaussian), floored at the signal's noise (the prior
+ *    cannot be tighter than a run's own step-to-step jitter) and at 0.1% of
+ *    |center|, so that a setting every healthy run shares is not infinitely tight.
+ *    Buckets with fewer than 5 values have no reference.
+ * 4. Fingerprints: every faulty run is replayed through a Monitor holding the
+ *    signals, noise and prior above; the deviation vector of its first alarm
+ *    (mean clipped deviation per signal over the first `window` steps) is
+ *    scaled to unit length, and a fault's centroid is the normalized mean of
+ *    its runs' vectors. Runs that never alarm teach nothing.
+ * 5. Temperature: the softmax temperature minimising the negative
+ *    log-likelihood of the true fault over those runs (a grid search): the
+ *    confidence is then calibrated on the data it was learnt from.
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Kernels } from "../backend/kernel.js";
+import { kernels as selectedKernels } from "../backend/selected.js";
+import { readTelemetry } from "../telemetry/index.js";
+import { scanStream } from "../scan/scan.js";
+import { FAULT_FAMILIES, isFaultId, type FaultId } from "../verdict/faults.js";
+import {
+  DEFAULT_DETECTION,
+  FINGERPRINT_FORMAT,
+  FINGERPRINT_VERSION,
+  type DetectionSettings,
+  type Fingerprint,
+  type FingerprintSet,
+} from "./fingerprint-set.js";
+import { Monitor } from "./monitor.js";
+import { CANDIDATE_SIGNALS, readSignals, type MonitoredStep } from "./signals.js";
+
+export interface LabelEntry {
+  file: string;
+  fault: string;
+  split?: string;
+  onset?: number | null;
+}
+
+export interface LearnOptions {
+  corpus: string;
+  /** Only runs of this split (default "train"); "all" for every run. */
+  split?: string;
+  detection?: Partial<DetectionSettings>;
+  /** Most prior buckets (default 512): steps beyond the last bucket are judged against it. */
+  maxBuckets?: number;
+  kernels?: Kernels;
+  progress?: (done: number, total: number, run: string) => void;
+}
+
+export interface LearnReport {
+  set: FingerprintSet;
+  healthyRuns: number;
+  faultyRuns: number;
+  /** Faulty runs that raised no alarm (they add nothing to their fingerprint). */
+  silentRuns: string[];
+  problems: string[];
+}
+
+/** A run's steps as values per candidate signal. */
+interface RunSeries {
+  id: string;
+  label: LabelEntry;
+  steps: MonitoredStep[];
+  /** [step][candidate] */
+  values: Float64Array[];
+  present: Uint8Array[];
+}
+
+const PRIOR_POOL = 2;
+const MIN_PRIOR_VALUES = 5;
+
+function sorted(xs: number[]): number[] {
+  return xs.filter(Number.isFinite).sort((a, b) => a - b);
+}
+function quantile(s: readonly number[], p: number): number {
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.floor(p * s.length)))] : NaN;
+}
+function median(s: readonly number[]): number {
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function readLabels(corpus: string): Record<string, LabelEntry> {
+  const path = join(corpus, "labels.json");
+  let doc: any;
+  try {
+    doc = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
+  if (!doc || typeof doc.runs !== "object") throw new Error(`${path}: runs: expected an object of run id -> label`);
+  for (const [id, entry] of Object.entries<any>(doc.runs)) {
+    if (typeof entry?.file !== "string") throw new Error(`${path}: runs.${id}.file: expected the run's telemetry file`);
+    if (entry.fault !== "healthy" && !isFaultId(entry.fault)) {
+      throw new Error(`${path}: runs.${id}.fault: expected "healthy" or a fault id of faults.md, got ${JSON.stringify(entry.fault)}`);
+    }
+  }
+  return doc.runs;
+}
+
+async function readRun(kernels: Kernels, corpus: string, id: string, label: LabelEntry, problems: string[]): Promise<RunSeries> {
+  const { steps, report } = readTelemetry([resolve(corpus, label.file)]);
+  const run: RunSeries = { id, label, steps: [], values: [], present: [] };
+  for await (const step of scanStream(kernels, steps)) {
+    const values = new Float64Array(CANDIDATE_SIGNALS.length);
+    const present = new Uint8Array(CANDIDATE_SIGNALS.length);
+    readSignals(step as MonitoredStep, CANDIDATE_SIGNALS, values, present);
+    run.steps.push(step as MonitoredStep);
+    run.values.push(values);
+    run.present.push(present);
+  }
+  if (report.skipped > 0) problems.push(`${id}: ${report.summary()}`);
+  return run;
+}
+
+/** Step-to-step noise of a signal over healthy runs (see the module comment). */
+function learnNoise(healthy: readonly RunSeries[], c: number): number {
+  const diffs: number[] = [];
+  for (const r of healthy) {
+    for (let t = 1; t < r.values.length; t++) {
+      const d = r.values[t][c] - r.values[t - 1][c];
+      if (r.present[t][c] && r.present[t - 1][c] && Number.isFinite(d)) diffs.push(Math.abs(d));
+    }
+  }
+  const s = sorted(diffs);
+  const robust = (median(s) * 1.4826) / Math.SQRT2;
+  const tail = quantile(s, 0.99) / 2.58 / Math.SQRT2;
+  const level = median(sorted(healthy.flatMap((r) => r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : [])))));
+  return Math.max(Number.isFinite(robust) ? robust : 0, Number.isFinite(tail) ? tail : 0, 1e-3 * Math.abs(level) || 0, 1e-9);
+}
+
+function learnPrior(healthy: readonly RunSeries[], c: number, buckets: number, noise: number): { center: number[]; scale: number[] } {
+  const center: number[] = [];
+  const scale: number[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const pool: number[] = [];
+    for (const r of healthy) {
+      for (let t = b - PRIOR_POOL; t <= b + PRIOR_POOL; t++) {
+        if (t >= 0 && t < r.values.length && r.present[t][c]) pool.push(r.values[t][c]);
+      }
+    }
+    const s = sorted(pool);
+    if (s.length < MIN_PRIOR_VALUES) {
+      center.push(NaN);
+      scale.push(NaN);
+      continue;
+    }
+    const m = median(s);
+    const mad = median(sorted(s.map((v) => Math.abs(v - m)))) * 1.4826;
+    const range = (quantile(s, 0.99) - quantile(s, 0.01)) / 4.65;
+    center.push(m);
+    scale.push(Math.max(mad, range, noise, 1e-3 * Math.abs(m), 1e-9));
+  }
+  return { center, scale };
+}
+
+/** Temperature minimising the mean negative log-likelihood of the true faults (grid search, log-spaced). */
+function fitTemperature(kernels: Kernels, set: FingerprintSet, samples: { vector: Float64Array; fault: FaultId }[]): number {
+  if (set.fingerprints.length < 2 || samples.length === 0) return 0.1;
+  const matcher = kernels.detectors.createMatcher({
+    fingerprints: set.fingerprints.length,
+    dims: set.signals.length,
+    centroids: Float64Array.from(set.fingerprints.flatMap((f) => f.centroid)),
+    weights: Float64Array.from(set.weights),
+  });
+  try {
+    const k = set.fingerprints.length;
+    const sim = new Float64Array(k);
+    const conf = new Float64Array(k);
+    let best = { t: 0.1, nll: Infinity };
+    for (let e = -3; e <= 0.001; e += 0.05) {
+      const t = 10 ** e;
+      let nll = 0;
+      for (const { vector, fault } of samples) {
+        matcher.match(vector, t, sim, conf);
+        const i = set.fingerprints.findIndex((f) => f.fault === fault);
+        nll -= Math.log(Math.max(i >= 0 ? conf[i] : 0, 1e-12));
+      }
+      if (nll < best.nll) best = { t, nll };
+    }
+    return Number(best.t.toPrecision(4));
+  } finally {
+    matcher.free();
+  }
+}
+
+export async function learnFingerprints(options: LearnOptions): Promise<LearnReport> {
+  const kernels = options.kernels ?? selectedKernels;
+  const split = options.split ?? "train";
+  const labels = readLabels(options.corpus);
+  const entries = Object.entries(labels).filter(([, e]) => split === "all" || e.split === split);
+  if (entries.length === 0) throw new Error(`${options.corpus}: no run of split "${split}" in labels.json`);
+  const problems: string[] = [];
+  const runs: RunSeries[] = [];
+  for (const [id, label] of entries) {
+    runs.push(await readRun(kernels, options.corpus, id, label, problems));
+    options.progress?.(runs.length, entries.length * 2, id);
+  }
+  const healthy = runs.filter((r) => r.label.fault === "healthy");
+  if (healthy.length < 2) throw new Error(`${options.corpus}: split "${split}" has ${healthy.length} healthy run(s); at least 2 are needed for a prior`);
+
+  // 1. Signals that healthy runs report.
+  const chosen = CANDIDATE_SIGNALS.map((name, c) => ({ name, c })).filter(
+    ({ c }) => healthy.filter((r) => r.present.some((p) => p[c])).length * 2 >= healthy.length,
+  );
+  const longest = Math.max(...healthy.map((r) => r.values.length));
+  const buckets = Math.max(1, Math.min(options.maxBuckets ?? 512, longest));
+  const noise = chosen.map(({ c }) => learnNoise(healthy, c));
+  const priors = chosen.map(({ c }, i) => learnPrior(healthy, c, buckets, noise[i]));
+  const detection: DetectionSettings = { ...DEFAULT_DETECTION, ...options.detection };
+  const set: FingerprintSet = {
+    format: FINGERPRINT_FORMAT,
+    version: FINGERPRINT_VERSION,
+    source: { corpus: options.corpus, split, runs: runs.length, healthy: healthy.length },
+    signals: chosen.map((s) => s.name),
+    noise,
+    prior: { buckets, center: priors.map((p) => p.center), scale: priors.map((p) => p.scale) },
+    detection,
+    weights: chosen.map(() => 1),
+    temperature: 0.1,
+    fingerprints: [],
+  };
+
+  // 4. Deviation vectors of the faulty runs' first alarms.
+  const samples: { vector: Float64Array; fault: FaultId }[] = [];
+  const silentRuns: string[] = [];
+  const faulty = runs.filter((r) => r.label.fault !== "healthy");
+  for (const r of faulty) {
+    const monitor = new Monitor({ fingerprints: set, kernels, policy: false, maxRuns: 1 });
+    try {
+      for (const step of r.steps) monitor.observeScanned(step);
+      const vector = monitor.deviationVector(r.steps[0]?.data.run ?? "");
+      if (vector) samples.push({ vector, fault: r.label.fault as FaultId });
+      else silentRuns.push(r.id);
+    } finally {
+      monitor.close();
+    }
+    options.progress?.(entries.length + runs.indexOf(r) + 1, entries.length * 2, r.id);
+  }
+  const dims = set.signals.length;
+  const fingerprints: Fingerprint[] = [];
+  for (const fault of Object.keys(FAULT_FAMILIES) as FaultId[]) {
+    const mine = samples.filter((s) => s.fault === fault);
+    if (mine.length === 0) continue;
+    const sum = new Array<number>(dims).fill(0);
+    const count = new Array<number>(dims).fill(0);
+    for (const { vector } of mine) {
+      let norm = 0;
+      for (let d = 0; d < dims; d++) if (Number.isFinite(vector[d])) norm += (set.weights[d] * vector[d]) ** 2;
+      norm = Math.sqrt(norm) || 1;
+      for (let d = 0; d < dims; d++) {
+        if (!Number.isFinite(vector[d])) continue;
+        sum[d] += vector[d] / norm;
+        count[d]++;
+      }
+    }
+    const mean = sum.map((s, d) => (count[d] ? s / count[d] : NaN));
+    const length = Math.sqrt(mean.reduce((a, v) => a + (Number.isFinite(v) ? v * v : 0), 0)) || 1;
+    fingerprints.push({ fault, family: FAULT_FAMILIES[fault], runs: mine.length, centroid: mean.map((v) => v / length) });
+  }
+  set.fingerprints = fingerprints;
+  set.temperature = fitTemperature(kernels, set, samples);
+  return { set, healthyRuns: healthy.length, faultyRuns: faulty.length, silentRuns, problems };
+}

@@ -1,0 +1,583 @@
+/**
+ * The Monitor: a trainer (or a log scanner) feeds it steps; for each it returns
+ * the per-step verdict of shared/spec/verdicts.md: what is out of line, which
+ * fault that looks like and why, and what to do about it.
+ *
+ * Per step, in order: the scanner's trajectory features (core), the healthy
+ * prior's z-scores and the detector bank (core), the alarm decision
+ * (deviation.ts), the alarm episode's deviation vector matched against the
+ * fault fingerprints (core), the diagnosis rules (src/diagnosis), and the
+ * remediation policy (src/remediation). docs/monitor.md has the whole story.
+ *
+ * The monitor runs inside the trainer's loop, so it never throws from
+ * `observe`: a bad input or an internal failure comes back in the verdict's
+ * `errors` and is logged once.
+ */
+import type { DetectorBank, FingerprintMatcher, Kernels, PriorScorer } from "../backend/kernel.js";
+import { kernels as selectedKernels } from "../backend/selected.js";
+import { scanSteps } from "../scan/scan.js";
+import type { TensorLike } from "../scan/pack.js";
+import type { EventRecord } from "../telemetry/records.js";
+import { describe } from "../telemetry/decode.js";
+import { diagnose, type Diagnosis } from "../diagnosis/diagnose.js";
+import type { DiagnosisContext, FingerprintMatch, SignalTrace } from "../diagnosis/context.js";
+import { DEFAULT_RULES, type Rule } from "../diagnosis/rules.js";
+import { RemediationPolicy } from "../remediation/policy.js";
+import type { PolicyOptions } from "../remediation/options.js";
+import type { Action, Anomaly } from "../verdict/types.js";
+import { detectStep, priorAnomalies, type StepDetection } from "./deviation.js";
+import { defaultFingerprintSet, readFingerprintSet, type FingerprintSet } from "./fingerprint-set.js";
+import {
+  HISTORY_BEFORE_ALARM,
+  decodeRunState,
+  encodeRunState,
+  newRunState,
+  type Episode,
+  type RunState,
+} from "./run-state.js";
+import { readSignals, type MonitoredStep } from "./signals.js";
+
+/** A step as a trainer hands it to the monitor. */
+export interface StepInput {
+  run: string;
+  /** A non-negative integer (telemetry.md); anything else is refused with an error in the verdict. */
+  step: number;
+  /** Step metrics (telemetry.md names). */
+  metrics?: Readonly<Record<string, number>>;
+  /** The step's trajectory tensor: columns by name, as a Map or a plain object of equal-length arrays. */
+  trajectories?: TensorLike | Readonly<Record<string, ArrayLike<number>>>;
+  /** Events since the previous step (checkpoints saved, actions applied). */
+  events?: readonly Pick<EventRecord, "name" | "step">[];
+}
+
+/** The per-step verdict (verdicts.md), with compatible extensions. */
+export interface Verdict {
+  run: string;
+  step: number;
+  anomalous: boolean;
+  anomalies: Anomaly[];
+  diagnosis: Diagnosis[];
+  actions: Action[];
+  /** Advise mode: what the policy would have done. */
+  recommendations?: Action[];
+  /** The policy's decisions at this step, each with its reason. */
+  decisions?: { kind: string; reason: string }[];
+  /** First verdict of a run: the watched signals it did not report (less power, named). */
+  lacking?: string[];
+  /** Problems inside the monitor or with the input; the verdict is still well-formed. */
+  errors?: string[];
+}
+
+/** The per-run summary of verdicts.md (`rftfm scan --json`), with compatible extensions. */
+export interface RunSummary {
+  run: string;
+  steps: number;
+  alarm: boolean;
+  first_alarm_step: number | null;
+  diagnosis: Diagnosis[];
+  actions: Action[];
+  /** Watched signals the run never reported. */
+  lacking: string[];
+}
+
+export interface MonitorOptions {
+  /** A fingerprint set, or the path of a fingerprint file (default: the shipped set). */
+  fingerprints?: FingerprintSet | string;
+  /**
+   * Judge each step also against the set's healthy prior (healthy runs at the
+   * same point of training), which is what catches faults present from step 0.
+   * It only makes sense for runs of the setup the set was learnt on (same
+   * task, model scale, trainer settings): a run of another setup differs from
+   * that reference in many signals from its first step, exactly as a severe
+   * configuration fault does, and the two cannot be told apart from the data.
+   * Default: on for a set you pass (learnt on your setup), off for the shipped
+   * set (learnt on the fault benchmark's tiny trainer), where the run's own
+   * baseline, change detectors and fingerprints still apply.
+   */
+  prior?: boolean;
+  /** Kernels to run on (default: the ones the package selected). */
+  kernels?: Kernels;
+  /** Diagnosis rules (default `DEFAULT_RULES`; add yours with `[...DEFAULT_RULES, mine]`). */
+  rules?: readonly Rule[];
+  /** Remediation policy options; `false` for detection and diagnosis only (no actions, no recommendations). */
+  policy?: Partial<PolicyOptions> | false;
+  /** Runs held at once (default 256); a new run beyond it evicts the least recently observed run. */
+  maxRuns?: number;
+  /** Where bad inputs and internal errors are logged, once per distinct message (default: console.warn). */
+  onError?: (message: string) => void;
+}
+
+/** Format tag of `Monitor.snapshot()`. */
+const SNAPSHOT_FORMAT = "rftfm-monitor";
+const SNAPSHOT_VERSION = 1;
+
+export interface MonitorSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  version: typeof SNAPSHOT_VERSION;
+  /** The fingerprint set's signals, to refuse restoring with another set. */
+  signals: string[];
+  bank: string;
+  nextKey: number;
+  runs: [string, unknown][];
+  policy: unknown;
+}
+
+function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
+  if (typeof t !== "object" || t === null) throw new TypeError("trajectories: expected an object of column name -> array of numbers");
+  if ("columns" in t && t.columns instanceof Map && typeof (t as TensorLike).rows === "number") return t as TensorLike;
+  const columns = new Map<string, ArrayLike<number>>(Object.entries(t as Record<string, ArrayLike<number>>));
+  let rows = -1;
+  for (const [name, column] of columns) {
+    // A string has a length too; only arrays and typed arrays are columns.
+    if (!(Array.isArray(column) || ArrayBuffer.isView(column)) || typeof column.length !== "number") {
+      throw new TypeError(`trajectories.${name}: expected an array of numbers`);
+    }
+    if (rows >= 0 && column.length !== rows) {
+      throw new RangeError(`trajectories.${name}: ${column.length} values, other columns have ${rows}`);
+    }
+    rows = column.length;
+  }
+  return { rows: Math.max(rows, 0), columns };
+}
+
+export class Monitor {
+  readonly set: FingerprintSet;
+  private readonly kernels: Kernels;
+  private readonly rules: readonly Rule[];
+  private readonly policy: RemediationPolicy | null;
+  private readonly maxRuns: number;
+  private readonly onError: (message: string) => void;
+  private readonly logged = new Set<string>();
+  private bank: DetectorBank;
+  private readonly prior: PriorScorer | null;
+  private readonly matcher: FingerprintMatcher | null;
+  /** Run states, least recently observed first (Map keeps insertion order; a run is re-inserted when observed). */
+  private readonly runs = new Map<string, RunState>();
+  private nextKey = 0;
+  private readonly noise: Float64Array;
+  private readonly signalIndex: ReadonlyMap<string, number>;
+
+  constructor(options: MonitorOptions = {}, restored?: MonitorSnapshot) {
+    this.kernels = options.kernels ?? selectedKernels;
+    const fp = options.fingerprints;
+    this.set = fp === undefined ? defaultFingerprintSet() : typeof fp === "string" ? readFingerprintSet(fp) : fp;
+    this.rules = options.rules ?? DEFAULT_RULES;
+    this.maxRuns = options.maxRuns ?? 256;
+    this.onError = options.onError ?? ((message) => console.warn(`rftfm monitor: ${message}`));
+    const n = this.set.signals.length;
+    this.noise = Float64Array.from(this.set.noise);
+    this.signalIndex = new Map(this.set.signals.map((name, s) => [name, s]));
+    const detectors = this.kernels.detectors;
+    if (restored) {
+      if (restored.format !== SNAPSHOT_FORMAT || restored.version !== SNAPSHOT_VERSION) {
+        throw new Error(`Monitor.restore: not a monitor snapshot (format ${String(restored.format)}, version ${String(restored.version)})`);
+      }
+      if (restored.signals.join("\n") !== this.set.signals.join("\n")) {
+        throw new Error("Monitor.restore: the snapshot was taken with another fingerprint set (its signals differ)");
+      }
+      this.bank = detectors.restoreBank(Buffer.from(restored.bank, "base64"));
+      this.nextKey = restored.nextKey;
+      for (const [run, state] of restored.runs) this.runs.set(run, decodeRunState(state));
+    } else {
+      this.bank = detectors.createBank({ ...this.set.detection.bank, max_runs: this.maxRuns, max_signals: n });
+    }
+    const usePrior = options.prior ?? fp !== undefined;
+    const p = usePrior ? this.set.prior : null;
+    this.prior = p
+      ? detectors.createPrior({
+          signals: n,
+          buckets: p.buckets,
+          center: Float64Array.from(p.center.flat()),
+          scale: Float64Array.from(p.scale.flat()),
+        })
+      : null;
+    const k = this.set.fingerprints.length;
+    this.matcher =
+      k > 0
+        ? detectors.createMatcher({
+            fingerprints: k,
+            dims: n,
+            centroids: Float64Array.from(this.set.fingerprints.flatMap((f) => f.centroid)),
+            weights: Float64Array.from(this.set.weights),
+          })
+        : null;
+    this.policy =
+      options.policy === false
+        ? null
+        : restored?.policy
+          ? RemediationPolicy.restore(restored.policy as never, options.policy)
+          : new RemediationPolicy({ ...options.policy, maxRuns: this.maxRuns });
+  }
+
+  /** A monitor that continues exactly where the snapshot's monitor stood (same options and fingerprint set expected). */
+  static restore(snapshot: MonitorSnapshot, options: MonitorOptions = {}): Monitor {
+    return new Monitor(options, snapshot);
+  }
+
+  /** The whole state as JSON-safe data: bank, run histories, episodes, policy. */
+  snapshot(): MonitorSnapshot {
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      signals: [...this.set.signals],
+      bank: Buffer.from(this.bank.snapshot()).toString("base64"),
+      nextKey: this.nextKey,
+      runs: [...this.runs].map(([run, state]) => [run, encodeRunState(state)]),
+      policy: this.policy?.snapshot() ?? null,
+    };
+  }
+
+  /** Judges one step. Never throws. */
+  observe(input: StepInput): Verdict {
+    return this.observeBatch([input])[0];
+  }
+
+  /**
+   * Judges many steps in order (of one run or many), scanning their tensors in
+   * one kernel call. Never throws: one verdict per input.
+   */
+  observeBatch(inputs: readonly StepInput[]): Verdict[] {
+    const steps: (MonitoredStep | string)[] = inputs.map((input) => this.checkInput(input));
+    let scanned: MonitoredStep[] = [];
+    const valid = steps.filter((s): s is MonitoredStep => typeof s !== "string");
+    try {
+      scanned = scanSteps(this.kernels, valid.map((s) => s.data)) as MonitoredStep[];
+    } catch (err) {
+      const message = `scanning trajectories: ${(err as Error).message}`;
+      this.log(message);
+      return inputs.map((input) => this.failed(input, message));
+    }
+    let next = 0;
+    return steps.map((step, i) => {
+      if (typeof step === "string") {
+        this.log(step);
+        return this.failed(inputs[i], step);
+      }
+      const s = scanned[next++];
+      try {
+        return this.judge(s, inputs[i].events ?? []);
+      } catch (err) {
+        const message = `internal error: ${(err as Error).message}`;
+        this.log(message);
+        return this.failed(inputs[i], message);
+      }
+    });
+  }
+
+  /** Judges a step the scanner already scanned (the CLI's path: `scanTelemetry` batches the tensors). */
+  observeScanned(step: MonitoredStep, events: readonly Pick<EventRecord, "name" | "step">[] = []): Verdict {
+    try {
+      return this.judge(step, events);
+    } catch (err) {
+      const message = `internal error: ${(err as Error).message}`;
+      this.log(message);
+      return this.failed(step.data, message);
+    }
+  }
+
+  /** The per-run summary (verdicts.md) of a run seen so far, or undefined. */
+  summary(run: string): RunSummary | undefined {
+    const state = this.runs.get(run);
+    if (!state) return undefined;
+    return {
+      run,
+      steps: state.observed,
+      alarm: state.firstAlarm !== null,
+      first_alarm_step: state.firstAlarm,
+      diagnosis: state.diagnosis,
+      actions: state.actions,
+      lacking: this.set.signals.filter((_, s) => !state.reported[s]),
+    };
+  }
+
+  /**
+   * The deviation vector of a run's first alarm (per signal of the fingerprint
+   * set: mean clipped deviation over the alarm's first steps; NaN where the run
+   * gave no data), what its diagnosis was matched on; null before any alarm.
+   */
+  deviationVector(run: string): Float64Array | null {
+    const v = this.runs.get(run)?.firstVector;
+    return v ? Float64Array.from(v) : null;
+  }
+
+  /** Runs held now, least recently observed first. */
+  get runIds(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  /** Drops a finished run's state (detector bank, history, policy). */
+  forget(run: string): boolean {
+    const state = this.runs.get(run);
+    if (!state) return false;
+    this.bank.evict(state.key);
+    this.runs.delete(run);
+    this.policy?.forget(run);
+    return true;
+  }
+
+  /** Gives the kernels' memory back (wasm); the monitor is unusable afterwards. */
+  close(): void {
+    this.bank.free();
+    this.prior?.free();
+    this.matcher?.free();
+  }
+
+  private checkInput(input: StepInput): MonitoredStep | string {
+    if (input === null || typeof input !== "object") return "input: expected an object { run, step, metrics?, trajectories? }";
+    if (typeof input.run !== "string" || input.run === "") return "run: expected a non-empty string";
+    // As in telemetry.md: a huge, negative or fractional step would also make the policy ignore the run's later steps.
+    if (typeof input.step !== "number" || !Number.isSafeInteger(input.step) || input.step < 0) {
+      return `step: expected a non-negative integer, got ${describe(input.step)}`;
+    }
+    if (input.metrics !== undefined && (typeof input.metrics !== "object" || input.metrics === null)) {
+      return "metrics: expected an object of name -> number";
+    }
+    if (input.events !== undefined && !Array.isArray(input.events)) return "events: expected an array of event records";
+    let trajectories: TensorLike | undefined;
+    try {
+      trajectories = input.trajectories === undefined ? undefined : toTensor(input.trajectories);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const data = { run: input.run, step: input.step, metrics: input.metrics, trajectories };
+    return { data, columns: [], features: null } as MonitoredStep;
+  }
+
+  private failed(input: Partial<StepInput>, message: string): Verdict {
+    return {
+      run: typeof input?.run === "string" ? input.run : "",
+      step: typeof input?.step === "number" ? input.step : NaN,
+      anomalous: false,
+      anomalies: [],
+      diagnosis: [],
+      actions: [],
+      errors: [message],
+    };
+  }
+
+  private log(message: string): void {
+    if (this.logged.has(message)) return;
+    this.logged.add(message);
+    try {
+      this.onError(message);
+    } catch {
+      // A failing logger must not break the trainer's loop either.
+    }
+  }
+
+  private runState(run: string): RunState {
+    let state = this.runs.get(run);
+    if (state) {
+      this.runs.delete(run);
+    } else {
+      if (this.runs.size >= this.maxRuns) {
+        const [oldest] = this.runs.keys();
+        this.forget(oldest);
+      }
+      state = newRunState(this.nextKey++ >>> 0, this.set.signals.length);
+    }
+    this.runs.set(run, state);
+    return state;
+  }
+
+  private judge(step: MonitoredStep, events: readonly Pick<EventRecord, "name" | "step">[]): Verdict {
+    const { run, step: stepNo } = step.data;
+    const set = this.set;
+    const n = set.signals.length;
+    const state = this.runState(run);
+    for (const e of events) if (e?.name === "checkpoint" && Number.isFinite(e.step)) state.checkpoints.push(e.step);
+
+    const values = new Float64Array(n);
+    const present = new Uint8Array(n);
+    readSignals(step, set.signals, values, present);
+    const firstStep = state.observed === 0;
+    let newlyReported = false;
+    for (let s = 0; s < n; s++) if (present[s] && !state.reported[s]) (state.reported[s] = true), (newlyReported = true);
+
+    // Prior: one core call over the reported signals.
+    const zPrior = new Float64Array(n).fill(NaN);
+    if (this.prior) {
+      const ids = [...present.keys()].filter((s) => present[s]);
+      const z = new Float64Array(ids.length);
+      this.prior.score(
+        Uint32Array.from(ids),
+        new Uint32Array(ids.length).fill(state.observed),
+        Float64Array.from(ids, (s) => values[s]),
+        z,
+      );
+      ids.forEach((s, i) => (zPrior[s] = z[i]));
+    }
+
+    // The run's own baseline: finite values in noise units (the bank's scale floor is 1 noise).
+    const bankIndex = new Int32Array(n).fill(-1);
+    const pushed: number[] = [];
+    for (let s = 0; s < n; s++) if (present[s] && Number.isFinite(values[s])) bankIndex[s] = pushed.push(s) - 1;
+    const m = pushed.length;
+    const bankOutputs = new Float64Array(m * 7);
+    const bankFlags = new Int32Array(m);
+    if (m > 0) {
+      this.bank.push(
+        new Uint32Array(m).fill(state.key),
+        Uint32Array.from(pushed),
+        Float64Array.from(pushed, (s) => values[s] / this.noise[s]),
+        bankOutputs,
+        bankFlags,
+      );
+    }
+
+    const detection = detectStep({
+      signals: set.signals,
+      values,
+      present,
+      zPrior,
+      bankIndex,
+      bankOutputs,
+      bankFlags,
+      priorThreshold: set.detection.prior_threshold,
+    });
+    state.streak = detection.priorHot.length > 0 ? state.streak + 1 : 0;
+    const anomalies = [...detection.anomalies];
+    if (state.streak >= set.detection.consecutive) anomalies.push(...priorAnomalies(set.signals, detection.priorHot, zPrior));
+    anomalies.sort((a, b) => b.score - a.score);
+    const anomalous = anomalies.length > 0;
+
+    state.observed++;
+    state.lastStep = stepNo;
+    state.history.push({ step: stepNo, values: [...values], z: detection.z });
+    const keep = set.detection.window + HISTORY_BEFORE_ALARM;
+    if (state.history.length > keep) state.history.splice(0, state.history.length - keep);
+
+    const diagnosis = this.updateEpisode(state, run, stepNo, anomalous, anomalies, detection.z);
+    if (anomalous && state.firstAlarm === null) state.firstAlarm = stepNo;
+
+    const verdict: Verdict = { run, step: stepNo, anomalous, anomalies, diagnosis, actions: [] };
+    if (this.policy) {
+      const decided = this.policy.decide({
+        run,
+        step: stepNo,
+        anomalous,
+        diagnosis,
+        deviation: episodeDeviation(state.episode, detection),
+        threshold: set.detection.prior_threshold,
+        checkpoints: state.checkpoints,
+      });
+      verdict.actions = decided.actions;
+      if (decided.recommendations.length) verdict.recommendations = decided.recommendations;
+      const decisions = decided.decisions.filter((d) => d.kind !== "quiet").map((d) => ({ kind: d.kind, reason: d.reason }));
+      if (decisions.length) verdict.decisions = decisions;
+      state.actions.push(...decided.actions, ...decided.recommendations);
+    }
+    if (firstStep || (newlyReported && state.observed <= 1)) {
+      const lacking = set.signals.filter((_, s) => !state.reported[s]);
+      if (lacking.length) verdict.lacking = lacking;
+    }
+    return verdict;
+  }
+
+  /**
+   * Opens, feeds and closes the run's alarm episode; returns the diagnosis for
+   * this step (empty outside an episode). The deviation vector is the mean
+   * clipped deviation of each signal over the episode's first `window` steps;
+   * the diagnosis is recomputed on each of them and then settles.
+   */
+  private updateEpisode(state: RunState, run: string, step: number, anomalous: boolean, anomalies: Anomaly[], z: number[]): Diagnosis[] {
+    const { window, clip } = this.set.detection;
+    const n = this.set.signals.length;
+    let episode = state.episode;
+    if (!episode) {
+      if (!anomalous) return [];
+      episode = state.episode = {
+        alarmStep: step,
+        sums: new Array<number>(n).fill(0),
+        counts: new Array<number>(n).fill(0),
+        steps: 0,
+        signals: [],
+        quiet: 0,
+        diagnosis: [],
+      };
+    }
+    episode.quiet = anomalous ? 0 : episode.quiet + 1;
+    const index = this.signalIndex;
+    for (const a of anomalies) {
+      const s = index.get(a.signal);
+      if (s !== undefined && !episode.signals.includes(s)) episode.signals.push(s);
+    }
+    if (episode.steps < window) {
+      for (let s = 0; s < n; s++) {
+        const v = z[s];
+        if (Number.isNaN(v)) continue;
+        episode.sums[s] += v === Infinity ? clip : Math.max(-clip, Math.min(clip, v));
+        episode.counts[s]++;
+      }
+      episode.steps++;
+      episode.diagnosis = this.diagnoseEpisode(state, run, episode, step, anomalies);
+      // The run summary reports the first episode's diagnosis.
+      if (state.firstAlarm === null || state.firstAlarm === episode.alarmStep) state.diagnosis = episode.diagnosis;
+    }
+    const diagnosis = episode.diagnosis;
+    if (episode.steps >= window && episode.quiet >= window) state.episode = null;
+    return diagnosis;
+  }
+
+  private diagnoseEpisode(state: RunState, run: string, episode: Episode, step: number, anomalies: Anomaly[]): Diagnosis[] {
+    const set = this.set;
+    const fingerprints: FingerprintMatch[] = [];
+    const vector = Float64Array.from(episode.sums, (sum, s) => (episode.counts[s] ? sum / episode.counts[s] : NaN));
+    if (state.firstAlarm === null || state.firstAlarm === episode.alarmStep) state.firstVector = [...vector];
+    if (this.matcher) {
+      const k = set.fingerprints.length;
+      const similarity = new Float64Array(k);
+      const confidence = new Float64Array(k);
+      this.matcher.match(vector, set.temperature, similarity, confidence);
+      set.fingerprints.forEach((f, i) =>
+        fingerprints.push({ fault: f.fault, family: f.family, similarity: similarity[i], confidence: confidence[i] }),
+      );
+      fingerprints.sort((a, b) => b.confidence - a.confidence);
+    }
+    const index = this.signalIndex;
+    const alarmBucket = Math.max(0, state.observed - episode.steps);
+    const traces = new Map<string, SignalTrace>();
+    const context: DiagnosisContext = {
+      run,
+      step,
+      alarmStep: episode.alarmStep,
+      anomalies,
+      fingerprints,
+      signal: (name: string) => {
+        const s = index.get(name);
+        if (s === undefined || !state.reported[s]) return undefined;
+        let trace = traces.get(name);
+        if (!trace) {
+          const p = this.prior ? set.prior : null;
+          const reference = p ? p.center[s][Math.min(alarmBucket, p.buckets - 1)] : NaN;
+          trace = {
+            name,
+            steps: state.history.map((h) => h.step),
+            values: state.history.map((h) => h.values[s]),
+            z: state.history.map((h) => h.z[s]),
+            reference,
+          };
+          traces.set(name, trace);
+        }
+        return trace;
+      },
+    };
+    return diagnose(context, this.rules);
+  }
+}
+
+/**
+ * How far the run is from healthy, for the policy's recovery check: over the
+ * signals that raised the open alarm episode (a remedy is judged on what went
+ * wrong, not on an unrelated signal), over every signal otherwise. Non-finite
+ * data anywhere is Infinity.
+ */
+function episodeDeviation(episode: Episode | null, detection: StepDetection): number {
+  if (!episode || episode.signals.length === 0 || detection.deviation === Infinity) return detection.deviation;
+  let worst = 0;
+  for (const s of episode.signals) {
+    const z = Math.abs(detection.z[s]);
+    if (z > worst) worst = z;
+  }
+  return worst;
+}

@@ -1,0 +1,102 @@
+/**
+ * What the monitor keeps per run between steps: the recent history of every
+ * signal (for the diagnosis rules), the open alarm episode (the deviation
+ * vector being averaged for fingerprint matching), the run's summary so far
+ * and the checkpoints the trainer reported. Plain data, so a snapshot is JSON.
+ */
+import type { Action } from "../verdict/types.js";
+import type { Diagnosis } from "../diagnosis/diagnose.js";
+
+/** Steps of history kept per run beyond the averaging window (the rules look a few steps before the alarm). */
+export const HISTORY_BEFORE_ALARM = 8;
+
+export interface HistoryEntry {
+  step: number;
+  /** Per signal, as read (NaN: not reported). */
+  values: number[];
+  /** Per signal, the standardized deviation from healthy (NaN: unknown). */
+  z: number[];
+}
+
+export interface Episode {
+  /** First anomalous step. */
+  alarmStep: number;
+  /** Per signal: sum and count of clipped deviations over the first `window` steps. */
+  sums: number[];
+  counts: number[];
+  /** Steps averaged so far (at most `window`). */
+  steps: number;
+  /** Signals (indices) that were out of line at some step of the episode: what recovery is judged on. */
+  signals: number[];
+  /** Non-anomalous steps in a row since the last anomalous one. */
+  quiet: number;
+  diagnosis: Diagnosis[];
+}
+
+export interface RunState {
+  /** The run's key in the detector bank. */
+  key: number;
+  /** Steps observed (the prior's bucket of the next step). */
+  observed: number;
+  lastStep: number;
+  /** Steps in a row with a signal out of line against the prior. */
+  streak: number;
+  /** Per signal: reported at any step so far. */
+  reported: boolean[];
+  history: HistoryEntry[];
+  episode: Episode | null;
+  firstAlarm: number | null;
+  /** Settled diagnosis of the first alarm episode (what the run summary reports). */
+  diagnosis: Diagnosis[];
+  /** The first episode's deviation vector (mean clipped deviation per signal; NaN: no data), what its diagnosis matched. */
+  firstVector: number[] | null;
+  /** Every action (or recommendation, when advising) issued for the run. */
+  actions: Action[];
+  checkpoints: number[];
+}
+
+export function newRunState(key: number, signals: number): RunState {
+  return {
+    key,
+    observed: 0,
+    lastStep: -Infinity,
+    streak: 0,
+    reported: new Array<boolean>(signals).fill(false),
+    history: [],
+    episode: null,
+    firstAlarm: null,
+    diagnosis: [],
+    firstVector: null,
+    actions: [],
+    checkpoints: [],
+  };
+}
+
+/** JSON cannot hold NaN or Infinity: numbers in snapshots go through these. */
+export function encodeNumbers(xs: readonly number[]): (number | string)[] {
+  return xs.map((x) => (Number.isFinite(x) ? x : String(x)));
+}
+export function decodeNumbers(xs: readonly (number | string)[]): number[] {
+  return xs.map((x) => (typeof x === "number" ? x : Number(x)));
+}
+
+/** A run state as JSON-safe data. */
+export function encodeRunState(state: RunState): unknown {
+  return {
+    ...state,
+    lastStep: String(state.lastStep),
+    history: state.history.map((h) => ({ step: h.step, values: encodeNumbers(h.values), z: encodeNumbers(h.z) })),
+    episode: state.episode && { ...state.episode, sums: encodeNumbers(state.episode.sums) },
+    firstVector: state.firstVector && encodeNumbers(state.firstVector),
+  };
+}
+
+export function decodeRunState(data: any): RunState {
+  return {
+    ...data,
+    lastStep: Number(data.lastStep),
+    history: data.history.map((h: any) => ({ step: h.step, values: decodeNumbers(h.values), z: decodeNumbers(h.z) })),
+    episode: data.episode && { ...data.episode, sums: decodeNumbers(data.episode.sums) },
+    firstVector: data.firstVector && decodeNumbers(data.firstVector),
+  };
+}
