@@ -120,3 +120,25 @@ export {
 export { learnFingerprints, readLabels, type LearnOptions, type LearnReport } from "./monitor/learn.js";
 export { CANDIDATE_SIGNALS, FEATURE_SIGNALS, METRIC_SIGNALS } from "./monitor/signals.js";
 export { observeAndApply, type AppliedAction, type TrainerAdapter } from "./loop/adapter.js";
+export {
+  DEFAULT_RULES,
+  diagnose,
+  diagnoseReport,
+  makeContext,
+  estimateOnset,
+  moved,
+  pick,
+  Case,
+  SIGNALS,
+  type ContextInput,
+  type DiagnoseOptions,
+  type Diagnosis,
+  type DiagnosisContext,
+  type DiagnosisReport,
+  type Finding,
+  type FingerprintMatch,
+  type Rule,
+  type RuleFailure,
+  type SignalTrace,
+  type TraceInput,
+} from "./diagnosis/index.js";

@@ -64,7 +64,7 @@ export function registerDemo(program: Command): void {
         "with evidence, the actions taken, and the final accuracy beside the healthy run and the same faulty run " +
         "without remediation. The run is from the fault benchmark's test split: the shipped fingerprints never saw it.",
     )
-    .addOption(new Option("--fault <id>", "fault to inject").choices(FAULT_IDS).default("rollout_policy_mismatch"))
+    .addOption(new Option("--fault <id>", "fault to inject").choices(FAULT_IDS).default("tool_failure"))
     .addOption(new Option("--severity <level>", "how strong").choices([...SEVERITIES]).default("severe"))
     .option("--seed <n>", "which test seed of the benchmark plan (0-3)", numberArg({ integer: true, min: 0, expected: "a whole number >= 0" }), 0)
     .option("--json", "print the result as one JSON object")

@@ -107,6 +107,9 @@ export interface MonitorOptions {
   onError?: (message: string) => void;
 }
 
+/** The event a trainer adapter reports an applied action with (verdicts.md). */
+const ACTION_APPLIED = "action_applied";
+
 /** Format tag of `Monitor.snapshot()`. */
 const SNAPSHOT_FORMAT = "rftfm-monitor";
 const SNAPSHOT_VERSION = 1;
@@ -386,6 +389,10 @@ export class Monitor {
     const n = set.signals.length;
     const state = this.runState(run);
     for (const e of events) if (e?.name === "checkpoint" && Number.isFinite(e.step)) state.checkpoints.push(e.step);
+    // The trainer acted on the run (a rollback, a new setting, restarted workers): its
+    // own past is no longer its baseline. Its streams start over (warm-up again), so
+    // the return to health is not taken for a new change; the prior still judges.
+    if (events.some((e) => e?.name === ACTION_APPLIED)) this.bank.evict(state.key);
 
     const values = new Float64Array(n);
     const present = new Uint8Array(n);
