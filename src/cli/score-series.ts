@@ -73,7 +73,7 @@ export function registerScoreSeries(program: Command, backendOption: Option, ker
     .command("score-series")
     .description(
       "Score a univariate series for anomalies with the streaming detectors (robust baseline, spike, " +
-        "CUSUM and Page-Hinkley; see docs/detectors.md). Reads a CSV with timestamp and value columns " +
+        "CUSUM and Page-Hinkley), range and context novelty (see docs/detectors.md). Reads a CSV with timestamp and value columns " +
         "(the Numenta Anomaly Benchmark's format) and writes timestamp,value,anomaly_score: one row per " +
         "input row, the score in [0, 1], each score using only earlier rows.",
     )

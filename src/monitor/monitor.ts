@@ -101,6 +101,13 @@ export interface MonitorOptions {
   rules?: readonly Rule[];
   /** Remediation policy options; `false` for detection and diagnosis only (no actions, no recommendations). */
   policy?: Partial<PolicyOptions> | false;
+  /**
+   * Per-run policy options, asked once when a run is first seen: a run for
+   * which it returns options gets its own policy with them (advise-only, its
+   * own allowed actions and budgets), `false` no policy; `undefined` falls back
+   * to `policy`.
+   */
+  policyFor?: (run: string) => Partial<PolicyOptions> | false | undefined;
   /** Runs held at once (default 256); a new run beyond it evicts the least recently observed run. */
   maxRuns?: number;
   /** Where bad inputs and internal errors are logged, once per distinct message (default: console.warn). */
@@ -123,6 +130,8 @@ export interface MonitorSnapshot {
   nextKey: number;
   runs: [string, unknown][];
   policy: unknown;
+  /** Runs with a policy of their own (`policyFor`), and its state (null: no policy for the run). */
+  runPolicies?: [string, unknown][];
 }
 
 function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
@@ -148,6 +157,9 @@ export class Monitor {
   private readonly kernels: Kernels;
   private readonly rules: readonly Rule[];
   private readonly policy: RemediationPolicy | null;
+  private readonly policyFor?: MonitorOptions["policyFor"];
+  /** Runs with a policy of their own (`policyFor`); null: none for that run. */
+  private readonly runPolicies = new Map<string, RemediationPolicy | null>();
   private readonly maxRuns: number;
   private readonly onError: (message: string) => void;
   private readonly logged = new Set<string>();
@@ -210,6 +222,27 @@ export class Monitor {
         : restored?.policy
           ? RemediationPolicy.restore(restored.policy as never, options.policy)
           : new RemediationPolicy({ ...options.policy, maxRuns: this.maxRuns });
+    this.policyFor = options.policyFor;
+    for (const [run, state] of restored?.runPolicies ?? []) {
+      this.runPolicies.set(run, state === null ? null : RemediationPolicy.restore(state as never, this.runOptions(run) || undefined));
+    }
+  }
+
+  /** What `policyFor` says for a run (its errors are the caller's: they surface in the verdict). */
+  private runOptions(run: string): Partial<PolicyOptions> | false | undefined {
+    return this.policyFor?.(run);
+  }
+
+  /** The policy that decides for a run: its own (`policyFor`), else the shared one. */
+  private policyOf(run: string): RemediationPolicy | null {
+    if (!this.policyFor) return this.policy;
+    let policy = this.runPolicies.get(run);
+    if (policy === undefined) {
+      const own = this.runOptions(run);
+      policy = own === undefined ? this.policy : own === false ? null : new RemediationPolicy({ ...own, maxRuns: 1 });
+      this.runPolicies.set(run, policy);
+    }
+    return policy;
   }
 
   /** A monitor that continues exactly where the snapshot's monitor stood (same options and fingerprint set expected). */
@@ -227,6 +260,7 @@ export class Monitor {
       nextKey: this.nextKey,
       runs: [...this.runs].map(([run, state]) => [run, encodeRunState(state)]),
       policy: this.policy?.snapshot() ?? null,
+      runPolicies: [...this.runPolicies].filter(([, p]) => p !== this.policy).map(([run, p]) => [run, p?.snapshot() ?? null]),
     };
   }
 
@@ -315,6 +349,7 @@ export class Monitor {
     this.bank.evict(state.key);
     this.runs.delete(run);
     this.policy?.forget(run);
+    this.runPolicies.delete(run);
     return true;
   }
 
@@ -458,8 +493,9 @@ export class Monitor {
     if (anomalous && state.firstAlarm === null) state.firstAlarm = stepNo;
 
     const verdict: Verdict = { run, step: stepNo, anomalous, anomalies, diagnosis, actions: [] };
-    if (this.policy) {
-      const decided = this.policy.decide({
+    const policy = this.policyOf(run);
+    if (policy) {
+      const decided = policy.decide({
         run,
         step: stepNo,
         anomalous,

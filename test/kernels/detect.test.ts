@@ -279,6 +279,25 @@ describe("detector parity", () => {
     expect(scores[0]).toEqual(scores[1]);
   });
 
+  it("gives native and wasm the same bits on a change of pattern at an ordinary level, and scores it", () => {
+    // A cycle of 100 rows that turns into one of 40 rows at row 2500, in the same
+    // range: no new extreme, only a rhythm never seen before (the context score).
+    const random = seededRandom(7);
+    const values = Float64Array.from({ length: 4000 }, (_, i) =>
+      50 + 40 * Math.sin((2 * Math.PI * i) / (i < 2500 ? 100 : 40)) + random.normal() * 0.5,
+    );
+    const scores = [native, wasm].map((k) => {
+      const scorer = k.detectors.createSeriesScorer();
+      const s = new Float64Array(values.length);
+      scorer.score(values, s);
+      scorer.free();
+      return s;
+    });
+    expect(scores[0]).toEqual(scores[1]);
+    expect(scores[0].every((s) => s >= 0 && s <= 1)).toBe(true);
+    expect(Math.max(...scores[0].slice(2500, 2600))).toBeGreaterThan(Math.max(...scores[0].slice(1000, 2500)));
+  });
+
   it("both backends report every option with its default", () => {
     for (const kernels of backends) {
       withBank(kernels, {}, (bank) => {

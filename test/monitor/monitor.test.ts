@@ -305,6 +305,31 @@ describe("Monitor run bookkeeping", () => {
     expect(size()).toBeLessThan(after4 * 1.1);
   });
 
+  it("configures the policy per run: advise for one run, act for another, none for a third; snapshots keep it", () => {
+    const options: MonitorOptions = {
+      policy: { mode: "act" },
+      policyFor: (run) => (run === "advised" ? { mode: "advise" } : run === "quiet" ? false : undefined),
+    };
+    const blowup = (r: string) => healthyMetricRun(r, 30, 7, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
+    const monitor = new Monitor(options);
+    const at20 = (r: string) => observeAll(monitor, blowup(r)).find((v) => v.step === 20)!;
+    const acted = at20("acting");
+    const advised = at20("advised");
+    const quiet = at20("quiet");
+    expect(acted.actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
+    expect(acted.recommendations).toBeUndefined();
+    expect(advised.actions).toEqual([]);
+    expect(advised.recommendations).toEqual(acted.actions);
+    expect(quiet.anomalous).toBe(true);
+    expect([quiet.actions, quiet.recommendations, quiet.decisions]).toEqual([[], undefined, undefined]);
+    // Mid-run snapshot: the per-run policies continue where they stood.
+    const a = new Monitor(options);
+    const runs = { acting: blowup("acting"), advised: blowup("advised") };
+    for (const r of Object.values(runs)) observeAll(a, r.slice(0, 22));
+    const b = Monitor.restore(JSON.parse(JSON.stringify(a.snapshot())), options);
+    for (const r of Object.values(runs)) expect(observeAll(b, r.slice(22))).toEqual(observeAll(a, r.slice(22)));
+  });
+
   it("observeBatch gives the same verdicts as observe one by one (two runs interleaved, a bad input among them)", () => {
     const a = healthyMetricRun("a", 30, 4, (name, v, t) => (name === "grad_norm" && t >= 12 ? v * 1000 : v));
     const b = healthyMetricRun("b", 30, 5, (name, v, t) => (name === "loss" && t === 9 ? NaN : v));

@@ -22,14 +22,36 @@
 //!
 //!    The range score (the larger of the two) is reported on its rising edge
 //!    too, with the same decay.
+//! 5. Context novelty (after the contextual approach of CAD OSE, our own
+//!    simplified form): each observation is quantized into `SERIES_LEVELS`
+//!    levels of the range of the earlier observations, and paired with each of
+//!    the `SERIES_LAGS` previous levels as a fact (lag, earlier level, level).
+//!    The novelty is the fraction of this observation's facts never seen
+//!    before in the series (every fact is then remembered, one bit each). Its
+//!    surprise is the novelty less its EWMA rate (weight
+//!    `SERIES_NOVELTY_ALPHA`), floored at 0; reported on its rising edge (same
+//!    decay) as min(1, `SERIES_NOVELTY_GAIN` x surprise). This sees a change of
+//!    pattern at an ordinary level (a missing daily cycle, a new rhythm), which
+//!    a model of level and scale cannot.
 //!
-//! The score is the larger of the detector and range scores (both 0 for the
-//! first `SERIES_WARMUP` observations). A non-finite value scores 1.
+//! The score is the largest of the detector, range and context scores (all 0
+//! for the first `SERIES_WARMUP` observations), reported only when it rises
+//! above the recent maximum of the reported score, which decays by
+//! `SERIES_REPORT_DECAY` per observation (a quieter echo of an alarm is not
+//! reported again). A non-finite value scores 1.
+//!
+//! Memory: fixed per scorer, `SERIES_LAGS` x `SERIES_LEVELS`^2 bytes of
+//! facts seen (2 KiB) and `SERIES_LAGS` earlier levels besides the fields;
+//! cost O(`SERIES_LAGS`) per observation.
 
 use super::{
-    flag, observe, out, range, state, Options, RANGE_HALF, SERIES_ALPHA, SERIES_DECAY, SERIES_EPSILON, SERIES_WARMUP,
-    SMOOTH_ALPHA, SMOOTH_RANGE_HALF,
+    flag, observe, out, range, state, Options, RANGE_HALF, SERIES_ALPHA, SERIES_DECAY, SERIES_EPSILON, SERIES_LAGS,
+    SERIES_LEVELS, SERIES_NOVELTY_ALPHA, SERIES_NOVELTY_GAIN, SERIES_REPORT_DECAY, SERIES_WARMUP, SMOOTH_ALPHA,
+    SMOOTH_RANGE_HALF,
 };
+
+const LEVELS: usize = SERIES_LEVELS as usize;
+const LAGS: usize = SERIES_LAGS as usize;
 
 pub struct Series {
     options: Options,
@@ -51,6 +73,18 @@ pub struct Series {
     smooth_hi: f64,
     /// Decaying maximum of the range score reported so far.
     recent_range: f64,
+    /// The levels of the last `LAGS` observations, the latest at `(at + LAGS - 1) % LAGS`
+    /// (-1: none, or no range yet), and how many of them there are.
+    levels: [i32; LAGS],
+    at: usize,
+    held: usize,
+    /// Facts seen: `seen[(lag - 1) * LEVELS^2 + earlier * LEVELS + level]` is 1 once seen.
+    seen: Vec<u8>,
+    /// EWMA rate of the context novelty, and the decaying maximum of its surprise.
+    novelty_rate: f64,
+    recent_context: f64,
+    /// Decaying maximum of the score reported so far.
+    recent_score: f64,
 }
 
 impl Series {
@@ -69,6 +103,13 @@ impl Series {
             smooth_lo: f64::INFINITY,
             smooth_hi: f64::NEG_INFINITY,
             recent_range: 0.0,
+            levels: [-1; LAGS],
+            at: 0,
+            held: 0,
+            seen: vec![0; LAGS * LEVELS * LEVELS],
+            novelty_rate: 0.0,
+            recent_context: 0.0,
+            recent_score: 0.0,
         }
     }
 
@@ -79,6 +120,7 @@ impl Series {
             return 1.0;
         }
         let evidence = if flags & flag::WARMUP != 0 { 0.0 } else { self.evidence() };
+        let context = self.context(x);
         let mut surprise = 0.0;
         if self.count > SERIES_WARMUP {
             surprise = ((evidence - self.mean) / (self.var + SERIES_EPSILON).sqrt()).max(0.0);
@@ -107,10 +149,51 @@ impl Series {
         let novel = ranged.max(smoothed);
         let rising = novel > self.recent_range;
         self.recent_range = novel.max(self.recent_range * SERIES_DECAY);
+        let found = if rising { detected.max(novel) } else { detected }.max(context);
+        let rising = found > self.recent_score;
+        self.recent_score = found.max(self.recent_score * SERIES_REPORT_DECAY);
         if rising {
-            detected.max(novel)
+            found
         } else {
-            detected
+            0.0
+        }
+    }
+
+    /// The context score of `x` (step 5), before `count` and the range take it in.
+    fn context(&mut self, x: f64) -> f64 {
+        let mut level = -1;
+        if self.lo <= self.hi {
+            let width = (self.hi - self.lo).max(self.options.min_scale * self.hi.abs().max(1.0));
+            let q = ((x - self.lo) / width * SERIES_LEVELS).floor();
+            level = q.max(0.0).min(SERIES_LEVELS - 1.0) as i32;
+        }
+        let (mut novel, mut facts) = (0.0, 0.0);
+        if level >= 0 {
+            for lag in 1..=self.held {
+                let earlier = self.levels[(self.at + LAGS - lag) % LAGS];
+                if earlier < 0 {
+                    continue;
+                }
+                let fact = ((lag - 1) * LEVELS + earlier as usize) * LEVELS + level as usize;
+                facts += 1.0;
+                if self.seen[fact] == 0 {
+                    novel += 1.0;
+                    self.seen[fact] = 1;
+                }
+            }
+        }
+        self.levels[self.at] = level;
+        self.at = (self.at + 1) % LAGS;
+        self.held = (self.held + 1).min(LAGS);
+        let novelty = if facts > 0.0 { novel / facts } else { 0.0 };
+        let surprise = if self.count > SERIES_WARMUP { (novelty - self.novelty_rate).max(0.0) } else { 0.0 };
+        self.novelty_rate += SERIES_NOVELTY_ALPHA * (novelty - self.novelty_rate);
+        let rising = surprise > self.recent_context;
+        self.recent_context = surprise.max(self.recent_context * SERIES_DECAY);
+        if rising {
+            (SERIES_NOVELTY_GAIN * surprise).min(1.0)
+        } else {
+            0.0
         }
     }
 

@@ -1,7 +1,9 @@
 // The univariate scorer. Mirrors native/src/detect/series.rs (definition there).
 // A scorer is SERIES_BYTES bytes: its options, the stream state and output row,
 // then count, mean, var, recent, the range lo, hi, the EWMA smooth and its
-// range, and the recent range score.
+// range, the recent range score, the context novelty rate, the recent context
+// and reported scores, the ring position and fill of the earlier levels, the
+// SERIES_LAGS earlier levels (as f64), then the facts seen, one byte each.
 
 import { field, observe, setField } from "./mod";
 import { novelty } from "./range";
@@ -24,6 +26,11 @@ import {
   SERIES_ALPHA,
   SERIES_DECAY,
   SERIES_EPSILON,
+  SERIES_LAGS,
+  SERIES_LEVELS,
+  SERIES_NOVELTY_ALPHA,
+  SERIES_NOVELTY_GAIN,
+  SERIES_REPORT_DECAY,
   SERIES_WARMUP,
   SMOOTH_ALPHA,
   SMOOTH_RANGE_HALF,
@@ -41,7 +48,16 @@ const SMOOTH: i32 = HI + 1;
 const SMOOTH_LO: i32 = SMOOTH + 1;
 const SMOOTH_HI: i32 = SMOOTH_LO + 1;
 const RECENT_RANGE: i32 = SMOOTH_HI + 1;
-export const SERIES_BYTES: usize = <usize>(RECENT_RANGE + 1) << 3;
+const NOVELTY_RATE: i32 = RECENT_RANGE + 1;
+const RECENT_CONTEXT: i32 = NOVELTY_RATE + 1;
+const RECENT_SCORE: i32 = RECENT_CONTEXT + 1;
+const AT: i32 = RECENT_SCORE + 1;
+const HELD: i32 = AT + 1;
+const LEVELS: i32 = HELD + 1;
+const LAGS: i32 = <i32>SERIES_LAGS;
+const NLEVELS: i32 = <i32>SERIES_LEVELS;
+const SEEN: usize = <usize>(LEVELS + LAGS) << 3;
+export const SERIES_BYTES: usize = SEEN + <usize>(LAGS * NLEVELS * NLEVELS);
 
 /** A fresh scorer in the SERIES_BYTES bytes at `p`, with the options at `opts`. */
 export function seriesInit(p: usize, opts: usize): void {
@@ -51,6 +67,45 @@ export function seriesInit(p: usize, opts: usize): void {
   setField(p, HI, -Infinity);
   setField(p, SMOOTH_LO, Infinity);
   setField(p, SMOOTH_HI, -Infinity);
+  for (let i = 0; i < LAGS; i++) setField(p, LEVELS + i, -1.0);
+}
+
+/** The context score of `x` (series.rs step 5), before the count and the range take it in. */
+function context(p: usize, x: f64): f64 {
+  const lo = field(p, LO);
+  const hi = field(p, HI);
+  let level = -1;
+  if (lo <= hi) {
+    const width = max<f64>(hi - lo, field(p, OPT_MIN_SCALE) * max<f64>(abs<f64>(hi), 1.0));
+    const q = Math.floor(((x - lo) / width) * SERIES_LEVELS);
+    level = <i32>min<f64>(max<f64>(q, 0.0), SERIES_LEVELS - 1.0);
+  }
+  const at = <i32>field(p, AT);
+  const held = <i32>field(p, HELD);
+  let novel = 0.0;
+  let facts = 0.0;
+  if (level >= 0) {
+    for (let lag = 1; lag <= held; lag++) {
+      const earlier = <i32>field(p, LEVELS + ((at + LAGS - lag) % LAGS));
+      if (earlier < 0) continue;
+      const fact = p + SEEN + <usize>(((lag - 1) * NLEVELS + earlier) * NLEVELS + level);
+      facts += 1.0;
+      if (load<u8>(fact) == 0) {
+        novel += 1.0;
+        store<u8>(fact, 1);
+      }
+    }
+  }
+  setField(p, LEVELS + at, <f64>level);
+  setField(p, AT, <f64>((at + 1) % LAGS));
+  setField(p, HELD, <f64>min<i32>(held + 1, LAGS));
+  const novelty = facts > 0.0 ? novel / facts : 0.0;
+  const rate = field(p, NOVELTY_RATE);
+  const surprise = field(p, COUNT) > SERIES_WARMUP ? max<f64>(novelty - rate, 0.0) : 0.0;
+  setField(p, NOVELTY_RATE, rate + SERIES_NOVELTY_ALPHA * (novelty - rate));
+  const recent = field(p, RECENT_CONTEXT);
+  setField(p, RECENT_CONTEXT, max<f64>(surprise, recent * SERIES_DECAY));
+  return surprise > recent ? min<f64>(SERIES_NOVELTY_GAIN * surprise, 1.0) : 0.0;
 }
 
 /** The anomaly score of the next observation. */
@@ -60,6 +115,7 @@ function score(p: usize, x: f64): f64 {
   const flags = observe(state, x, p, row);
   if ((flags & FLAG_NONFINITE) != 0) return 1.0;
   const evidence = (flags & FLAG_WARMUP) != 0 ? 0.0 : evidenceOf(p, row);
+  const ctx = context(p, x);
   let surprise = 0.0;
   if (field(p, COUNT) > SERIES_WARMUP) {
     surprise = max<f64>((evidence - field(p, MEAN)) / Math.sqrt(field(p, VAR) + SERIES_EPSILON), 0.0);
@@ -91,7 +147,10 @@ function score(p: usize, x: f64): f64 {
   const novel = max<f64>(ranged, smoothed);
   const recentRange = field(p, RECENT_RANGE);
   setField(p, RECENT_RANGE, max<f64>(novel, recentRange * SERIES_DECAY));
-  return novel > recentRange ? max<f64>(detected, novel) : detected;
+  const found = max<f64>(novel > recentRange ? max<f64>(detected, novel) : detected, ctx);
+  const recentScore = field(p, RECENT_SCORE);
+  setField(p, RECENT_SCORE, max<f64>(found, recentScore * SERIES_REPORT_DECAY));
+  return found > recentScore ? found : 0.0;
 }
 
 function evidenceOf(o: usize, row: usize): f64 {
