@@ -7,6 +7,7 @@ import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";
 import type { Diagnosis } from "../diagnosis/diagnose.js";
 import { Monitor, type RunSummary, type Verdict } from "../monitor/monitor.js";
+import { SIGMA_SHOWN } from "../diagnosis/format.js";
 import { describeAction } from "../remediation/describe.js";
 import type { Anomaly } from "../verdict/types.js";
 import { toJsonLine, write } from "./output.js";
@@ -35,7 +36,12 @@ export function logMonitor(kernels: Kernels, options: JudgeOptions): { monitor: 
   return { monitor, summaries: () => monitor.runIds.map((run) => monitor.summary(run)!) };
 }
 
-const sigma = (a: Anomaly) => (a.detector === "nonfinite" ? "non-finite" : `${a.direction === "up" ? "+" : "-"}${a.score.toFixed(1)}σ`);
+const sigma = (a: Anomaly) =>
+  a.detector === "nonfinite"
+    ? "non-finite"
+    : a.score >= SIGMA_SHOWN
+      ? `${a.direction === "up" ? ">+" : "<-"}${SIGMA_SHOWN}σ`
+      : `${a.direction === "up" ? "+" : "-"}${a.score.toFixed(1)}σ`;
 
 /** "kl_ref +9.1σ (prior), loss non-finite" */
 export function describeAnomalies(anomalies: readonly Anomaly[], most = 4): string {

@@ -20,8 +20,13 @@ export function num(x: number): string {
 }
 
 /** A signed deviation: "+14.2σ", "-3.1σ"; "non-finite" for an infinite z. */
+/** Largest |z| written as a number. */
+export const SIGMA_SHOWN = 1000;
+
 export function sigma(z: number): string {
   if (!Number.isFinite(z)) return Number.isNaN(z) ? "?σ" : "non-finite";
+  // Beyond this the scale was a floor (healthy runs never moved the signal): the number says nothing more.
+  if (Math.abs(z) >= SIGMA_SHOWN) return `${z > 0 ? ">+" : "<-"}${SIGMA_SHOWN}σ`;
   const r = Math.round(z * 10) / 10;
   return `${r >= 0 ? "+" : ""}${r.toFixed(1)}σ`;
 }

@@ -15,26 +15,10 @@
  * rate without adding power.
  */
 import { featureRecord, type StepFeatures, type ScannableStep } from "../scan/scan.js";
+import { CANONICAL_METRICS } from "../telemetry/records.js";
 
-/** Step metrics of telemetry.md. */
-export const METRIC_SIGNALS = [
-  "reward_mean",
-  "reward_std",
-  "correct_mean",
-  "kl_ref",
-  "ppo_kl",
-  "entropy",
-  "loss",
-  "pg_loss",
-  "grad_norm",
-  "lr",
-  "clip_frac",
-  "response_length_mean",
-  "truncation_rate",
-  "step_time",
-  "num_trajectories",
-  "tool_error_rate",
-] as const;
+/** Step metrics of telemetry.md: every canonical metric is watched. */
+export const METRIC_SIGNALS: readonly string[] = CANONICAL_METRICS;
 
 /** Trajectory-tensor features (scanner names) worth watching. */
 export const FEATURE_SIGNALS = [
