@@ -9,6 +9,7 @@ import type { Diagnosis } from "../diagnosis/diagnose.js";
 import { Monitor, type RunSummary, type Verdict } from "../monitor/monitor.js";
 import { SIGMA_SHOWN } from "../diagnosis/format.js";
 import { describeAction } from "../remediation/describe.js";
+import { isTensorSignal } from "../monitor/signals.js";
 import type { Anomaly } from "../verdict/types.js";
 import { toJsonLine, write } from "./output.js";
 import type { ScannedStep, StepOutput } from "./steps.js";
@@ -58,6 +59,16 @@ function diagnosisLines(diagnosis: readonly Diagnosis[], indent: string): string
   return lines;
 }
 
+/** "32 trajectory-tensor features, correct_mean, ppo_kl": a step-only log lacks every tensor signal at once. */
+function describeLacking(lacking: readonly string[]): string {
+  const tensor = lacking.filter(isTensorSignal);
+  const metrics = lacking.filter((name) => !isTensorSignal(name));
+  const parts = [...metrics];
+  if (tensor.length > 6) parts.unshift(`${tensor.length} trajectory-tensor features`);
+  else parts.push(...tensor);
+  return parts.join(", ");
+}
+
 /** The readable report of a run. */
 export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): string {
   const lines = [`run ${summary.run}: ${summary.steps} steps, ` + (summary.alarm ? `alarm at step ${summary.first_alarm_step}` : "no alarm")];
@@ -66,7 +77,7 @@ export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): stri
     lines.push(...diagnosisLines(summary.diagnosis, "  "));
     lines.push(`  recommended actions: ${summary.actions.length ? summary.actions.map(describeAction).join("; ") : "none"}`);
   }
-  if (summary.lacking.length) lines.push(`  signals not logged (less power): ${summary.lacking.join(", ")}`);
+  if (summary.lacking.length) lines.push(`  signals not logged (less power): ${describeLacking(summary.lacking)}`);
   return lines.join("\n") + "\n";
 }
 

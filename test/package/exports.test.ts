@@ -23,6 +23,14 @@ describe("the built package", () => {
     expect(out).toMatch(/^(native|wasm) function$/);
   });
 
+  it("runs a Monitor with the shipped fingerprint set from both builds", () => {
+    const observe =
+      "const m = new Monitor(); const v = m.observe({ run: 'r', step: 0, metrics: { loss: NaN } });" +
+      "console.log(m.set.fingerprints.length, v.anomalous, v.diagnosis[0].fault)";
+    expect(node(["--input-type=module", "-e", `import { Monitor } from 'rftfm'; ${observe}`])).toBe("16 true nan_inf");
+    expect(node(["-e", `const { Monitor } = require('rftfm'); ${observe}`])).toBe("16 true nan_inf");
+  });
+
   it("ships the CLI as its bin", () => {
     expect(node([join(dist, "cli.js"), "--version"])).toMatch(/^\d+\.\d+\.\d+$/);
   });
