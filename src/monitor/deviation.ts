@@ -30,6 +30,8 @@ const DRIFT_UP = bit("drift_up");
 const DRIFT_DOWN = bit("drift_down");
 const OUT_WIDTH = DETECT_OUTPUTS.length;
 const OUT_Z = DETECT_OUTPUTS.indexOf("z");
+const OUT_LEVEL = DETECT_OUTPUTS.indexOf("level");
+const OUT_SCALE = DETECT_OUTPUTS.indexOf("scale");
 const OUT_CUSUM_UP = DETECT_OUTPUTS.indexOf("cusum_up");
 const OUT_CUSUM_DOWN = DETECT_OUTPUTS.indexOf("cusum_down");
 const OUT_PH_UP = DETECT_OUTPUTS.indexOf("ph_up");
@@ -47,6 +49,9 @@ export interface StepDetection {
   anomalies: Anomaly[];
   /** Largest |z| over the signals; Infinity when a value was non-finite. */
   deviation: number;
+  /** Per signal: the run's own baseline this step was judged against, in noise units (NaN: none yet, or in warm-up). */
+  ownLevel: number[];
+  ownScale: number[];
 }
 
 export interface StepInputs {
@@ -67,6 +72,8 @@ export function detectStep(input: StepInputs): StepDetection {
   const z: number[] = [];
   const priorHot: number[] = [];
   const anomalies: Anomaly[] = [];
+  const ownLevel = new Array<number>(signals.length).fill(NaN);
+  const ownScale = new Array<number>(signals.length).fill(NaN);
   let deviation = 0;
   for (let s = 0; s < signals.length; s++) {
     const signal = signals[s];
@@ -87,7 +94,11 @@ export function detectStep(input: StepInputs): StepDetection {
     if (i >= 0) {
       const flags = bankFlags[i];
       const row = i * OUT_WIDTH;
-      if (!(flags & WARMUP)) zs = bankOutputs[row + OUT_Z];
+      if (!(flags & WARMUP)) {
+        zs = bankOutputs[row + OUT_Z];
+        ownLevel[s] = bankOutputs[row + OUT_LEVEL];
+        ownScale[s] = bankOutputs[row + OUT_SCALE];
+      }
       if (flags & SPIKE) anomalies.push({ signal, score: Math.abs(zs), direction: zs >= 0 ? "up" : "down", detector: "spike" });
       if (flags & (SHIFT_UP | SHIFT_DOWN)) {
         const up = (flags & SHIFT_UP) !== 0;
@@ -105,7 +116,7 @@ export function detectStep(input: StepInputs): StepDetection {
     z.push(dz);
     if (Math.abs(dz) > deviation) deviation = Math.abs(dz);
   }
-  return { z, priorHot, anomalies, deviation };
+  return { z, priorHot, anomalies, deviation, ownLevel, ownScale };
 }
 
 /** The prior's anomalies for the signals out of line, once the `consecutive` rule holds. */

@@ -25,6 +25,7 @@ import { DEFAULT_RULES, type Rule } from "../diagnosis/rules.js";
 import { RemediationPolicy } from "../remediation/policy.js";
 import type { PolicyOptions } from "../remediation/options.js";
 import type { Action, Anomaly } from "../verdict/types.js";
+import { clockCheckpoints, tick, toClock, toTrainer } from "./clock.js";
 import { detectStep, priorAnomalies, type StepDetection } from "./deviation.js";
 import { defaultFingerprintSet, readFingerprintSet, type FingerprintSet } from "./fingerprint-set.js";
 import {
@@ -423,7 +424,8 @@ export class Monitor {
     const set = this.set;
     const n = set.signals.length;
     const state = this.runState(run);
-    for (const e of events) if (e?.name === "checkpoint" && Number.isFinite(e.step)) state.checkpoints.push(e.step);
+    const saved = events.flatMap((e) => (e?.name === "checkpoint" && Number.isFinite(e.step) ? [e.step] : []));
+    const clockStep = tick(state.clock, stepNo, saved);
     // The trainer acted on the run (a rollback, a new setting, restarted workers): its
     // own past is no longer its baseline. Its streams start over (warm-up again), so
     // the return to health is not taken for a new change; the prior still judges.
@@ -489,21 +491,24 @@ export class Monitor {
     const keep = set.detection.window + HISTORY_BEFORE_ALARM;
     if (state.history.length > keep) state.history.splice(0, state.history.length - keep);
 
-    const diagnosis = this.updateEpisode(state, run, stepNo, anomalous, anomalies, detection.z);
+    const diagnosis = this.updateEpisode(state, run, stepNo, anomalous, anomalies, detection);
     if (anomalous && state.firstAlarm === null) state.firstAlarm = stepNo;
 
     const verdict: Verdict = { run, step: stepNo, anomalous, anomalies, diagnosis, actions: [] };
     const policy = this.policyOf(run);
     if (policy) {
+      // The policy counts on the run's clock (trainer steps made monotonic across rewinds).
       const decided = policy.decide({
         run,
-        step: stepNo,
+        step: clockStep,
         anomalous,
-        diagnosis,
-        deviation: episodeDeviation(state.episode, detection),
+        diagnosis: diagnosis.map((d) => (d.onset === undefined ? d : { ...d, onset: toClock(state.clock, d.onset) })),
+        deviation: episodeDeviation(state.episode, detection, values, this.noise),
         threshold: set.detection.prior_threshold,
-        checkpoints: state.checkpoints,
+        checkpoints: clockCheckpoints(state.clock),
       });
+      decided.actions = decided.actions.map((a) => toTrainer(state.clock, a));
+      decided.recommendations = decided.recommendations.map((a) => toTrainer(state.clock, a));
       verdict.actions = decided.actions;
       if (decided.recommendations.length) verdict.recommendations = decided.recommendations;
       const decisions = decided.decisions.filter((d) => d.kind !== "quiet").map((d) => ({ kind: d.kind, reason: d.reason }));
@@ -523,7 +528,15 @@ export class Monitor {
    * clipped deviation of each signal over the episode's first `window` steps;
    * the diagnosis is recomputed on each of them and then settles.
    */
-  private updateEpisode(state: RunState, run: string, step: number, anomalous: boolean, anomalies: Anomaly[], z: number[]): Diagnosis[] {
+  private updateEpisode(
+    state: RunState,
+    run: string,
+    step: number,
+    anomalous: boolean,
+    anomalies: Anomaly[],
+    detection: StepDetection,
+  ): Diagnosis[] {
+    const { z } = detection;
     const { window, clip } = this.set.detection;
     const n = this.set.signals.length;
     let episode = state.episode;
@@ -535,6 +548,8 @@ export class Monitor {
         counts: new Array<number>(n).fill(0),
         steps: 0,
         signals: [],
+        refLevel: [...detection.ownLevel],
+        refScale: [...detection.ownScale],
         quiet: 0,
         diagnosis: [],
       };
@@ -612,14 +627,17 @@ export class Monitor {
 /**
  * How far the run is from healthy, for the policy's recovery check: over the
  * signals that raised the open alarm episode (a remedy is judged on what went
- * wrong, not on an unrelated signal), over every signal otherwise. Non-finite
- * data anywhere is Infinity.
+ * wrong, not on an unrelated signal), each by the larger of its deviation now
+ * and its distance from the run's own baseline before the alarm (which an
+ * action that restarted the run's detectors does not forget); over every
+ * signal outside an episode. Non-finite data anywhere is Infinity.
  */
-function episodeDeviation(episode: Episode | null, detection: StepDetection): number {
+function episodeDeviation(episode: Episode | null, detection: StepDetection, values: Float64Array, noise: Float64Array): number {
   if (!episode || episode.signals.length === 0 || detection.deviation === Infinity) return detection.deviation;
   let worst = 0;
   for (const s of episode.signals) {
-    const z = Math.abs(detection.z[s]);
+    const fromRef = Math.abs(values[s] / noise[s] - episode.refLevel[s]) / episode.refScale[s];
+    const z = Math.max(Math.abs(detection.z[s]) || 0, Number.isFinite(fromRef) ? fromRef : 0);
     if (z > worst) worst = z;
   }
   return worst;

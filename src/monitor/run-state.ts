@@ -6,6 +6,7 @@
  */
 import type { Action } from "../verdict/types.js";
 import type { Diagnosis } from "../diagnosis/diagnose.js";
+import { newClock, type RunClock } from "./clock.js";
 
 /** Steps of history kept per run beyond the averaging window (the rules look a few steps before the alarm). */
 export const HISTORY_BEFORE_ALARM = 8;
@@ -28,6 +29,13 @@ export interface Episode {
   steps: number;
   /** Signals (indices) that were out of line at some step of the episode: what recovery is judged on. */
   signals: number[];
+  /**
+   * Per signal, the run's own baseline before the alarm (level and scale in
+   * noise units; NaN: none): recovery means coming back to it, also after an
+   * action started the run's own detectors over.
+   */
+  refLevel: number[];
+  refScale: number[];
   /** Non-anomalous steps in a row since the last anomalous one. */
   quiet: number;
   diagnosis: Diagnosis[];
@@ -52,7 +60,8 @@ export interface RunState {
   firstVector: number[] | null;
   /** Every action (or recommendation, when advising) issued for the run. */
   actions: Action[];
-  checkpoints: number[];
+  /** The run's steps as the policy counts them, and the checkpoints the trainer reported. */
+  clock: RunClock;
 }
 
 export function newRunState(key: number, signals: number): RunState {
@@ -68,7 +77,7 @@ export function newRunState(key: number, signals: number): RunState {
     diagnosis: [],
     firstVector: null,
     actions: [],
-    checkpoints: [],
+    clock: newClock(),
   };
 }
 
@@ -86,7 +95,12 @@ export function encodeRunState(state: RunState): unknown {
     ...state,
     lastStep: String(state.lastStep),
     history: state.history.map((h) => ({ step: h.step, values: encodeNumbers(h.values), z: encodeNumbers(h.z) })),
-    episode: state.episode && { ...state.episode, sums: encodeNumbers(state.episode.sums) },
+    episode: state.episode && {
+      ...state.episode,
+      sums: encodeNumbers(state.episode.sums),
+      refLevel: encodeNumbers(state.episode.refLevel),
+      refScale: encodeNumbers(state.episode.refScale),
+    },
     firstVector: state.firstVector && encodeNumbers(state.firstVector),
   };
 }
@@ -96,7 +110,12 @@ export function decodeRunState(data: any): RunState {
     ...data,
     lastStep: Number(data.lastStep),
     history: data.history.map((h: any) => ({ step: h.step, values: decodeNumbers(h.values), z: decodeNumbers(h.z) })),
-    episode: data.episode && { ...data.episode, sums: decodeNumbers(data.episode.sums) },
+    episode: data.episode && {
+      ...data.episode,
+      sums: decodeNumbers(data.episode.sums),
+      refLevel: decodeNumbers(data.episode.refLevel),
+      refScale: decodeNumbers(data.episode.refScale),
+    },
     firstVector: data.firstVector && decodeNumbers(data.firstVector),
   };
 }

@@ -14,6 +14,8 @@
  * repeat each other and, each being a chance to alarm, raise the false-alarm
  * rate without adding power.
  */
+import { CANONICAL_COLUMNS, COLUMN_STATS, STEP_FEATURES } from "../backend/generated/layout.js";
+import { featureIndex, type ColumnStat } from "../scan/features.js";
 import { featureRecord, type StepFeatures, type ScannableStep } from "../scan/scan.js";
 import { CANONICAL_METRICS } from "../telemetry/records.js";
 
@@ -81,27 +83,77 @@ export function readSignals(
   values: Float64Array,
   present: Uint8Array,
 ): void {
-  const features = featureRecord(step);
+  const plan = planFor(signals);
   const metrics = step.data.metrics ?? {};
-  let nonfinite = NaN;
-  if (step.features) {
-    nonfinite = 0;
-    for (const [name, v] of Object.entries(features)) if (name.endsWith(".nonfinite")) nonfinite += v;
-  }
-  signals.forEach((name, i) => {
+  const row = step.features;
+  const tensor = step.data.trajectories?.columns;
+  let record: Record<string, number> | undefined;
+  plan.forEach((source, i) => {
     let v = NaN;
     let reported = false;
-    if (name === "nonfinite") {
-      v = nonfinite;
-      reported = step.features !== null;
-    } else if (isTensorSignal(name)) {
-      v = features[name] ?? NaN;
-      reported = Number.isFinite(v);
-    } else if (Object.prototype.hasOwnProperty.call(metrics, name)) {
-      v = Number(metrics[name]);
-      reported = true;
+    switch (source.kind) {
+      case "metric":
+        if (Object.prototype.hasOwnProperty.call(metrics, source.name)) {
+          v = Number(metrics[source.name]);
+          reported = true;
+        }
+        break;
+      case "nonfinite":
+        if (row) {
+          v = 0;
+          step.columns.forEach((column, c) => {
+            if (tensor?.has(column)) v += row[featureIndex(c, "nonfinite")];
+          });
+          reported = true;
+        }
+        break;
+      case "step":
+        v = row ? row[source.index] : NaN;
+        reported = Number.isFinite(v);
+        break;
+      case "column":
+        // Canonical columns lead every feature row in canonical order (pack.ts).
+        if (row && tensor?.has(source.column) && step.columns[source.columnIndex] === source.column) v = row[source.index];
+        reported = Number.isFinite(v);
+        break;
+      default:
+        record ??= featureRecord(step);
+        v = record[source.name] ?? NaN;
+        reported = Number.isFinite(v);
     }
     values[i] = v;
     present[i] = reported ? 1 : 0;
   });
+}
+
+/** Where a signal's value is read from; planned once per signal list (reading a step builds no names). */
+type Source =
+  | { kind: "metric"; name: string }
+  | { kind: "nonfinite" }
+  | { kind: "step"; index: number }
+  | { kind: "column"; column: string; columnIndex: number; index: number }
+  | { kind: "record"; name: string };
+
+const plans = new WeakMap<readonly string[], Source[]>();
+
+function planFor(signals: readonly string[]): Source[] {
+  let plan = plans.get(signals);
+  if (!plan) {
+    plan = signals.map((name): Source => {
+      if (name === "nonfinite") return { kind: "nonfinite" };
+      if (!isTensorSignal(name)) return { kind: "metric", name };
+      const stepIndex = (STEP_FEATURES as readonly string[]).indexOf(name);
+      if (stepIndex >= 0) return { kind: "step", index: stepIndex };
+      const dot = name.lastIndexOf(".");
+      const column = name.slice(0, dot);
+      const stat = name.slice(dot + 1) as ColumnStat;
+      const columnIndex = (CANONICAL_COLUMNS as readonly string[]).indexOf(column);
+      if (columnIndex >= 0 && (COLUMN_STATS as readonly string[]).includes(stat)) {
+        return { kind: "column", column, columnIndex, index: featureIndex(columnIndex, stat) };
+      }
+      return { kind: "record", name };
+    });
+    plans.set(signals, plan);
+  }
+  return plan;
 }

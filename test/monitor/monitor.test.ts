@@ -168,8 +168,8 @@ describe("Monitor never throws", () => {
     expect(verdicts.map((v) => v.errors)).toEqual([undefined, undefined, undefined]);
     expect(verdicts.map((v) => v.step)).toEqual([0, 1, 2]);
     // The checkpoint of step 2 was kept: a snapshot's run state holds it.
-    const [, state] = monitor.snapshot().runs[0] as [string, { checkpoints: number[] }];
-    expect(state.checkpoints).toEqual([2]);
+    const [, state] = monitor.snapshot().runs[0] as [string, { clock: { checkpoints: unknown[] } }];
+    expect(state.clock.checkpoints).toEqual([{ step: 2, clock: 2 }]);
   });
 
   it("logs once per distinct message, and a throwing onError does not throw out", () => {
@@ -328,6 +328,41 @@ describe("Monitor run bookkeeping", () => {
     for (const r of Object.values(runs)) observeAll(a, r.slice(0, 22));
     const b = Monitor.restore(JSON.parse(JSON.stringify(a.snapshot())), options);
     for (const r of Object.values(runs)) expect(observeAll(b, r.slice(22))).toEqual(observeAll(a, r.slice(22)));
+  });
+
+  it("keeps acting when the trainer numbers its steps from the restored checkpoint again after a rollback", () => {
+    // grad_norm x1000 from step 20 that no remedy removes: adjust, then rollback, then halt.
+    const run = healthyMetricRun("rewind", 60, 3, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
+    const withCheckpoints = (input: StepInput): StepInput =>
+      input.step > 0 && input.step % 5 === 1 ? { ...input, events: [{ name: "checkpoint", step: input.step - 1 }] } : input;
+    const monitor = new Monitor({ policy: { mode: "act" } });
+    const before: Verdict[] = [];
+    let rollback: { step: number; to: number } | undefined;
+    for (const input of run) {
+      const v = monitor.observe(withCheckpoints(input));
+      before.push(v);
+      const r = v.actions.find((a) => a.kind === "rollback");
+      if (r && r.kind === "rollback") {
+        rollback = { step: v.step, to: r.to_step };
+        break;
+      }
+    }
+    expect(rollback, "the ladder reaches a rollback").toBeDefined();
+    // The target is a checkpoint the trainer reported (a multiple of 5), before the onset.
+    expect(rollback!.to % 5).toBe(0);
+    expect(rollback!.to).toBeLessThan(20);
+    // The trainer restores it and counts on from there: steps to+1, to+2, ... again, the fault still there.
+    const after: Verdict[] = [];
+    for (let k = 1; k <= 8; k++) {
+      const values = run[rollback!.step + k].metrics!;
+      const events = k === 1 ? [{ name: "action_applied", step: rollback!.step }] : [];
+      after.push(monitor.observe({ run: "rewind", step: rollback!.to + k, metrics: values, events }));
+    }
+    // The policy is not blind to the renumbered steps: the rollback did not help, so it halts within its verification window.
+    const halt = after.findIndex((v) => v.actions.some((a) => a.kind === "halt"));
+    expect(halt).toBeGreaterThanOrEqual(0);
+    expect(halt).toBeLessThanOrEqual(5);
+    expect(after.every((v) => v.step <= rollback!.to + 8)).toBe(true);
   });
 
   it("observeBatch gives the same verdicts as observe one by one (two runs interleaved, a bad input among them)", () => {
