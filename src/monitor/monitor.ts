@@ -14,6 +14,7 @@
  * `errors` and is logged once.
  */
 import type { DetectorBank, FingerprintMatcher, Kernels, PriorScorer } from "../backend/kernel.js";
+import { DETECT_OUTPUTS } from "../backend/generated/detect.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
 import { scanSteps } from "../scan/scan.js";
 import type { TensorLike } from "../scan/pack.js";
@@ -435,8 +436,7 @@ export class Monitor {
     const present = new Uint8Array(n);
     readSignals(step, set.signals, values, present);
     const firstStep = state.observed === 0;
-    let newlyReported = false;
-    for (let s = 0; s < n; s++) if (present[s] && !state.reported[s]) (state.reported[s] = true), (newlyReported = true);
+    for (let s = 0; s < n; s++) if (present[s]) state.reported[s] = true;
 
     // Prior: one core call over the reported signals.
     const zPrior = new Float64Array(n).fill(NaN);
@@ -457,7 +457,7 @@ export class Monitor {
     const pushed: number[] = [];
     for (let s = 0; s < n; s++) if (present[s] && Number.isFinite(values[s])) bankIndex[s] = pushed.push(s) - 1;
     const m = pushed.length;
-    const bankOutputs = new Float64Array(m * 7);
+    const bankOutputs = new Float64Array(m * DETECT_OUTPUTS.length);
     const bankFlags = new Int32Array(m);
     if (m > 0) {
       this.bank.push(
@@ -486,7 +486,6 @@ export class Monitor {
     const anomalous = anomalies.length > 0;
 
     state.observed++;
-    state.lastStep = stepNo;
     state.history.push({ step: stepNo, values: [...values], z: detection.z });
     const keep = set.detection.window + HISTORY_BEFORE_ALARM;
     if (state.history.length > keep) state.history.splice(0, state.history.length - keep);
@@ -515,7 +514,7 @@ export class Monitor {
       if (decisions.length) verdict.decisions = decisions;
       state.actions.push(...decided.actions, ...decided.recommendations);
     }
-    if (firstStep || (newlyReported && state.observed <= 1)) {
+    if (firstStep) {
       const lacking = set.signals.filter((_, s) => !state.reported[s]);
       if (lacking.length) verdict.lacking = lacking;
     }

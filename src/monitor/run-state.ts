@@ -46,7 +46,6 @@ export interface RunState {
   key: number;
   /** Steps observed (the prior's bucket of the next step). */
   observed: number;
-  lastStep: number;
   /** Steps in a row with a signal out of line against the prior. */
   streak: number;
   /** Per signal: reported at any step so far. */
@@ -68,7 +67,6 @@ export function newRunState(key: number, signals: number): RunState {
   return {
     key,
     observed: 0,
-    lastStep: -Infinity,
     streak: 0,
     reported: new Array<boolean>(signals).fill(false),
     history: [],
@@ -93,7 +91,6 @@ export function decodeNumbers(xs: readonly (number | string)[]): number[] {
 export function encodeRunState(state: RunState): unknown {
   return {
     ...state,
-    lastStep: String(state.lastStep),
     history: state.history.map((h) => ({ step: h.step, values: encodeNumbers(h.values), z: encodeNumbers(h.z) })),
     episode: state.episode && {
       ...state.episode,
@@ -108,7 +105,6 @@ export function encodeRunState(state: RunState): unknown {
 export function decodeRunState(data: any): RunState {
   return {
     ...data,
-    lastStep: Number(data.lastStep),
     history: data.history.map((h: any) => ({ step: h.step, values: decodeNumbers(h.values), z: decodeNumbers(h.z) })),
     episode: data.episode && {
       ...data.episode,
