@@ -176,6 +176,24 @@ export interface DetectorKernels {
   createPrior(table: PriorTable): PriorScorer;
   /** Throws `ERR_RFTFM_DETECT_SHAPE` for a set whose counts, lengths or weights break its rules. */
   createMatcher(set: FingerprintCentroids): FingerprintMatcher;
+  /**
+   * One step of the per-signal CUSUM of |z| against the prior
+   * (native/src/detect/prior.rs `accumulate`): `sums[i] = max(0, sums[i] +
+   * min(|z[i]|, clip) - k)`, an alarm (`alarms[i] = 1`) and a fresh start at 0
+   * above `h`; a NaN z leaves its sum. Throws `ERR_RFTFM_DETECT_SHAPE` (nothing
+   * written) for unequal lengths or settings other than k >= 0, clip > 0, h > 0.
+   */
+  priorAccumulate(sums: Float64Array, z: Float64Array, settings: PriorAccumulation, alarms: Uint8Array): void;
+}
+
+/** Settings of `priorAccumulate`. */
+export interface PriorAccumulation {
+  /** Slack: the |z| a healthy run may keep up for ever. */
+  readonly k: number;
+  /** Largest |z| one step adds. */
+  readonly clip: number;
+  /** Decision interval. */
+  readonly h: number;
 }
 
 /** Prefixes of the detectors' error messages, on both backends. */

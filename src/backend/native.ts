@@ -39,6 +39,7 @@ interface NativeBinding {
     readonly buckets: number;
     score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void;
   };
+  priorAccumulate(sums: Float64Array, z: Float64Array, k: number, clip: number, h: number, alarms: Uint8Array): void;
   FingerprintMatcher: new (fingerprints: number, dims: number, centroids: Float64Array, weights: Float64Array) => {
     readonly fingerprints: number;
     readonly dims: number;
@@ -108,6 +109,7 @@ function nativeDetectors(binding: NativeBinding, layoutVersion: number): Detecto
         free: () => {},
       };
     },
+    priorAccumulate: (sums, z, { k, clip, h }, alarms) => binding.priorAccumulate(sums, z, k, clip, h, alarms),
     createMatcher: (set) => {
       const fingerprints = tableCount("fingerprints", set.fingerprints);
       const dims = tableCount("dims", set.dims);

@@ -38,6 +38,7 @@ export interface WasmDetectExports {
   priorCheck(prior: number): number;
   /** 0, or -(i + 1) when the signal of observation i is out of range (nothing written). */
   priorScore(prior: number, signals: number, steps: number, values: number, n: number, z: number): number;
+  priorAccumulate(sums: number, z: number, n: number, k: number, clip: number, h: number, alarms: number): void;
   matcherInit(matcher: number, fingerprints: number, dims: number): void;
   /** The first dimension with a negative or non-finite weight, -1 when none. */
   matcherCheck(matcher: number): number;
@@ -130,6 +131,30 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
     },
     createMatcher(set) {
       return createWasmMatcher(wasm, guard, allocate, set);
+    },
+    priorAccumulate(sums, z, settings, alarms) {
+      const n = sums.length;
+      const { k, clip, h } = settings;
+      if (!(Number.isFinite(k) && k >= 0 && Number.isFinite(clip) && clip > 0 && Number.isFinite(h) && h > 0)) {
+        // The wording of native/src/detect/prior.rs (Accumulation::check).
+        throw new Error(`${DETECT_SHAPE_ERROR}: accumulation needs k >= 0, clip > 0 and h > 0, all finite (k ${k}, clip ${clip}, h ${h})`);
+      }
+      if (z.length !== n || alarms.length !== n) {
+        throw new Error(`${DETECT_SHAPE_ERROR}: sums (${n}), z (${z.length}) and alarms (${alarms.length}) must have one entry per signal`);
+      }
+      if (n === 0) return;
+      // f64 arrays first, then the bytes: every array stays aligned.
+      const scratch = allocate(17 * n, "accumulating against a prior");
+      try {
+        const buffer = wasm.memory.buffer;
+        new Float64Array(buffer, scratch, n).set(sums);
+        new Float64Array(buffer, scratch + 8 * n, n).set(z);
+        guard("accumulating against a prior", () => wasm.priorAccumulate(scratch, scratch + 8 * n, n, k, clip, h, scratch + 16 * n));
+        sums.set(new Float64Array(wasm.memory.buffer, scratch, n));
+        alarms.set(new Uint8Array(wasm.memory.buffer, scratch + 16 * n, n));
+      } finally {
+        wasm.free(scratch);
+      }
     },
   };
 }

@@ -119,12 +119,17 @@ export function detectStep(input: StepInputs): StepDetection {
   return { z, priorHot, anomalies, deviation, ownLevel, ownScale };
 }
 
-/** The prior's anomalies for the signals out of line, once the `consecutive` rule holds. */
-export function priorAnomalies(signals: readonly string[], hot: readonly number[], zPrior: Float64Array): Anomaly[] {
+/** The prior's anomalies for these signals: out of line (`prior`, once the `consecutive` rule holds) or a lasting deviation that added up (`prior_cusum`). */
+export function priorAnomalies(
+  signals: readonly string[],
+  hot: readonly number[],
+  zPrior: Float64Array,
+  detector: "prior" | "prior_cusum" = "prior",
+): Anomaly[] {
   return hot.map((s) => ({
     signal: signals[s],
     score: Math.abs(zPrior[s]),
     direction: zPrior[s] >= 0 ? "up" : "down",
-    detector: "prior",
+    detector,
   }));
 }

@@ -19,7 +19,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../backend/package-root.js";
-import type { DetectorOptions } from "../backend/kernel.js";
+import type { DetectorOptions, PriorAccumulation } from "../backend/kernel.js";
 import { FAULT_FAMILIES, isFaultId, type Family, type FaultId } from "../verdict/faults.js";
 
 export const FINGERPRINT_FORMAT = "rftfm-fingerprints";
@@ -37,6 +37,12 @@ export interface DetectionSettings {
   clip: number;
   /** Steps from the alarm over which the deviation vector is averaged; the diagnosis settles after them. */
   window: number;
+  /**
+   * The per-signal CUSUM of |z| against the prior (core `priorAccumulate`):
+   * moderate deviations that last alarm when their excess over `k` adds up
+   * beyond `h` (each step counting at most `clip`); null to leave it out.
+   */
+  prior_cusum: PriorAccumulation | null;
 }
 
 export interface Fingerprint {
@@ -72,6 +78,7 @@ export const DEFAULT_DETECTION: Readonly<DetectionSettings> = {
   bank: { warmup: 8, alpha: 0.1, spike: 12, cusum_h: 32, ph_lambda: 64, scale_floor: 1 },
   clip: 20,
   window: 5,
+  prior_cusum: { k: 2, clip: 8, h: 20 },
 };
 
 /** Problems in a fingerprint file, naming the field. */
@@ -124,6 +131,13 @@ export function parseFingerprintSet(doc: unknown, source = "fingerprints"): Fing
   const det = { ...DEFAULT_DETECTION, ...(d.detection ?? {}) } as DetectionSettings;
   for (const key of ["prior_threshold", "consecutive", "clip", "window"] as const) {
     if (typeof det[key] !== "number" || !(det[key] > 0)) fail(`detection.${key}`, "expected a positive number");
+  }
+  const pc = det.prior_cusum;
+  if (pc !== null) {
+    const good = (x: unknown, min: number) => typeof x === "number" && Number.isFinite(x) && x >= min;
+    if (typeof pc !== "object" || !good(pc.k, 0) || !good(pc.clip, Number.MIN_VALUE) || !good(pc.h, Number.MIN_VALUE)) {
+      fail("detection.prior_cusum", "expected null or { k >= 0, clip > 0, h > 0 }");
+    }
   }
   if (typeof d.temperature !== "number" || !(d.temperature > 0)) fail("temperature", "expected a positive number");
   if (!Array.isArray(d.fingerprints)) fail("fingerprints", "expected an array");

@@ -430,7 +430,10 @@ export class Monitor {
     // The trainer acted on the run (a rollback, a new setting, restarted workers): its
     // own past is no longer its baseline. Its streams start over (warm-up again), so
     // the return to health is not taken for a new change; the prior still judges.
-    if (events.some((e) => e?.name === ACTION_APPLIED)) this.bank.evict(state.key);
+    if (events.some((e) => e?.name === ACTION_APPLIED)) {
+      this.bank.evict(state.key);
+      state.priorSums.fill(0);
+    }
 
     const values = new Float64Array(n);
     const present = new Uint8Array(n);
@@ -450,6 +453,16 @@ export class Monitor {
         z,
       );
       ids.forEach((s, i) => (zPrior[s] = z[i]));
+    }
+    // Lasting moderate deviations against the prior, added up per signal (core).
+    const lasting: number[] = [];
+    const accumulation = set.detection.prior_cusum;
+    if (this.prior && accumulation) {
+      const sums = Float64Array.from(state.priorSums);
+      const alarms = new Uint8Array(n);
+      this.kernels.detectors.priorAccumulate(sums, zPrior, accumulation, alarms);
+      state.priorSums = [...sums];
+      for (let s = 0; s < n; s++) if (alarms[s]) lasting.push(s);
     }
 
     // The run's own baseline: finite values in noise units (the bank's scale floor is 1 noise).
@@ -482,6 +495,8 @@ export class Monitor {
     state.streak = detection.priorHot.length > 0 ? state.streak + 1 : 0;
     const anomalies = [...detection.anomalies];
     if (state.streak >= set.detection.consecutive) anomalies.push(...priorAnomalies(set.signals, detection.priorHot, zPrior));
+    const named = new Set(anomalies.map((a) => a.signal));
+    for (const a of priorAnomalies(set.signals, lasting, zPrior, "prior_cusum")) if (!named.has(a.signal)) anomalies.push(a);
     anomalies.sort((a, b) => b.score - a.score);
     const anomalous = anomalies.length > 0;
 

@@ -48,6 +48,8 @@ export interface RunState {
   observed: number;
   /** Steps in a row with a signal out of line against the prior. */
   streak: number;
+  /** Per signal: the CUSUM of |z| against the prior (DetectionSettings.prior_cusum). */
+  priorSums: number[];
   /** Per signal: reported at any step so far. */
   reported: boolean[];
   history: HistoryEntry[];
@@ -68,6 +70,7 @@ export function newRunState(key: number, signals: number): RunState {
     key,
     observed: 0,
     streak: 0,
+    priorSums: new Array<number>(signals).fill(0),
     reported: new Array<boolean>(signals).fill(false),
     history: [],
     episode: null,

@@ -137,3 +137,61 @@ describe("healthy prior parity", () => {
     );
   });
 });
+
+describe.each(backends)("accumulating against the prior on $name", (kernels) => {
+  const settings = { k: 2, clip: 8, h: 10 };
+  const step = (sums: Float64Array, z: number[]) => {
+    const alarms = new Uint8Array(sums.length).fill(9);
+    kernels.detectors.priorAccumulate(sums, Float64Array.from(z), settings, alarms);
+    return [...alarms];
+  };
+
+  it("adds |z| beyond the slack, clipped, and starts over after an alarm, by hand", () => {
+    const sums = Float64Array.of(0, 0, 5, 9);
+    // |z| 3 adds 1; |z| 1 is under the slack; NaN keeps 5; 1e6 counts as 8: 9 + 6 = 15 > 10.
+    expect(step(sums, [-3, 1, NaN, 1e6])).toEqual([0, 0, 0, 1]);
+    expect([...sums]).toEqual([1, 0, 5, 0]);
+    // A lasting |z| of 4 alarms on the 6th step, then starts over.
+    const one = Float64Array.of(0);
+    expect(Array.from({ length: 12 }, () => step(one, [4])[0])).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+    const inf = Float64Array.of(0);
+    step(inf, [-Infinity]);
+    expect([...inf]).toEqual([6]);
+  });
+
+  it("refuses bad settings and shapes without writing", () => {
+    const sums = Float64Array.of(1, 1);
+    const alarms = Uint8Array.of(7, 7);
+    const z = Float64Array.of(1, 1);
+    for (const bad of [{ k: -1, clip: 8, h: 10 }, { k: 2, clip: 0, h: 10 }, { k: 2, clip: 8, h: NaN }]) {
+      expect(thrown(() => kernels.detectors.priorAccumulate(sums, z, bad, alarms))).toMatch(new RegExp(`^${DETECT_SHAPE_ERROR}: accumulation needs`));
+    }
+    expect(thrown(() => kernels.detectors.priorAccumulate(sums, Float64Array.of(1), settings, alarms))).toMatch(/sums \(2\), z \(1\)/);
+    expect([...sums, ...alarms]).toEqual([1, 1, 7, 7]);
+  });
+});
+
+describe("accumulating against the prior: native and wasm agree bit for bit", () => {
+  it("on random sums and z, over many steps", () => {
+    const [native, wasm] = backends;
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, 2, -2)), { minLength: 5, maxLength: 5 }), { minLength: 1, maxLength: 20 }),
+        fc.record({ k: fc.double({ min: 0, max: 5, noNaN: true }), clip: fc.double({ min: 0.1, max: 20, noNaN: true }), h: fc.double({ min: 0.1, max: 50, noNaN: true }) }),
+        (steps, settings) => {
+          const a = new Float64Array(5);
+          const b = new Float64Array(5);
+          for (const z of steps) {
+            const fa = new Uint8Array(5);
+            const fb = new Uint8Array(5);
+            native.detectors.priorAccumulate(a, Float64Array.from(z), settings, fa);
+            wasm.detectors.priorAccumulate(b, Float64Array.from(z), settings, fb);
+            expect(new Uint8Array(b.buffer)).toEqual(new Uint8Array(a.buffer));
+            expect(fb).toEqual(fa);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

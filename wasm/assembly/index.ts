@@ -43,7 +43,7 @@ export function shapeErrorStep(): i32 {
 export { invalidOption as detectInvalidOption } from "./detect/mod";
 export { bankBytes, bankCheck, bankEvict, bankInit, bankPush, bankRuns } from "./detect/bank";
 export { seriesInit, seriesScore } from "./detect/series";
-export { priorCheck, priorInit, priorScore } from "./detect/prior";
+export { priorAccumulate, priorCheck, priorInit, priorScore } from "./detect/prior";
 export { matcherCheck, matcherInit, matcherMatch } from "./detect/fingerprint";
 
 /** Version of layout/detect.json the module was built with. */

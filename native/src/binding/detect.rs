@@ -9,7 +9,13 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use super::{bytes, overlaps};
-use crate::detect::{bank::Bank, fingerprint::Matcher, prior::Prior, series::Series, Options, DETECT_VERSION};
+use crate::detect::{
+    bank::Bank,
+    fingerprint::Matcher,
+    prior::{accumulate, Accumulation, Prior},
+    series::Series,
+    Options, DETECT_VERSION,
+};
 
 /// A batch whose arrays disagree on their length (or an output sharing memory with an input),
 /// or a prior table, fingerprint set or match call that breaks its rules.
@@ -160,6 +166,19 @@ impl PriorScorer {
     pub fn buckets(&self) -> u32 {
         self.prior.buckets() as u32
     }
+}
+
+/// One step of the per-signal CUSUM of |z| against the prior (`native/src/detect/prior.rs`, `accumulate`):
+/// updates `sums` in place and writes one alarm flag per signal.
+#[napi(catch_unwind)]
+pub fn prior_accumulate(mut sums: Float64Array, z: &[f64], k: f64, clip: f64, h: f64, mut alarms: Uint8Array) -> Result<()> {
+    let (s, a) = (bytes(&sums), bytes(&alarms));
+    if overlaps(s, bytes(z)) || overlaps(a, bytes(z)) || overlaps(s, a) {
+        return Err(error(SHAPE_ERROR, "sums, z and alarms must be separate arrays"));
+    }
+    // SAFETY: synchronous call; `sums` and `alarms` share no byte with each other or with `z` (checked above).
+    let (sums, alarms) = unsafe { (sums.as_mut(), alarms.as_mut()) };
+    accumulate(sums, z, Accumulation { k, clip, h }, alarms).map_err(|e| error(SHAPE_ERROR, e))
 }
 
 /// Fingerprint matching (`native/src/detect/fingerprint.rs`): a set of fault centroids, one vector per call.

@@ -101,6 +101,65 @@ impl Prior {
     }
 }
 
+/// Settings of [`accumulate`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Accumulation {
+    /// Slack: the |z| a healthy run may keep up for ever without alarming.
+    pub k: f64,
+    /// Each |z| counts at most this much (one wild value cannot alarm alone).
+    pub clip: f64,
+    /// Decision interval: an alarm when the sum exceeds it.
+    pub h: f64,
+}
+
+impl Accumulation {
+    pub fn check(&self) -> Result<(), PriorError> {
+        let ok = |x: f64| x.is_finite();
+        if !(ok(self.k) && self.k >= 0.0 && ok(self.clip) && self.clip > 0.0 && ok(self.h) && self.h > 0.0) {
+            return Err(PriorError(format!(
+                "accumulation needs k >= 0, clip > 0 and h > 0, all finite (k {}, clip {}, h {})",
+                self.k, self.clip, self.h
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A one-sided CUSUM of |z| against the prior, per signal: a deviation from
+/// healthy runs that is moderate but lasts (a KL penalty left off, a corrupted
+/// data shard) adds up where no single step crosses the prior's threshold.
+///
+/// For each i: `s = max(0, sums[i] + min(|z[i]|, clip) - k)`; above `h` it
+/// alarms (`alarms[i] = 1`) and starts over at 0, so a lasting deviation
+/// alarms again every few steps rather than on every step. A NaN z (no
+/// reference, no value) leaves the sum as it is. Checks the shapes first: a
+/// refused call writes nothing.
+pub fn accumulate(sums: &mut [f64], z: &[f64], settings: Accumulation, alarms: &mut [u8]) -> Result<(), PriorError> {
+    settings.check()?;
+    if z.len() != sums.len() || alarms.len() != sums.len() {
+        return Err(PriorError(format!(
+            "sums ({}), z ({}) and alarms ({}) must have one entry per signal",
+            sums.len(),
+            z.len(),
+            alarms.len()
+        )));
+    }
+    for i in 0..sums.len() {
+        alarms[i] = 0;
+        if z[i].is_nan() {
+            continue;
+        }
+        let s = (sums[i] + z[i].abs().min(settings.clip) - settings.k).max(0.0);
+        if s > settings.h {
+            alarms[i] = 1;
+            sums[i] = 0.0;
+        } else {
+            sums[i] = s;
+        }
+    }
+    Ok(())
+}
+
 /// The z of `x` against a cell; NaN when `x` is not finite or the cell has no reference.
 pub fn z_of(x: f64, center: f64, scale: f64) -> f64 {
     if !x.is_finite() || !center.is_finite() || !scale.is_finite() || scale <= 0.0 {
@@ -158,6 +217,48 @@ mod tests {
         assert_eq!(err.0, "scale -2 of signal 1, bucket 1 is negative (NaN marks a cell without reference)");
         assert!(Prior::new(1, 1, &[0.0], &[f64::NEG_INFINITY]).is_err());
         assert!(Prior::new(1, 1, &[f64::NAN], &[f64::NAN]).is_ok());
+    }
+
+    #[test]
+    fn accumulates_lasting_deviations_by_hand() {
+        let settings = Accumulation { k: 2.0, clip: 8.0, h: 10.0 };
+        let mut sums = vec![0.0, 0.0, 5.0, 9.0];
+        let mut alarms = vec![9u8; 4];
+        // |z| 3 adds 1; |z| 1 is under the slack (stays 0); NaN keeps 5; 1e6 counts as 8: 9 + 6 = 15 > 10.
+        accumulate(&mut sums, &[-3.0, 1.0, f64::NAN, 1e6], settings, &mut alarms).unwrap();
+        assert_eq!(sums, vec![1.0, 0.0, 5.0, 0.0]);
+        assert_eq!(alarms, vec![0, 0, 0, 1]);
+        // A lasting |z| of 4 alarms on the 6th step (2 per step, above 10), then starts over.
+        let mut s = vec![0.0];
+        let mut a = vec![0u8];
+        let fired: Vec<u8> = (0..12)
+            .map(|_| {
+                accumulate(&mut s, &[4.0], settings, &mut a).unwrap();
+                a[0]
+            })
+            .collect();
+        assert_eq!(fired, vec![0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+        // Infinity counts as clip.
+        let mut s = vec![0.0];
+        accumulate(&mut s, &[f64::NEG_INFINITY], settings, &mut a).unwrap();
+        assert_eq!(s, vec![6.0]);
+    }
+
+    #[test]
+    fn accumulate_refuses_bad_settings_and_shapes_without_writing() {
+        let mut sums = vec![1.0; 2];
+        let mut alarms = vec![7u8; 2];
+        for bad in [
+            Accumulation { k: -1.0, clip: 8.0, h: 10.0 },
+            Accumulation { k: 2.0, clip: 0.0, h: 10.0 },
+            Accumulation { k: 2.0, clip: 8.0, h: f64::NAN },
+        ] {
+            assert!(accumulate(&mut sums, &[1.0, 1.0], bad, &mut alarms).is_err());
+        }
+        let ok = Accumulation { k: 2.0, clip: 8.0, h: 10.0 };
+        assert!(accumulate(&mut sums, &[1.0], ok, &mut alarms).is_err());
+        assert!(accumulate(&mut sums, &[1.0, 1.0], ok, &mut alarms[..1]).is_err());
+        assert_eq!((sums, alarms), (vec![1.0; 2], vec![7u8; 2]));
     }
 
     #[test]

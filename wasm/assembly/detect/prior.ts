@@ -72,3 +72,21 @@ export function priorScore(p: usize, signals: usize, steps: usize, values: usize
   }
   return 0;
 }
+
+/** One step of the per-signal CUSUM of |z| against the prior (native/src/detect/prior.rs, `accumulate`):
+ *  `n` f64 sums updated in place, `n` f64 z, `n` u8 alarms written. The caller checks the settings. */
+export function priorAccumulate(sums: usize, z: usize, n: i32, k: f64, clip: f64, h: f64, alarms: usize): void {
+  for (let i = 0; i < n; i++) {
+    store<u8>(alarms + <usize>i, 0);
+    const zi = load<f64>(z + (<usize>i << 3));
+    if (isNaN<f64>(zi)) continue;
+    const at = sums + (<usize>i << 3);
+    const s = max<f64>(load<f64>(at) + min<f64>(abs<f64>(zi), clip) - k, 0.0);
+    if (s > h) {
+      store<u8>(alarms + <usize>i, 1);
+      store<f64>(at, 0.0);
+    } else {
+      store<f64>(at, s);
+    }
+  }
+}
