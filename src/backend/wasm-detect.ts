@@ -75,18 +75,22 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
     if (ptr === 0) throw new RangeError(`${what}: ${bytes} bytes is too large for the WebAssembly backend`);
     return ptr;
   };
-  /** Copies `vector` into linear memory for the duration of `use`. */
-  const withOptions = <T>(vector: Float64Array, use: (ptr: number) => T): T => {
-    const ptr = allocate(vector.byteLength, "allocating detector options");
+  const withScratch: WithScratch = (bytes, what, use) => {
+    const ptr = allocate(bytes, what);
     try {
-      new Float64Array(wasm.memory.buffer, ptr, vector.length).set(vector);
-      const invalid = wasm.detectInvalidOption(ptr);
-      if (invalid >= 0) throw new Error(`${DETECT_OPTIONS_ERROR}: ${optionProblem(invalid, vector)}`);
       return use(ptr);
     } finally {
       wasm.free(ptr);
     }
   };
+  /** Copies `vector` into linear memory for the duration of `use`. */
+  const withOptions = <T>(vector: Float64Array, use: (ptr: number) => T): T =>
+    withScratch(vector.byteLength, "allocating detector options", (ptr) => {
+      new Float64Array(wasm.memory.buffer, ptr, vector.length).set(vector);
+      const invalid = wasm.detectInvalidOption(ptr);
+      if (invalid >= 0) throw new Error(`${DETECT_OPTIONS_ERROR}: ${optionProblem(invalid, vector)}`);
+      return use(ptr);
+    });
   return {
     layoutVersion: wasm.detectLayoutVersion(),
     createBank(options) {
@@ -94,7 +98,7 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
         const bytes = wasm.bankBytes(opts) >>> 0;
         const bank = allocate(bytes, "allocating a detector bank");
         wasm.bankInit(bank, opts);
-        return new WasmBank(wasm, guard, bank, bytes, allocate);
+        return new WasmBank(wasm, guard, bank, bytes, withScratch);
       });
     },
     restoreBank(snapshot) {
@@ -117,20 +121,20 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
         wasm.free(bank);
         throw new Error(`${DETECT_SNAPSHOT_ERROR}: ${problem}`);
       }
-      return new WasmBank(wasm, guard, bank, snapshot.length, allocate);
+      return new WasmBank(wasm, guard, bank, snapshot.length, withScratch);
     },
     createSeriesScorer(options) {
       return withOptions(optionVector(options), (opts) => {
         const scorer = allocate(wasm.seriesBytes(), "allocating a series scorer");
         wasm.seriesInit(scorer, opts);
-        return new WasmSeriesScorer(wasm, guard, scorer, allocate);
+        return new WasmSeriesScorer(wasm, guard, scorer, withScratch);
       });
     },
     createPrior(table) {
-      return createWasmPrior(wasm, guard, allocate, table);
+      return createWasmPrior(wasm, guard, allocate, withScratch, table);
     },
     createMatcher(set) {
-      return createWasmMatcher(wasm, guard, allocate, set);
+      return createWasmMatcher(wasm, guard, allocate, withScratch, set);
     },
     priorAccumulate(sums, z, settings, alarms) {
       const n = sums.length;
@@ -144,24 +148,28 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
       }
       if (n === 0) return;
       // f64 arrays first, then the bytes: every array stays aligned.
-      const scratch = allocate(17 * n, "accumulating against a prior");
-      try {
+      const what = "accumulating against a prior";
+      withScratch(17 * n, what, (scratch) => {
         const buffer = wasm.memory.buffer;
         new Float64Array(buffer, scratch, n).set(sums);
         new Float64Array(buffer, scratch + 8 * n, n).set(z);
-        guard("accumulating against a prior", () => wasm.priorAccumulate(scratch, scratch + 8 * n, n, k, clip, h, scratch + 16 * n));
+        guard(what, () => wasm.priorAccumulate(scratch, scratch + 8 * n, n, k, clip, h, scratch + 16 * n));
         sums.set(new Float64Array(wasm.memory.buffer, scratch, n));
         alarms.set(new Uint8Array(wasm.memory.buffer, scratch + 16 * n, n));
-      } finally {
-        wasm.free(scratch);
-      }
+      });
     },
   };
 }
 
 /** A prior table in linear memory: [signals, buckets, center, scale] (wasm/assembly/detect/prior.ts).
  *  The checks and their wording are native/src/detect/prior.rs's. */
-function createWasmPrior(wasm: WasmDetectExports, guard: TrapGuard, allocate: Allocate, table: PriorTable): PriorScorer {
+function createWasmPrior(
+  wasm: WasmDetectExports,
+  guard: TrapGuard,
+  allocate: Allocate,
+  withScratch: WithScratch,
+  table: PriorTable,
+): PriorScorer {
   const signals = tableCount("signals", table.signals);
   const buckets = tableCount("buckets", table.buckets);
   const cells = signals * buckets;
@@ -185,13 +193,19 @@ function createWasmPrior(wasm: WasmDetectExports, guard: TrapGuard, allocate: Al
     wasm.free(prior);
     throw e;
   }
-  return new WasmPrior(wasm, guard, prior, signals, buckets, allocate);
+  return new WasmPrior(wasm, guard, prior, signals, buckets, withScratch);
 }
 
 /** A fingerprint set in linear memory: [fingerprints, dims, weights, centroids]
  *  (wasm/assembly/detect/fingerprint.ts). The checks and their wording are
  *  native/src/detect/fingerprint.rs's. */
-function createWasmMatcher(wasm: WasmDetectExports, guard: TrapGuard, allocate: Allocate, set: FingerprintCentroids): FingerprintMatcher {
+function createWasmMatcher(
+  wasm: WasmDetectExports,
+  guard: TrapGuard,
+  allocate: Allocate,
+  withScratch: WithScratch,
+  set: FingerprintCentroids,
+): FingerprintMatcher {
   const fingerprints = tableCount("fingerprints", set.fingerprints);
   const dims = tableCount("dims", set.dims);
   const cells = fingerprints * dims;
@@ -213,10 +227,12 @@ function createWasmMatcher(wasm: WasmDetectExports, guard: TrapGuard, allocate: 
     wasm.free(matcher);
     throw e;
   }
-  return new WasmMatcher(wasm, guard, matcher, fingerprints, dims, allocate);
+  return new WasmMatcher(wasm, guard, matcher, fingerprints, dims, withScratch);
 }
 
 type Allocate = (bytes: number, what: string) => number;
+/** Runs `use` on a scratch block of `bytes`, freed afterwards (also when `use` throws). */
+type WithScratch = <T>(bytes: number, what: string, use: (ptr: number) => T) => T;
 
 /** A block's address, 0 once freed. */
 class Block {
@@ -247,7 +263,7 @@ class WasmBank implements DetectorBank {
     private readonly guard: TrapGuard,
     bank: number,
     private readonly bytes: number,
-    private readonly allocate: Allocate,
+    private readonly withScratch: WithScratch,
   ) {
     this.#block = new Block(bank);
     this.options = Object.freeze(optionRecord(new Float64Array(wasm.memory.buffer, bank + 16, DETECT_OPTIONS.length)));
@@ -270,8 +286,7 @@ class WasmBank implements DetectorBank {
     const at = { values: 0, outputs: 8 * n, runs: 8 * n * (1 + OUT_WIDTH) };
     const signalsAt = at.runs + 4 * n;
     const flagsAt = signalsAt + 4 * n;
-    const scratch = this.allocate(flagsAt + 4 * n, "pushing into a detector bank");
-    try {
+    this.withScratch(flagsAt + 4 * n, "pushing into a detector bank", (scratch) => {
       const buffer = this.wasm.memory.buffer;
       new Float64Array(buffer, scratch + at.values, n).set(values);
       new Uint32Array(buffer, scratch + at.runs, n).set(runs);
@@ -288,9 +303,7 @@ class WasmBank implements DetectorBank {
       const after = this.wasm.memory.buffer;
       outputs.set(new Float64Array(after, scratch + at.outputs, n * OUT_WIDTH));
       flags.set(new Int32Array(after, scratch + flagsAt, n));
-    } finally {
-      this.wasm.free(scratch);
-    }
+    });
   }
 
   snapshot(): Uint8Array {
@@ -313,7 +326,7 @@ class WasmSeriesScorer implements SeriesScorer {
     private readonly wasm: WasmDetectExports,
     private readonly guard: TrapGuard,
     scorer: number,
-    private readonly allocate: Allocate,
+    private readonly withScratch: WithScratch,
   ) {
     this.#block = new Block(scorer);
   }
@@ -323,14 +336,11 @@ class WasmSeriesScorer implements SeriesScorer {
     const n = values.length;
     if (scores.length !== n) throw new Error(`${DETECT_SHAPE_ERROR}: scores must be a separate array with one entry per value`);
     if (n === 0) return;
-    const scratch = this.allocate(16 * n, "scoring a series");
-    try {
+    this.withScratch(16 * n, "scoring a series", (scratch) => {
       new Float64Array(this.wasm.memory.buffer, scratch, n).set(values);
       this.guard("scoring a series", () => this.wasm.seriesScore(scorer, scratch, n, scratch + 8 * n));
       scores.set(new Float64Array(this.wasm.memory.buffer, scratch + 8 * n, n));
-    } finally {
-      this.wasm.free(scratch);
-    }
+    });
   }
 
   free(): void {
@@ -347,7 +357,7 @@ class WasmPrior implements PriorScorer {
     prior: number,
     readonly signals: number,
     readonly buckets: number,
-    private readonly allocate: Allocate,
+    private readonly withScratch: WithScratch,
   ) {
     this.#block = new Block(prior);
   }
@@ -363,8 +373,7 @@ class WasmPrior implements PriorScorer {
     if (n === 0) return;
     // f64 arrays first, then the 4-byte ones: every array stays aligned.
     const at = { values: 0, z: 8 * n, signals: 16 * n, steps: 20 * n };
-    const scratch = this.allocate(24 * n, "scoring against a prior table");
-    try {
+    this.withScratch(24 * n, "scoring against a prior table", (scratch) => {
       const buffer = this.wasm.memory.buffer;
       new Float64Array(buffer, scratch + at.values, n).set(values);
       new Uint32Array(buffer, scratch + at.signals, n).set(signals);
@@ -377,9 +386,7 @@ class WasmPrior implements PriorScorer {
         throw new Error(`${DETECT_SHAPE_ERROR}: signal ${signals[i]} of observation ${i} is not below signals (${this.signals})`);
       }
       z.set(new Float64Array(this.wasm.memory.buffer, scratch + at.z, n));
-    } finally {
-      this.wasm.free(scratch);
-    }
+    });
   }
 
   free(): void {
@@ -396,7 +403,7 @@ class WasmMatcher implements FingerprintMatcher {
     matcher: number,
     readonly fingerprints: number,
     readonly dims: number,
-    private readonly allocate: Allocate,
+    private readonly withScratch: WithScratch,
   ) {
     this.#block = new Block(matcher);
   }
@@ -410,8 +417,7 @@ class WasmMatcher implements FingerprintMatcher {
       );
     }
     const at = { vector: 0, similarity: 8 * dims, confidence: 8 * (dims + fingerprints) };
-    const scratch = this.allocate(8 * (dims + 2 * fingerprints), "matching fingerprints");
-    try {
+    return this.withScratch(8 * (dims + 2 * fingerprints), "matching fingerprints", (scratch) => {
       new Float64Array(this.wasm.memory.buffer, scratch + at.vector, dims).set(vector);
       const used = this.guard("matching fingerprints", () =>
         this.wasm.matcherMatch(matcher, scratch + at.vector, temperature, scratch + at.similarity, scratch + at.confidence),
@@ -421,9 +427,7 @@ class WasmMatcher implements FingerprintMatcher {
       similarity.set(new Float64Array(after, scratch + at.similarity, fingerprints));
       confidence.set(new Float64Array(after, scratch + at.confidence, fingerprints));
       return used;
-    } finally {
-      this.wasm.free(scratch);
-    }
+    });
   }
 
   free(): void {

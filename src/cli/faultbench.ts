@@ -113,8 +113,8 @@ export function registerFaultbench(program: Command): void {
       "Train the remediable faulty configurations of the test seeds without and with the monitor in the loop " +
         "applying its actions, and the healthy configurations of the same seeds likewise. Reports the share of " +
         "faulty runs whose final held-out accuracy ends within 5 points of the matched healthy run, with and " +
-        "without the monitor, and the actions taken on healthy runs. The monitor is a placeholder policy over the " +
-        "early baseline detector (rollback and halve the learning rate on an alarm).",
+        "without the monitor, and the actions taken on healthy runs. The monitor is the library's Monitor with the " +
+        "shipped fingerprints, their healthy prior and the remediation policy acting (docs/faultbench.md).",
     )
     .option("--json", "print one JSON object (recovered_share, unremediated_recovered_share, healthy_action_rate, every run)")
     .option("--quick", "a reduced set: one test seed, severe faults only (a few minutes)")

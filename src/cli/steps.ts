@@ -1,9 +1,8 @@
 /**
- * What `rftfm scan` and `rftfm watch` say about each step, in one place: the
- * `--json` step line, and the readable row (trajectory features, or the
- * step's metrics when it sent no trajectories). Both commands push every
- * scanned step through a `StepOutput`; when the Monitor gives verdicts, the
- * per-step output changes here and in `outputSteps`, not in the commands.
+ * How `rftfm scan` and `rftfm watch` walk the scanned steps (`outputSteps`),
+ * and what they print per step with `--features`: the `--json` step line, and
+ * the readable row (trajectory features, or the step's metrics when it sent no
+ * trajectories). The verdict output is in verdicts.ts.
  */
 import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";

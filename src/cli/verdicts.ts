@@ -7,7 +7,7 @@ import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";
 import type { Diagnosis } from "../diagnosis/diagnose.js";
 import { Monitor, type RunSummary, type Verdict } from "../monitor/monitor.js";
-import { SIGMA_SHOWN } from "../diagnosis/format.js";
+import { sigma } from "../diagnosis/format.js";
 import { describeAction } from "../remediation/describe.js";
 import { isTensorSignal } from "../monitor/signals.js";
 import type { Anomaly } from "../verdict/types.js";
@@ -37,16 +37,12 @@ export function logMonitor(kernels: Kernels, options: JudgeOptions): { monitor: 
   return { monitor, summaries: () => monitor.runIds.map((run) => monitor.summary(run)!) };
 }
 
-const sigma = (a: Anomaly) =>
-  a.detector === "nonfinite"
-    ? "non-finite"
-    : a.score >= SIGMA_SHOWN
-      ? `${a.direction === "up" ? ">+" : "<-"}${SIGMA_SHOWN}σ`
-      : `${a.direction === "up" ? "+" : "-"}${a.score.toFixed(1)}σ`;
+/** An anomaly's score as the diagnosis evidence writes deviations ("+9.1σ", ">+1000σ"). */
+const deviation = (a: Anomaly) => (a.detector === "nonfinite" ? "non-finite" : sigma(a.direction === "up" ? a.score : -a.score));
 
 /** "kl_ref +9.1σ (prior), loss non-finite" */
 export function describeAnomalies(anomalies: readonly Anomaly[], most = 4): string {
-  const shown = anomalies.slice(0, most).map((a) => `${a.signal} ${sigma(a)} (${a.detector})`);
+  const shown = anomalies.slice(0, most).map((a) => `${a.signal} ${deviation(a)} (${a.detector})`);
   return shown.join(", ") + (anomalies.length > most ? `, +${anomalies.length - most} more` : "");
 }
 

@@ -90,17 +90,21 @@ export function decodeNumbers(xs: readonly (number | string)[]): number[] {
   return xs.map((x) => (typeof x === "number" ? x : Number(x)));
 }
 
+/** The episode's per-signal arrays that may hold NaN (no data, no baseline yet). */
+const EPISODE_NUMBERS = ["sums", "refLevel", "refScale"] as const;
+
+function mapEpisodeNumbers(episode: any, map: (xs: any[]) => unknown[]): any {
+  const out = { ...episode };
+  for (const key of EPISODE_NUMBERS) out[key] = map(episode[key]);
+  return out;
+}
+
 /** A run state as JSON-safe data. */
 export function encodeRunState(state: RunState): unknown {
   return {
     ...state,
     history: state.history.map((h) => ({ step: h.step, values: encodeNumbers(h.values), z: encodeNumbers(h.z) })),
-    episode: state.episode && {
-      ...state.episode,
-      sums: encodeNumbers(state.episode.sums),
-      refLevel: encodeNumbers(state.episode.refLevel),
-      refScale: encodeNumbers(state.episode.refScale),
-    },
+    episode: state.episode && mapEpisodeNumbers(state.episode, encodeNumbers),
     firstVector: state.firstVector && encodeNumbers(state.firstVector),
   };
 }
@@ -109,12 +113,7 @@ export function decodeRunState(data: any): RunState {
   return {
     ...data,
     history: data.history.map((h: any) => ({ step: h.step, values: decodeNumbers(h.values), z: decodeNumbers(h.z) })),
-    episode: data.episode && {
-      ...data.episode,
-      sums: decodeNumbers(data.episode.sums),
-      refLevel: decodeNumbers(data.episode.refLevel),
-      refScale: decodeNumbers(data.episode.refScale),
-    },
+    episode: data.episode && mapEpisodeNumbers(data.episode, decodeNumbers),
     firstVector: data.firstVector && decodeNumbers(data.firstVector),
   };
 }

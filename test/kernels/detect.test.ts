@@ -9,7 +9,7 @@ import {
   type DetectorOptions,
   type Kernels,
 } from "../../src/backend/kernel.js";
-import { backends } from "./backends.js";
+import { backends, freeing } from "./backends.js";
 
 const W = DETECT_OUTPUTS.length;
 const out = (name: (typeof DETECT_OUTPUTS)[number]) => DETECT_OUTPUTS.indexOf(name);
@@ -49,14 +49,8 @@ function noisy(runs: number, length: number, seed: number, shift = 0, at = Infin
   return observations;
 }
 
-function withBank<T>(kernels: Kernels, options: DetectorOptions, use: (bank: DetectorBank) => T): T {
-  const bank = kernels.detectors.createBank(options);
-  try {
-    return use(bank);
-  } finally {
-    bank.free();
-  }
-}
+const withBank = <T>(kernels: Kernels, options: DetectorOptions, use: (bank: DetectorBank) => T): T =>
+  freeing(kernels.detectors.createBank(options), use);
 
 describe.each(backends)("detectors on $name", (kernels) => {
   it("computes the baseline and z-scores by hand", () => {

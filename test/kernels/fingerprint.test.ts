@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DETECT_SHAPE_ERROR, type FingerprintMatcher, type FingerprintCentroids, type Kernels } from "../../src/backend/kernel.js";
-import { backends } from "./backends.js";
+import { backends, freeing, thrown } from "./backends.js";
 
 /**
  * As in native/src/detect/fingerprint.rs: fingerprint 0 moves signals 0 and 2 up,
@@ -27,23 +27,8 @@ function match(matcher: FingerprintMatcher, vector: number[], temperature: numbe
   return { used, similarity, confidence };
 }
 
-function withMatcher<T>(kernels: Kernels, set: FingerprintCentroids, use: (matcher: FingerprintMatcher) => T): T {
-  const matcher = kernels.detectors.createMatcher(set);
-  try {
-    return use(matcher);
-  } finally {
-    matcher.free();
-  }
-}
-
-function thrown(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected a throw");
-}
+const withMatcher = <T>(kernels: Kernels, set: FingerprintCentroids, use: (matcher: FingerprintMatcher) => T): T =>
+  freeing(kernels.detectors.createMatcher(set), use);
 
 const sum = (a: Float64Array) => a.reduce((s, x) => s + x, 0);
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Z_MAX } from "../../src/backend/generated/detect.js";
 import { DETECT_SHAPE_ERROR, type Kernels, type PriorScorer, type PriorTable } from "../../src/backend/kernel.js";
-import { backends } from "./backends.js";
+import { backends, freeing, thrown } from "./backends.js";
 
 /**
  * 2 signals x 3 buckets (as in native/src/detect/prior.rs). Signal 0: centers 0, 10, 20,
@@ -22,24 +22,8 @@ function score(prior: PriorScorer, signals: number[], steps: number[], values: n
   return z;
 }
 
-function withPrior<T>(kernels: Kernels, table: PriorTable, use: (prior: PriorScorer) => T): T {
-  const prior = kernels.detectors.createPrior(table);
-  try {
-    return use(prior);
-  } finally {
-    prior.free();
-  }
-}
-
-/** The message of what `f` throws. */
-function thrown(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected a throw");
-}
+const withPrior = <T>(kernels: Kernels, table: PriorTable, use: (prior: PriorScorer) => T): T =>
+  freeing(kernels.detectors.createPrior(table), use);
 
 describe.each(backends)("healthy prior on $name", (kernels) => {
   it("scores against the cell of the signal and step, by hand", () => {
