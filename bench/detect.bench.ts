@@ -30,7 +30,13 @@ function throughput(kernels: Kernels): number {
   const flags = new Int32Array(BATCH);
   const started = performance.now();
   for (let i = 0; i < TOTAL; i += BATCH) {
-    bank.push(runs.subarray(i, i + BATCH), signals.subarray(i, i + BATCH), values.subarray(i, i + BATCH), outputs, flags);
+    bank.push(
+      runs.subarray(i, i + BATCH),
+      signals.subarray(i, i + BATCH),
+      values.subarray(i, i + BATCH),
+      outputs,
+      flags,
+    );
   }
   const seconds = (performance.now() - started) / 1000;
   bank.free();

@@ -13,12 +13,12 @@
 import Benchmark from "benchmark";
 import { loadNativeKernels } from "../src/backend/native.js";
 import { loadWasmKernels } from "../src/backend/wasm.js";
+import type { TelemetryRecord } from "../src/index.js";
 import { Monitor, type StepInput } from "../src/index.js";
-import { scanSteps } from "../src/scan/scan.js";
 import type { TensorLike } from "../src/scan/pack.js";
+import { scanSteps } from "../src/scan/scan.js";
 import { DEFAULT_CORPUS, planCorpus } from "./faultbench/corpus.js";
 import { runTraining } from "./faultbench/trainer.js";
-import type { TelemetryRecord } from "../src/index.js";
 
 const { specs } = planCorpus(DEFAULT_CORPUS);
 const records: TelemetryRecord[] = [];
@@ -56,13 +56,17 @@ for (const kernels of backends) {
 }
 suite.on("cycle", (event: Benchmark.Event) => {
   const t = event.target as Benchmark.Target & { name: string; hz: number; stats: { rme: number } };
-  console.log(`${t.name.padEnd(18)} ${Math.round(t.hz).toLocaleString("en").padStart(9)} steps/s  (${(1e6 / t.hz).toFixed(0)} µs/step, ±${t.stats.rme.toFixed(1)}%)`);
+  console.log(
+    `${t.name.padEnd(18)} ${Math.round(t.hz).toLocaleString("en").padStart(9)} steps/s  (${(1e6 / t.hz).toFixed(0)} µs/step, ±${t.stats.rme.toFixed(1)}%)`,
+  );
 });
 suite.on("complete", function (this: Benchmark.Suite) {
   const hz = Object.fromEntries(this.map((b: Benchmark & { name: string; hz: number }) => [b.name, b.hz]));
   console.log(`\nsteps of ${rows} trajectories, ${Object.keys(logged[0].metrics ?? {}).length} metrics`);
   console.log(`native observe / wasm observe: ${(hz["native observe"] / hz["wasm observe"]).toFixed(2)}x`);
-  console.log(`native observe / native scan only: ${(hz["native observe"] / hz["native scan only"]).toFixed(2)}x of the scanner's rate`);
+  console.log(
+    `native observe / native scan only: ${(hz["native observe"] / hz["native scan only"]).toFixed(2)}x of the scanner's rate`,
+  );
   if (sink < 0) console.log(sink);
 });
 suite.run();

@@ -26,7 +26,8 @@ let sink = 0;
 
 function roofline(steps: ReturnType<typeof syntheticSteps>): number {
   let sum = 0;
-  for (const s of steps) for (const column of s.trajectories.columns.values()) for (let i = 0; i < column.length; i++) sum += column[i];
+  for (const s of steps)
+    for (const column of s.trajectories.columns.values()) for (let i = 0; i < column.length; i++) sum += column[i];
   return sum;
 }
 
@@ -34,7 +35,13 @@ async function runSize(rows: number): Promise<void> {
   const steps = syntheticSteps(STEPS_PER_BATCH, rows);
   const trajectories = STEPS_PER_BATCH * rows;
   const suite = new Benchmark.Suite(`B=${rows}`);
-  const packed = backends.map((k) => ({ k, p: packTensors(k, steps.map((s) => s.trajectories)) }));
+  const packed = backends.map((k) => ({
+    k,
+    p: packTensors(
+      k,
+      steps.map((s) => s.trajectories),
+    ),
+  }));
 
   for (const { k, p } of packed) {
     suite.add(`${k.name} kernel`, () => {
@@ -67,7 +74,9 @@ async function runSize(rows: number): Promise<void> {
   for (const { k, p } of packed) k.freeBatch(p.batch);
 
   const native = results.find((r) => r.name === "native kernel")!.hz;
-  console.log(`\nB = ${rows} trajectories/step, ${STEPS_PER_BATCH} steps per call, ${trajectories} trajectories per call`);
+  console.log(
+    `\nB = ${rows} trajectories/step, ${STEPS_PER_BATCH} steps per call, ${trajectories} trajectories per call`,
+  );
   console.log("case                                  trajectories/s    ±%    vs native kernel");
   for (const r of results) {
     const perSecond = (r.hz * trajectories).toExponential(3).padStart(14);

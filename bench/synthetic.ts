@@ -21,7 +21,10 @@ export function syntheticSteps(steps: number, rows: number, groupSize = 8, seed 
       for (let i = 0; i < rows; i++) values[i] = rand() < 0.5 ? Math.round(rand()) : rand() * 100;
       columns.set(name, values);
     }
-    columns.set("group", Float64Array.from({ length: rows }, (_, i) => Math.floor(i / groupSize)));
+    columns.set(
+      "group",
+      Float64Array.from({ length: rows }, (_, i) => Math.floor(i / groupSize)),
+    );
     return { run: "bench", step, trajectories: { rows, columns } };
   });
 }

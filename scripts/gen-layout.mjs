@@ -44,7 +44,8 @@ const ts =
 
 const detect = JSON.parse(readFileSync(join(root, "layout/detect.json"), "utf8"));
 const detectHeader = header.replace("layout/scan.json", "layout/detect.json");
-const flagConsts = (type) => detect.flags.map((n, i) => `export const FLAG_${constName(n)}${type} = ${1 << i};`).join("\n");
+const flagConsts = (type) =>
+  detect.flags.map((n, i) => `export const FLAG_${constName(n)}${type} = ${1 << i};`).join("\n");
 const numberConsts = (type) =>
   Object.entries(detect.constants)
     .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
@@ -56,7 +57,11 @@ const wasmDetect =
   `export const N_OPT: i32 = ${detect.options.length};\n` +
   `export const N_STATE: i32 = ${detect.state.length};\n` +
   `export const N_OUT: i32 = ${detect.outputs.length};\n\n` +
-  asConsts("OPT_", detect.options.map((o) => o.name), ": i32") +
+  asConsts(
+    "OPT_",
+    detect.options.map((o) => o.name),
+    ": i32",
+  ) +
   "\n\n" +
   asConsts("RULE_", detect.rules, ": i32") +
   "\n\n" +

@@ -81,9 +81,23 @@ function makeRun(run: RunSpec): StepLines[] {
     const klLevel = 0.002 + 0.03 * t + 0.12 * c;
 
     const cols: Record<string, number[]> = {
-      group: [], prompt_id: [], reward: [], correct: [], length: [], truncated: [], advantage: [],
-      logprob_mean: [], entropy_mean: [], ratio_mean: [], ratio_max: [], logprob_gap: [], kl_ref: [],
-      format_ok: [], repetition: [], tool_calls: [], tool_errors: [],
+      group: [],
+      prompt_id: [],
+      reward: [],
+      correct: [],
+      length: [],
+      truncated: [],
+      advantage: [],
+      logprob_mean: [],
+      entropy_mean: [],
+      ratio_mean: [],
+      ratio_max: [],
+      logprob_gap: [],
+      kl_ref: [],
+      format_ok: [],
+      repetition: [],
+      tool_calls: [],
+      tool_errors: [],
     };
     const used = new Set<number>();
     for (let g = 0; g < PROMPTS_PER_STEP; g++) {
@@ -175,5 +189,5 @@ for (let i = 0; i < STEPS; i++) {
   }
 }
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, lines.join("\n") + "\n");
+writeFileSync(out, `${lines.join("\n")}\n`);
 console.log(`wrote ${lines.length} lines to ${out}`);

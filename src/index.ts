@@ -8,7 +8,7 @@
  */
 import type { Kernels } from "./backend/kernel.js";
 import { kernels as selectedKernels } from "./backend/selected.js";
-import { scanStream, scanSteps, type ScannableStep, type StepFeatures, type StreamOptions } from "./scan/scan.js";
+import { type ScannableStep, type StepFeatures, type StreamOptions, scanSteps, scanStream } from "./scan/scan.js";
 import { readTelemetry, type StepData } from "./telemetry/index.js";
 import type { LineSource } from "./telemetry/lines.js";
 import type { IngestReport } from "./telemetry/report.js";
@@ -37,12 +37,20 @@ export function scanTelemetry(
   return { features: scanStream(kernels, steps, options), report };
 }
 
-export { selectKernels, preferenceFromEnv, BACKEND_ENV, type SelectOptions } from "./backend/load.js";
-export { loadNativeKernels } from "./backend/native.js";
-export { loadWasmKernels } from "./backend/wasm.js";
-export { SCAN_SHAPE_ERROR, type BackendName, type BatchShape, type Kernels, type ScanBatch } from "./backend/kernel.js";
-export { CANONICAL_COLUMNS, COLUMN_STATS, STEP_FEATURES, LAYOUT_VERSION } from "./backend/generated/layout.js";
 export {
+  type AdapterOptions,
+  COLUMN_ALIASES,
+  canonicalColumns,
+  canonicalMetrics,
+  FORMAT_NAMES,
+  type FormatName,
+  METRIC_ALIASES,
+} from "./adapters/index.js";
+export { DETECT_FLAGS, DETECT_OPTIONS, DETECT_OUTPUTS, DETECT_VERSION } from "./backend/generated/detect.js";
+export { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./backend/generated/layout.js";
+export {
+  type BackendName,
+  type BatchShape,
   DETECT_OPTIONS_ERROR,
   DETECT_SHAPE_ERROR,
   DETECT_SNAPSHOT_ERROR,
@@ -52,51 +60,53 @@ export {
   type DetectorOptions,
   type FingerprintCentroids,
   type FingerprintMatcher,
+  type Kernels,
   type PriorScorer,
   type PriorTable,
+  SCAN_SHAPE_ERROR,
+  type ScanBatch,
   type SeriesScorer,
 } from "./backend/kernel.js";
-export { DETECT_FLAGS, DETECT_OPTIONS, DETECT_OUTPUTS, DETECT_VERSION } from "./backend/generated/detect.js";
+export { BACKEND_ENV, preferenceFromEnv, type SelectOptions, selectKernels } from "./backend/load.js";
+export { loadNativeKernels } from "./backend/native.js";
+export { loadWasmKernels } from "./backend/wasm.js";
 export { scoreSeriesCsv } from "./cli/score-series.js";
-export { featureNames, featureIndex, columnFeatureName, ID_COLUMNS } from "./scan/features.js";
-export { packTensors, type PackedBatch, type TensorLike } from "./scan/pack.js";
 export {
-  featureRecord,
-  scanStream,
-  scanSteps,
-  type ScannableStep,
-  type StepFeatures,
-  type StreamOptions,
-} from "./scan/scan.js";
-export * from "./telemetry/index.js";
+  Case,
+  type ContextInput,
+  DEFAULT_RULES,
+  type DiagnoseOptions,
+  type Diagnosis,
+  type DiagnosisContext,
+  type DiagnosisReport,
+  diagnose,
+  diagnoseReport,
+  estimateOnset,
+  type Finding,
+  type FingerprintMatch,
+  makeContext,
+  moved,
+  pick,
+  type Rule,
+  type RuleFailure,
+  SIGNALS,
+  type SignalTrace,
+  type TraceInput,
+} from "./diagnosis/index.js";
+export { type AppliedAction, observeAndApply, type TrainerAdapter } from "./loop/adapter.js";
 export {
-  COLUMN_ALIASES,
-  FORMAT_NAMES,
-  METRIC_ALIASES,
-  canonicalColumns,
-  canonicalMetrics,
-  type AdapterOptions,
-  type FormatName,
-} from "./adapters/index.js";
-export { ACTION_KINDS, type Action, type ActionKind, type Anomaly } from "./verdict/types.js";
-export { FAULT_FAMILIES, FAULT_IDS, REMEDIABLE_FAULTS, isFaultId, type Family, type FaultId } from "./verdict/faults.js";
-export {
-  LEVEL_NAMES,
-  POLICY_DEFAULTS,
-  REMEDIES,
-  RemediationPolicy,
-  resolveRemedy,
-  rollbackTarget,
-  type Decision,
-  type DecisionKind,
-  type DiagnosisEntry,
-  type PolicyInput,
-  type PolicyOptions,
-  type PolicyOutput,
-  type PolicyState,
-  type Remedy,
-  type RemedyStep,
-} from "./remediation/index.js";
+  DEFAULT_DETECTION,
+  type DetectionSettings,
+  defaultFingerprintPath,
+  defaultFingerprintSet,
+  type Fingerprint,
+  type FingerprintSet,
+  FingerprintSetError,
+  formatFingerprintSet,
+  parseFingerprintSet,
+  readFingerprintSet,
+} from "./monitor/fingerprint-set.js";
+export { type LearnOptions, type LearnReport, learnFingerprints, readLabels } from "./monitor/learn.js";
 export {
   Monitor,
   type MonitorOptions,
@@ -105,40 +115,41 @@ export {
   type StepInput,
   type Verdict,
 } from "./monitor/monitor.js";
-export {
-  DEFAULT_DETECTION,
-  FingerprintSetError,
-  defaultFingerprintPath,
-  defaultFingerprintSet,
-  formatFingerprintSet,
-  parseFingerprintSet,
-  readFingerprintSet,
-  type DetectionSettings,
-  type Fingerprint,
-  type FingerprintSet,
-} from "./monitor/fingerprint-set.js";
-export { learnFingerprints, readLabels, type LearnOptions, type LearnReport } from "./monitor/learn.js";
 export { CANDIDATE_SIGNALS, FEATURE_SIGNALS, METRIC_SIGNALS } from "./monitor/signals.js";
-export { observeAndApply, type AppliedAction, type TrainerAdapter } from "./loop/adapter.js";
 export {
-  DEFAULT_RULES,
-  diagnose,
-  diagnoseReport,
-  makeContext,
-  estimateOnset,
-  moved,
-  pick,
-  Case,
-  SIGNALS,
-  type ContextInput,
-  type DiagnoseOptions,
-  type Diagnosis,
-  type DiagnosisContext,
-  type DiagnosisReport,
-  type Finding,
-  type FingerprintMatch,
-  type Rule,
-  type RuleFailure,
-  type SignalTrace,
-  type TraceInput,
-} from "./diagnosis/index.js";
+  type Decision,
+  type DecisionKind,
+  type DiagnosisEntry,
+  LEVEL_NAMES,
+  POLICY_DEFAULTS,
+  type PolicyInput,
+  type PolicyOptions,
+  type PolicyOutput,
+  type PolicyState,
+  REMEDIES,
+  RemediationPolicy,
+  type Remedy,
+  type RemedyStep,
+  resolveRemedy,
+  rollbackTarget,
+} from "./remediation/index.js";
+export { columnFeatureName, featureIndex, featureNames, ID_COLUMNS } from "./scan/features.js";
+export { type PackedBatch, packTensors, type TensorLike } from "./scan/pack.js";
+export {
+  featureRecord,
+  type ScannableStep,
+  type StepFeatures,
+  type StreamOptions,
+  scanSteps,
+  scanStream,
+} from "./scan/scan.js";
+export * from "./telemetry/index.js";
+export {
+  FAULT_FAMILIES,
+  FAULT_IDS,
+  type Family,
+  type FaultId,
+  isFaultId,
+  REMEDIABLE_FAULTS,
+} from "./verdict/faults.js";
+export { ACTION_KINDS, type Action, type ActionKind, type Anomaly } from "./verdict/types.js";

@@ -11,13 +11,13 @@ import {
   CONFIGURATION_FAULTS,
   FAULT_FAMILIES,
   FAULT_IDS,
-  HEALTHY,
-  SEVERITIES,
   type Family,
+  HEALTHY,
   type RunLabel,
+  SEVERITIES,
   type Severity,
 } from "./faults.js";
-import { NOMINAL, type HParams, type RunSpec } from "./trainer.js";
+import { type HParams, NOMINAL, type RunSpec } from "./trainer.js";
 
 export type Split = "train" | "test";
 
@@ -83,7 +83,14 @@ function midRunOnset(seed: number, faultIndex: number, steps: number): number {
 export function planCorpus(options: CorpusOptions = DEFAULT_CORPUS): { specs: RunSpec[]; labels: Labels } {
   const specs: RunSpec[] = [];
   const labels: Labels = { version: 1, runs: {} };
-  const add = (spec: RunSpec, label: RunLabel, severity: Severity | null, corpusSeed: number, split: Split, matched: string) => {
+  const add = (
+    spec: RunSpec,
+    label: RunLabel,
+    severity: Severity | null,
+    corpusSeed: number,
+    split: Split,
+    matched: string,
+  ) => {
     specs.push(spec);
     labels.runs[spec.id] = {
       file: `runs/${spec.id}.jsonl.gz`,
@@ -107,13 +114,25 @@ export function planCorpus(options: CorpusOptions = DEFAULT_CORPUS): { specs: Ru
     for (let v = 0; v < options.healthyPerSeed; v++) {
       // Variant 0 is the faulty runs' matched healthy run; the others draw their own seed and settings.
       const variantSeed = v === 0 ? seed : seed * 1000 + v;
-      const spec = { id: `s${seed}-healthy-${v}`, seed: variantSeed, steps: options.steps, hparams: v === 0 ? hparams : saneHparams(variantSeed), fault: null };
+      const spec = {
+        id: `s${seed}-healthy-${v}`,
+        seed: variantSeed,
+        steps: options.steps,
+        hparams: v === 0 ? hparams : saneHparams(variantSeed),
+        fault: null,
+      };
       add(spec, HEALTHY, null, seed, split, matched);
     }
     FAULT_IDS.forEach((fault, f) => {
       const onset = CONFIGURATION_FAULTS.has(fault) ? 0 : midRunOnset(seed, f, options.steps);
       for (const severity of SEVERITIES) {
-        const spec = { id: `s${seed}-${fault}-${severity}`, seed, steps: options.steps, hparams, fault: { fault, severity, onset } };
+        const spec = {
+          id: `s${seed}-${fault}-${severity}`,
+          seed,
+          steps: options.steps,
+          hparams,
+          fault: { fault, severity, onset },
+        };
         add(spec, fault, severity, seed, split, matched);
       }
     });

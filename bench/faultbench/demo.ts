@@ -11,10 +11,10 @@
 import type { Action, Verdict } from "../../src/index.js";
 import { DEFAULT_CORPUS, planCorpus } from "./corpus.js";
 import { FAULT_FAMILIES, type FaultId, type Severity } from "./faults.js";
+import { monitorObserver } from "./observers.js";
 import { runJobs } from "./pool.js";
 import { RECOVERY_TOLERANCE } from "./remediate.js";
-import { monitorObserver } from "./observers.js";
-import { runTraining, type RunResult, type RunSpec } from "./trainer.js";
+import { type RunResult, type RunSpec, runTraining } from "./trainer.js";
 
 export interface DemoOptions {
   fault: FaultId;
@@ -42,13 +42,19 @@ export interface DemoResult {
 }
 
 /** The run of the plan with this fault and severity on the chosen test seed, and its matched healthy run. */
-export function demoSpecs(options: Pick<DemoOptions, "fault" | "severity" | "seedIndex">): { faulty: RunSpec; healthy: RunSpec } {
+export function demoSpecs(options: Pick<DemoOptions, "fault" | "severity" | "seedIndex">): {
+  faulty: RunSpec;
+  healthy: RunSpec;
+} {
   if (!(options.fault in FAULT_FAMILIES)) throw new Error(`unknown fault ${options.fault}`);
   const { specs, labels } = planCorpus(DEFAULT_CORPUS);
   const test = specs.filter((s) => labels.runs[s.id].split === "test");
   const faultyOfKind = test.filter((s) => s.fault?.fault === options.fault && s.fault.severity === options.severity);
   const faulty = faultyOfKind[options.seedIndex];
-  if (!faulty) throw new Error(`no ${options.severity} ${options.fault} run on test seed #${options.seedIndex} (there are ${faultyOfKind.length})`);
+  if (!faulty)
+    throw new Error(
+      `no ${options.severity} ${options.fault} run on test seed #${options.seedIndex} (there are ${faultyOfKind.length})`,
+    );
   const healthy = specs.find((s) => s.id === labels.runs[faulty.id].matched_healthy)!;
   return { faulty, healthy };
 }
@@ -68,7 +74,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (verdict.anomalous && !firstAlarm) firstAlarm = verdict;
     if (firstAlarm && verdict.diagnosis.length && !diagnosis?.actions.length) diagnosis = verdict;
     const reasons = verdict.decisions?.map((d) => d.reason) ?? [];
-    for (const action of verdict.actions) actions.push({ step: verdict.step, action, reason: reasons.join("; ") || undefined });
+    for (const action of verdict.actions)
+      actions.push({ step: verdict.step, action, reason: reasons.join("; ") || undefined });
     const m = step.metrics ?? {};
     options.onStep?.(verdict, { reward: m.reward_mean ?? NaN, correct: m.correct_mean ?? NaN, total: faulty.steps });
   });

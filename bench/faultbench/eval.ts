@@ -12,9 +12,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Monitor, scanTelemetry, type FingerprintSet } from "../../src/index.js";
+import { type FingerprintSet, Monitor, scanTelemetry } from "../../src/index.js";
 import type { Labels, RunEntry, Split } from "./corpus.js";
-import { scoreOutcomes, type RunOutcome, type Scores } from "./metrics.js";
+import { type RunOutcome, type Scores, scoreOutcomes } from "./metrics.js";
 
 export interface EvalOptions {
   /** The corpus directory (labels.json and the run files it names). */
@@ -46,7 +46,9 @@ function readLabels(corpus: string): Labels {
 
 export async function evaluateCorpus(options: EvalOptions): Promise<EvalResult> {
   const labels = readLabels(options.corpus);
-  const entries = Object.entries(labels.runs).filter(([, entry]) => options.split === "all" || entry.split === options.split);
+  const entries = Object.entries(labels.runs).filter(
+    ([, entry]) => options.split === "all" || entry.split === options.split,
+  );
   const monitor = new Monitor({ fingerprints: options.fingerprints, prior: true, policy: false, maxRuns: 1 });
   const runs: EvaluatedRun[] = [];
   const problems: string[] = [];
@@ -65,7 +67,8 @@ export async function evaluateCorpus(options: EvalOptions): Promise<EvalResult> 
     split: options.split,
     detector: {
       name: "monitor",
-      fingerprints: typeof options.fingerprints === "string" ? options.fingerprints : options.fingerprints ? "(given)" : "default",
+      fingerprints:
+        typeof options.fingerprints === "string" ? options.fingerprints : options.fingerprints ? "(given)" : "default",
       source: monitor.set.source,
     },
     scores: scoreOutcomes(runs),

@@ -6,7 +6,7 @@
 import type { FaultId } from "../../src/verdict/faults.js";
 
 // The ids, families and the remediable set are the library's (src/verdict/faults.ts).
-export { FAULT_FAMILIES, FAULT_IDS, REMEDIABLE_FAULTS, type Family, type FaultId } from "../../src/verdict/faults.js";
+export { FAULT_FAMILIES, FAULT_IDS, type Family, type FaultId, REMEDIABLE_FAULTS } from "../../src/verdict/faults.js";
 
 export const SEVERITIES = ["subtle", "moderate", "severe"] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { planCorpus, type CorpusOptions, type Labels } from "./corpus.js";
+import { type CorpusOptions, type Labels, planCorpus } from "./corpus.js";
 import { runJobs } from "./pool.js";
 
 export interface GenerateOptions {
@@ -31,7 +31,7 @@ export async function generateCorpus(options: GenerateOptions): Promise<Labels> 
       options.progress?.(done, total, id);
     },
   });
-  writeFileSync(join(options.out, "labels.json"), JSON.stringify(labels, null, 1) + "\n");
+  writeFileSync(join(options.out, "labels.json"), `${JSON.stringify(labels, null, 1)}\n`);
   return labels;
 }
 

@@ -69,7 +69,10 @@ export interface Sample {
 
 /** The learner's settings: the run's hyperparameters, plus what a fault may impose on one step. */
 export interface UpdateSettings
-  extends Pick<HParams, "lr" | "klCoef" | "clipEps" | "entropyCoef" | "epochs" | "minibatches" | "gradClip" | "temperature"> {
+  extends Pick<
+    HParams,
+    "lr" | "klCoef" | "clipEps" | "entropyCoef" | "epochs" | "minibatches" | "gradClip" | "temperature"
+  > {
   /** Multiplies the loss (a bad batch under a broken loss scale); clipping is off while it is above 1. */
   lossScale: number;
   /** Let non-finite gradients reach the weights (no NaN guard). */
@@ -94,7 +97,13 @@ function klTerm(logpNew: number, logpRef: number): [number, number] {
   return [r - (logpRef - logpNew) - 1, 1 - r];
 }
 
-export function ppoUpdate(params: Float64Array, adam: Adam, samples: Sample[], s: UpdateSettings, rng: Random): UpdateStats {
+export function ppoUpdate(
+  params: Float64Array,
+  adam: Adam,
+  samples: Sample[],
+  s: UpdateSettings,
+  rng: Random,
+): UpdateStats {
   const grad = new Float64Array(PARAMS);
   let lossSum = 0;
   let pgSum = 0;
@@ -113,7 +122,7 @@ export function ppoUpdate(params: Float64Array, adam: Adam, samples: Sample[], s
         const cache = forward(params, sample.tokens, sample.start, s.temperature);
         const n = cache.logp.length;
         const actions = sample.mask.reduce((a, b) => a + b, 0) || 1;
-        const w = (s.lossScale / actions) / batch.length;
+        const w = s.lossScale / actions / batch.length;
         const dlogp = new Float64Array(n);
         const entropyWeight = s.entropyCoef > 0 ? new Float64Array(n) : null;
         for (let t = 0; t < n; t++) {

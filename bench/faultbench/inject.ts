@@ -43,7 +43,8 @@ export class FaultPlan {
   ) {
     this.up = seed % 2 === 1;
     if (spec && (spec.fault === "reward_noise" || spec.fault === "observation_corruption")) {
-      const share = spec.fault === "reward_noise" ? pick(spec.severity, [0.15, 0.3, 0.5]) : pick(spec.severity, [0.25, 0.5, 0.9]);
+      const share =
+        spec.fault === "reward_noise" ? pick(spec.severity, [0.15, 0.3, 0.5]) : pick(spec.severity, [0.25, 0.5, 0.9]);
       for (let id = 0; id < poolSize; id++) if (rng.uniform() < share) this.badPrompts.add(id);
     }
   }

@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { gzipSync } from "node:zlib";
 import { encodeRecord } from "../../src/index.js";
-import { observerFor, type ObserverName } from "./observers.js";
-import { runTraining, type RunResult, type RunSpec } from "./trainer.js";
+import { type ObserverName, observerFor } from "./observers.js";
+import { type RunResult, type RunSpec, runTraining } from "./trainer.js";
 
 export interface TrainJob {
   spec: RunSpec;
@@ -28,7 +28,7 @@ export function executeJob(job: TrainJob): JobOutcome {
   const result = runTraining(job.spec, (record) => lines.push(encodeRecord(record)), observe);
   if (job.out) {
     mkdirSync(dirname(job.out), { recursive: true });
-    writeFileSync(job.out, gzipSync(lines.join("\n") + "\n"));
+    writeFileSync(job.out, gzipSync(`${lines.join("\n")}\n`));
   }
   return { id: job.spec.id, result };
 }

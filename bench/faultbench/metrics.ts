@@ -32,7 +32,7 @@
  *   (the aggregate the RFT-FaultBench paper reports over its five), for the
  *   detector and for the baseline.
  */
-import { FAULT_FAMILIES, FAULT_IDS, HEALTHY, SEVERITIES, type Family, type RunLabel, type Severity } from "./faults.js";
+import { FAULT_FAMILIES, FAULT_IDS, type Family, HEALTHY, type RunLabel, SEVERITIES, type Severity } from "./faults.js";
 
 /** One ranked candidate of a diagnosis (shared/spec/verdicts.md). */
 export interface DiagnosisEntry {
@@ -121,7 +121,8 @@ function isDetected(outcome: RunOutcome): boolean {
 }
 
 function diagnosisAccuracy(runs: readonly RunOutcome[]): DiagnosisAccuracy {
-  const share = (hit: (o: RunOutcome) => boolean) => ratio(runs.filter((o) => isDetected(o) && hit(o)).length, runs.length);
+  const share = (hit: (o: RunOutcome) => boolean) =>
+    ratio(runs.filter((o) => isDetected(o) && hit(o)).length, runs.length);
   const types = (o: RunOutcome, k: number) => o.diagnosis.slice(0, k).map((d) => d.fault);
   const families = (o: RunOutcome, k: number) => o.diagnosis.slice(0, k).map((d) => d.family);
   return {
@@ -174,16 +175,37 @@ export function scoreOutcomes(outcomes: readonly RunOutcome[]): Scores {
     if (members.length) groups.push(scoreGroup(by, group, members, healthy));
   };
   const families = [...new Set(Object.values(FAULT_FAMILIES))];
-  for (const family of families) add("family", family, faulty.filter((o) => o.family === family));
-  for (const fault of FAULT_IDS) add("fault", fault, faulty.filter((o) => o.fault === fault));
-  for (const severity of SEVERITIES) add("severity", severity, faulty.filter((o) => o.severity === severity));
+  for (const family of families)
+    add(
+      "family",
+      family,
+      faulty.filter((o) => o.family === family),
+    );
+  for (const fault of FAULT_IDS)
+    add(
+      "fault",
+      fault,
+      faulty.filter((o) => o.fault === fault),
+    );
+  for (const severity of SEVERITIES)
+    add(
+      "severity",
+      severity,
+      faulty.filter((o) => o.severity === severity),
+    );
   const familyGroups = groups.filter((g) => g.by === "family");
-  const mean = (xs: number[]) => ratio(xs.reduce((a, b) => a + b, 0), xs.length);
+  const mean = (xs: number[]) =>
+    ratio(
+      xs.reduce((a, b) => a + b, 0),
+      xs.length,
+    );
   return {
     runs: outcomes.length,
     faulty: faulty.length,
     healthy: healthy.length,
-    false_alarm_rate: healthy.length ? ratio(healthy.filter((o) => o.firstAlarm !== null).length, healthy.length) : null,
+    false_alarm_rate: healthy.length
+      ? ratio(healthy.filter((o) => o.firstAlarm !== null).length, healthy.length)
+      : null,
     macro_f1: {
       detector: mean(familyGroups.map((g) => g.detection.f1)),
       flag_everything: mean(familyGroups.map((g) => g.flag_everything.f1)),

@@ -73,7 +73,13 @@ export function forward(p: Float64Array, tokens: readonly number[], start: numbe
   for (let pos = 0; pos < start; pos++) addEmbedding(p, acc, pos, tokens[pos]);
   for (let t = 0; t < n; t++) {
     cache.a1.set(acc, t * H1);
-    const row = distribution(p, acc, temperature, cache.a2.subarray(t * H2, (t + 1) * H2), cache.probs.subarray(t * VOCAB, (t + 1) * VOCAB));
+    const row = distribution(
+      p,
+      acc,
+      temperature,
+      cache.a2.subarray(t * H2, (t + 1) * H2),
+      cache.probs.subarray(t * VOCAB, (t + 1) * VOCAB),
+    );
     const token = tokens[start + t];
     cache.logp[t] = Math.log(row.probs[token]);
     cache.entropy[t] = row.entropy;

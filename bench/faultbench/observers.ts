@@ -8,7 +8,7 @@
  * reports them, and the checkpoints it saves, as `event` records that the
  * monitor reads with the next step.
  */
-import { Monitor, StepGatherer, scan, type StepData, type TelemetryRecord, type Verdict } from "../../src/index.js";
+import { Monitor, type StepData, StepGatherer, scan, type TelemetryRecord, type Verdict } from "../../src/index.js";
 import { NOMINAL, type RunSpec, type StepObserver } from "./trainer.js";
 
 export type ObserverName = "monitor";

@@ -2,7 +2,7 @@
  * Runs benchmark jobs on every core: worker processes started from the same
  * CLI entry point (`rftfm faultbench __worker`), fed one job at a time over IPC.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { executeJob, type JobOutcome, type TrainJob } from "./jobs.js";
 
@@ -32,7 +32,10 @@ export async function runJobs(jobs: TrainJob[], options: PoolOptions = {}): Prom
   const failures: string[] = [];
   await Promise.all(
     Array.from({ length: workers }, async () => {
-      const child = fork(process.argv[1], WORKER_COMMAND, { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(process.argv[1], WORKER_COMMAND, {
+        execArgv: process.execArgv,
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
       try {
         for (let job = queue.shift(); job; job = queue.shift()) {
           const reply = await request(child, job);
@@ -50,7 +53,8 @@ export async function runJobs(jobs: TrainJob[], options: PoolOptions = {}): Prom
 
 function request(child: ChildProcess, job: TrainJob): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`benchmark worker exited (${code}) during ${job.spec.id}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`benchmark worker exited (${code}) during ${job.spec.id}`));
     child.once("exit", onExit);
     child.once("message", (reply: Reply) => {
       child.off("exit", onExit);
@@ -67,7 +71,11 @@ export function serveJobs(): void {
     try {
       reply = { ok: true, outcome: executeJob(job) };
     } catch (error) {
-      reply = { ok: false, id: job.spec.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+      reply = {
+        ok: false,
+        id: job.spec.id,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      };
     }
     process.send!(reply);
   });

@@ -11,8 +11,8 @@
  * under the monitor is **kept** when it ends within the same 5 points of
  * itself without the monitor.
  */
-import { planCorpus, type CorpusOptions } from "./corpus.js";
-import { REMEDIABLE_FAULTS, SEVERITIES, type FaultId, type Severity } from "./faults.js";
+import { type CorpusOptions, planCorpus } from "./corpus.js";
+import { type FaultId, REMEDIABLE_FAULTS, SEVERITIES, type Severity } from "./faults.js";
 import type { TrainJob } from "./jobs.js";
 import type { ObserverName } from "./observers.js";
 import { runJobs } from "./pool.js";
@@ -84,13 +84,19 @@ const MONITORED = "+monitored";
  */
 export function planRemediation(options: Pick<RemediationOptions, "corpus" | "quick" | "faults">) {
   const { specs, labels } = planCorpus(options.corpus);
-  const testSeeds = [...new Set(specs.filter((s) => labels.runs[s.id].split === "test").map((s) => labels.runs[s.id].matched_healthy))];
+  const testSeeds = [
+    ...new Set(specs.filter((s) => labels.runs[s.id].split === "test").map((s) => labels.runs[s.id].matched_healthy)),
+  ];
   const chosen = options.quick ? testSeeds.slice(0, 1) : testSeeds;
   const severities: Severity[] = options.quick ? ["severe"] : [...SEVERITIES];
   const faults = new Set(options.faults ?? REMEDIABLE_FAULTS);
   const ofSeeds = specs.filter((s) => chosen.includes(labels.runs[s.id].matched_healthy));
   const faulty = ofSeeds.filter(
-    (s) => s.fault && REMEDIABLE_FAULTS.has(s.fault.fault) && faults.has(s.fault.fault) && severities.includes(s.fault.severity),
+    (s) =>
+      s.fault &&
+      REMEDIABLE_FAULTS.has(s.fault.fault) &&
+      faults.has(s.fault.fault) &&
+      severities.includes(s.fault.severity),
   );
   const healthy = ofSeeds.filter((s) => s.fault === null);
   return { labels, seeds: chosen.map((matched) => labels.runs[matched].corpus_seed), severities, faulty, healthy };
@@ -98,7 +104,10 @@ export function planRemediation(options: Pick<RemediationOptions, "corpus" | "qu
 
 export async function runRemediation(options: RemediationOptions): Promise<RemediationReport> {
   const { labels, seeds, severities, faulty, healthy } = planRemediation(options);
-  const monitored = (spec: RunSpec): TrainJob => ({ spec: { ...spec, id: spec.id + MONITORED }, observer: options.observer });
+  const monitored = (spec: RunSpec): TrainJob => ({
+    spec: { ...spec, id: spec.id + MONITORED },
+    observer: options.observer,
+  });
   const jobs: TrainJob[] = [...faulty, ...healthy].flatMap((spec) => [{ spec }, monitored(spec)]);
   const results = new Map<string, RunResult>();
   await runJobs(jobs, {
@@ -142,7 +151,8 @@ export async function runRemediation(options: RemediationOptions): Promise<Remed
     };
   });
 
-  const share = <T>(items: T[], hit: (item: T) => boolean) => (items.length ? items.filter(hit).length / items.length : 0);
+  const share = <T>(items: T[], hit: (item: T) => boolean) =>
+    items.length ? items.filter(hit).length / items.length : 0;
   const perFault = [...new Set(runs.map((r) => r.fault))].map((fault) => {
     const of = runs.filter((r) => r.fault === fault);
     return {

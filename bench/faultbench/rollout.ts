@@ -5,7 +5,7 @@
  */
 import type { Random } from "../random.js";
 import { Sampler } from "./model.js";
-import { TOKEN, calculator, type Problem } from "./task.js";
+import { calculator, type Problem, TOKEN } from "./task.js";
 
 export interface Trajectory {
   problem: Problem;
@@ -42,7 +42,12 @@ export interface RolloutSettings {
   toolFailureRate: number;
 }
 
-export function sampleResponse(problem: Problem, weights: Float64Array, settings: RolloutSettings, rng: Random): Trajectory {
+export function sampleResponse(
+  problem: Problem,
+  weights: Float64Array,
+  settings: RolloutSettings,
+  rng: Random,
+): Trajectory {
   const sampler = new Sampler(weights, settings.temperature);
   for (const t of problem.tokens) sampler.push(t);
   const traj: Trajectory = {

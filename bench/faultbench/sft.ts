@@ -6,7 +6,7 @@
  */
 import type { Random } from "../random.js";
 import { Adam, backward, forward, initParams, PARAMS } from "./model.js";
-import { TOKEN, calculator, digits, makeProblem } from "./task.js";
+import { calculator, digits, makeProblem, TOKEN } from "./task.js";
 
 export interface WarmupSettings {
   steps: number;

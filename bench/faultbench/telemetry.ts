@@ -72,9 +72,23 @@ const r6 = (x: number) => (Number.isFinite(x) && !Number.isInteger(x) ? Number(x
 
 export function stepRecords(s: StepInputs): TelemetryRecord[] {
   const cols: Record<string, number[]> = {
-    group: [], prompt_id: [], reward: [], correct: [], length: [], truncated: [], advantage: [],
-    logprob_mean: [], entropy_mean: [], ratio_mean: [], ratio_max: [], logprob_gap: [], kl_ref: [],
-    format_ok: [], repetition: [], tool_calls: [], tool_errors: [],
+    group: [],
+    prompt_id: [],
+    reward: [],
+    correct: [],
+    length: [],
+    truncated: [],
+    advantage: [],
+    logprob_mean: [],
+    entropy_mean: [],
+    ratio_mean: [],
+    ratio_max: [],
+    logprob_gap: [],
+    kl_ref: [],
+    format_ok: [],
+    repetition: [],
+    tool_calls: [],
+    tool_errors: [],
   };
   s.trajectories.forEach((traj, i) => {
     const t = policyTokenStats(traj, s.old[i], s.ref[i]);

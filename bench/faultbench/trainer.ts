@@ -11,7 +11,7 @@
  * update, so every action of shared/spec/verdicts.md is real here.
  */
 import type { Action, TelemetryRecord, TrainerAdapter } from "../../src/index.js";
-import { seededRandom, type Random } from "../random.js";
+import { type Random, seededRandom } from "../random.js";
 import type { FaultId, Severity } from "./faults.js";
 import { groupAdvantages, groupMembers, ppoUpdate, type Sample } from "./grpo.js";
 import { FaultPlan } from "./inject.js";
@@ -19,7 +19,7 @@ import { Adam, forward, roundMantissa } from "./model.js";
 import { score } from "./reward.js";
 import { sampleResponse, type Trajectory } from "./rollout.js";
 import { warmup } from "./sft.js";
-import { MAX_CONTEXT, TOKEN, makeProblem, parseAnswer, type Difficulty, type Problem } from "./task.js";
+import { type Difficulty, MAX_CONTEXT, makeProblem, type Problem, parseAnswer, TOKEN } from "./task.js";
 import { stepRecords } from "./telemetry.js";
 
 export interface HParams {
@@ -280,7 +280,13 @@ export class Trainer implements TrainerAdapter {
     const staged = this.params.slice();
     const stagedAdam = this.adam.clone();
     const blowup = this.plan.gradientBlowup(step);
-    const stats = ppoUpdate(staged, stagedAdam, samples, { ...hp, lossScale: blowup, unguarded: nan.unguarded }, this.rng.learner);
+    const stats = ppoUpdate(
+      staged,
+      stagedAdam,
+      samples,
+      { ...hp, lossScale: blowup, unguarded: nan.unguarded },
+      this.rng.learner,
+    );
 
     const generated = trajectories.reduce((n, t) => n + t.response.length, 0);
     const stepTime =
@@ -377,7 +383,8 @@ export class Trainer implements TrainerAdapter {
       lr: "lr",
     };
     const key = names[name];
-    if (!key || !Number.isFinite(value)) return { name, value, applied: false, reason: "unknown hyperparameter or value" };
+    if (!key || !Number.isFinite(value))
+      return { name, value, applied: false, reason: "unknown hyperparameter or value" };
     this.hp[key] = value;
     return { name, value, applied: true };
   }

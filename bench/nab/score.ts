@@ -16,7 +16,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { parse } from "csv-parse/sync";
 import { selectKernels } from "../../src/backend/load.js";
 import { scoreSeriesCsv } from "../../src/cli/score-series.js";
-import { PROFILES, scoreCorpus, type ScoredFile } from "./nab-score.js";
+import { PROFILES, type ScoredFile, scoreCorpus } from "./nab-score.js";
 
 const root = join(import.meta.dirname, "../..");
 const nabDir = process.env.RFTFM_NAB_DIR ?? join(root, "../shared/datasets/nab");
@@ -63,7 +63,9 @@ async function main() {
     files.push({ scores: scored.map((r) => Number(r.anomaly_score)), windows });
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`NAB: ${files.length} files, ${rows} rows scored on ${kernels.name} in ${seconds.toFixed(1)} s; results in ${join(outDir, "rftfm")}`);
+  console.log(
+    `NAB: ${files.length} files, ${rows} rows scored on ${kernels.name} in ${seconds.toFixed(1)} s; results in ${join(outDir, "rftfm")}`,
+  );
   console.log("profile              threshold   raw score   TP windows  FP rows  FN windows  NAB score");
   for (const profile of PROFILES) {
     const r = scoreCorpus(files, profile);

@@ -5,7 +5,7 @@
  * for a step its run has moved past is skipped and reported.
  */
 import { decodeLine } from "../telemetry/decode.js";
-import { RECORD_KINDS, isProblem, type RecordKind } from "../telemetry/records.js";
+import { isProblem, RECORD_KINDS, type RecordKind } from "../telemetry/records.js";
 import { claimsObject } from "./json-line.js";
 import { CUT_OFF } from "./metrics.js";
 import type { LineFormat } from "./types.js";

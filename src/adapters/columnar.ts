@@ -12,9 +12,9 @@
  * Names are the contract's, so they are not mapped through the name table.
  */
 import { CANONICAL_METRICS, CANONICAL_TRAJECTORY_COLUMNS, type TrajectoriesRecord } from "../telemetry/records.js";
-import { isNumericColumn, type ColumnBatch } from "./columns.js";
+import { type ColumnBatch, isNumericColumn } from "./columns.js";
 import { MetricReader, readStep, stepRecord } from "./metrics.js";
-import type { SourceContext, Sink } from "./types.js";
+import type { Sink, SourceContext } from "./types.js";
 import { readNumber, setKey } from "./values.js";
 
 export type TableKind = "steps" | "trajectories";
@@ -76,7 +76,9 @@ export class CanonicalTable {
         continue;
       }
       const raw: Record<string, unknown> = {};
-      batch.names.forEach((name, column) => setKey(raw, name, batch.value(column, row)));
+      batch.names.forEach((name, column) => {
+        setKey(raw, name, batch.value(column, row));
+      });
       const time = timeColumn === -1 ? null : readNumber(batch.value(timeColumn, row));
       const line = this.rowsBefore + row + 1;
       this.sink.record(stepRecord(run(row), at, this.metrics.read(raw, line, this.sink), time ?? undefined), line);

@@ -43,5 +43,5 @@ export function formatNamed(name: FormatName): Format {
   return FORMATS.find((format) => format.name === name)!;
 }
 
-export { FORMAT_NAMES, type AdapterOptions, type Format, type FormatName } from "./types.js";
-export { METRIC_ALIASES, COLUMN_ALIASES, LOGGER_PREFIX, canonicalMetrics, canonicalColumns } from "./names.js";
+export { COLUMN_ALIASES, canonicalColumns, canonicalMetrics, LOGGER_PREFIX, METRIC_ALIASES } from "./names.js";
+export { type AdapterOptions, FORMAT_NAMES, type Format, type FormatName } from "./types.js";

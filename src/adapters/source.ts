@@ -8,19 +8,19 @@ import { basename, dirname, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { LateRule } from "../telemetry/gather.js";
 import {
-  LineSplitter,
   DEFAULT_MAX_LINE_LENGTH,
-  readFailure,
-  sourceChunks,
-  sourceName,
   type LineProblem,
   type LineSource,
+  LineSplitter,
   type ReadLinesOptions,
+  readFailure,
   type SourceLine,
+  sourceChunks,
+  sourceName,
 } from "../telemetry/lines.js";
 import type { Problem, TelemetryRecord } from "../telemetry/records.js";
 import type { IngestReport, ProblemCause } from "../telemetry/report.js";
-import { HEAD_BYTES, MAX_UNDECIDED_LINES, detectDocument, detectLine, fallbackFormat } from "./detect.js";
+import { detectDocument, detectLine, fallbackFormat, HEAD_BYTES, MAX_UNDECIDED_LINES } from "./detect.js";
 import { formatNamed } from "./index.js";
 import type {
   AdapterOptions,
@@ -143,7 +143,9 @@ export class LineReading {
     const lines: Array<SourceLine | LineProblem> = [];
     this.splitter.push(this.decoder.end(), lines);
     const unterminated = this.splitter.end(lines);
-    lines.forEach((item, i) => this.take(item, unterminated && i === lines.length - 1));
+    lines.forEach((item, i) => {
+      this.take(item, unterminated && i === lines.length - 1);
+    });
     if (!this.format) {
       const fallback = fallbackFormat(this.undecided.map((line) => line.text));
       if (fallback) this.decide(fallback, unterminated);
@@ -206,11 +208,15 @@ export class LineReading {
   private decide(format: LineFormat, lastUnterminated = false): void {
     this.format = format;
     this.report.formats.set(this.name, format.name);
-    const sink = (this.sink = new BatchSink(this.name, this.report, format.late));
-    const parser = (this.parser = format.open(sourceContext(this.name, format, this.options)));
+    const sink = new BatchSink(this.name, this.report, format.late);
+    const parser = format.open(sourceContext(this.name, format, this.options));
+    this.sink = sink;
+    this.parser = parser;
     const held = this.undecided;
     this.undecided = [];
-    held.forEach((line, i) => parser.line(line.text, line.line, sink, lastUnterminated && i === held.length - 1));
+    held.forEach((line, i) => {
+      parser.line(line.text, line.line, sink, lastUnterminated && i === held.length - 1);
+    });
   }
 
   private collect(): RecordBatch | undefined {
@@ -237,7 +243,12 @@ function documentInput(head: Buffer, next: () => Promise<Buffer | string | undef
       })();
       return whole;
     },
-    chunks: () => (whole ? (async function* () { yield await whole!; })() : all()),
+    chunks: () =>
+      whole
+        ? (async function* () {
+            yield await whole!;
+          })()
+        : all(),
   };
 }
 

@@ -19,10 +19,10 @@
  *   largest size that divides every run of consecutive identical prompts.
  */
 import type { TrajectoriesRecord } from "../telemetry/records.js";
-import { isNumericColumn, type ColumnBatch } from "./columns.js";
+import { type ColumnBatch, isNumericColumn } from "./columns.js";
 import { readStep } from "./metrics.js";
 import { isParquet, parquetBatches, parquetSchema } from "./parquet-file.js";
-import type { DocumentFormat, SourceContext, Sink } from "./types.js";
+import type { DocumentFormat, Sink, SourceContext } from "./types.js";
 import { readNumber, setKey } from "./values.js";
 
 /** Columns of the dump that are not reward functions, whatever their type. */

@@ -12,7 +12,7 @@
  * which is the optimizer step only with `logging_steps=1`.
  */
 import { stripVTControlCharacters } from "node:util";
-import { MetricReader, CUT_OFF, readStep, stepRecord } from "./metrics.js";
+import { CUT_OFF, MetricReader, readStep, stepRecord } from "./metrics.js";
 import { parsePython } from "./python.js";
 import type { LineFormat, Sink } from "./types.js";
 import { isObject } from "./values.js";

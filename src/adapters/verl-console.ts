@@ -10,8 +10,8 @@
  * line before (a resumed run logging its step again) replaces it, reported.
  */
 import { stripVTControlCharacters } from "node:util";
+import { CUT_OFF, stepRecord, WholeSteps } from "./metrics.js";
 import { canonicalMetrics } from "./names.js";
-import { CUT_OFF, WholeSteps, stepRecord } from "./metrics.js";
 import { pythonToJson5 } from "./python.js";
 import type { LineFormat } from "./types.js";
 import { readNumberText, setKey } from "./values.js";

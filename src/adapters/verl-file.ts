@@ -6,7 +6,7 @@
  * step, as in verl's console log.
  */
 import { claimsObject, objectLine } from "./json-line.js";
-import { MetricReader, WholeSteps, readStep, stepRecord } from "./metrics.js";
+import { MetricReader, readStep, stepRecord, WholeSteps } from "./metrics.js";
 import type { LineFormat } from "./types.js";
 import { isObject } from "./values.js";
 

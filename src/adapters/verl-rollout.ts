@@ -9,9 +9,10 @@
  * booleans become trajectory columns (names mapped through the table: `score`
  * is the reward, `acc` the correctness); text fields are not columns.
  */
-import { canonicalColumns } from "./names.js";
+
 import { claimsObject, objectLine } from "./json-line.js";
 import { readStep } from "./metrics.js";
+import { canonicalColumns } from "./names.js";
 import type { LineFormat } from "./types.js";
 import { readNumber, setKey } from "./values.js";
 
@@ -44,7 +45,10 @@ export const verlRollout: LineFormat = {
         }
         const input = typeof object.input === "string" ? object.input : JSON.stringify(object.input);
         let group = groups.get(input);
-        if (group === undefined) groups.set(input, (group = groups.size));
+        if (group === undefined) {
+          group = groups.size;
+          groups.set(input, group);
+        }
 
         const values: Record<string, number> = { group };
         for (const key of Object.keys(object)) {

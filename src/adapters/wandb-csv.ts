@@ -8,10 +8,10 @@
  * followed while it grows): a quoted cell cannot span lines.
  */
 import { parse } from "csv-parse/sync";
-import { MetricReader, CUT_OFF, readStep, stepRecord } from "./metrics.js";
+import { CUT_OFF, MetricReader, readStep, stepRecord } from "./metrics.js";
 import type { LineFormat, Sink } from "./types.js";
 import { errorMessage, readNumberText, setKey } from "./values.js";
-import { BOOKKEEPING, STEP_COLUMNS, TIME_COLUMN, stepColumn } from "./wandb-steps.js";
+import { BOOKKEEPING, STEP_COLUMNS, stepColumn, TIME_COLUMN } from "./wandb-steps.js";
 
 /** A panel export's column: `<run name> - <metric>`. */
 const PANEL_COLUMN = /^(.+?) - (.+)$/;
@@ -97,7 +97,10 @@ export const wandbCsv: LineFormat = {
         uses.forEach((use, i) => {
           if (!use) return;
           let raw = byRun.get(use.run);
-          if (!raw) byRun.set(use.run, (raw = {}));
+          if (!raw) {
+            raw = {};
+            byRun.set(use.run, raw);
+          }
           setKey(raw, use.metric, row[i]);
         });
         const seconds = time === -1 ? undefined : (readNumberText(row[time]) ?? undefined);

@@ -12,7 +12,7 @@ import { claimsObject, objectLine } from "./json-line.js";
 import { MetricReader, readStep, stepRecord } from "./metrics.js";
 import type { LineFormat } from "./types.js";
 import { isObject, readNumber } from "./values.js";
-import { BOOKKEEPING, STEP_COLUMNS, TIME_COLUMN, stepColumn } from "./wandb-steps.js";
+import { BOOKKEEPING, STEP_COLUMNS, stepColumn, TIME_COLUMN } from "./wandb-steps.js";
 
 const NOT_METRICS = new Set([...BOOKKEEPING, ...STEP_COLUMNS]);
 

@@ -3,14 +3,14 @@ import { join } from "node:path";
 import { DETECT_VERSION } from "./generated/detect.js";
 import { LAYOUT_VERSION } from "./generated/layout.js";
 import {
-  optionRecord,
-  optionVector,
-  tableCount,
   type BatchShape,
   type DetectorBank,
   type DetectorKernels,
   type Kernels,
+  optionRecord,
+  optionVector,
   type ScanBatch,
+  tableCount,
 } from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 
@@ -31,16 +31,28 @@ interface NativeBinding {
     new (options: Float64Array): NativeBank;
     restore(snapshot: Uint8Array): NativeBank;
   };
-  SeriesScorer: new (options: Float64Array) => {
+  SeriesScorer: new (
+    options: Float64Array,
+  ) => {
     score(values: Float64Array, scores: Float64Array): void;
   };
-  PriorScorer: new (signals: number, buckets: number, center: Float64Array, scale: Float64Array) => {
+  PriorScorer: new (
+    signals: number,
+    buckets: number,
+    center: Float64Array,
+    scale: Float64Array,
+  ) => {
     readonly signals: number;
     readonly buckets: number;
     score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void;
   };
   priorAccumulate(sums: Float64Array, z: Float64Array, k: number, clip: number, h: number, alarms: Uint8Array): void;
-  FingerprintMatcher: new (fingerprints: number, dims: number, centroids: Float64Array, weights: Float64Array) => {
+  FingerprintMatcher: new (
+    fingerprints: number,
+    dims: number,
+    centroids: Float64Array,
+    weights: Float64Array,
+  ) => {
     readonly fingerprints: number;
     readonly dims: number;
     match(vector: Float64Array, temperature: number, similarity: Float64Array, confidence: Float64Array): number;
@@ -117,7 +129,8 @@ function nativeDetectors(binding: NativeBinding, layoutVersion: number): Detecto
       return {
         fingerprints,
         dims,
-        match: (vector, temperature, similarity, confidence) => matcher.match(vector, temperature, similarity, confidence),
+        match: (vector, temperature, similarity, confidence) =>
+          matcher.match(vector, temperature, similarity, confidence),
         free: () => {},
       };
     },

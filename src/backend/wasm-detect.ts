@@ -3,17 +3,17 @@ import {
   DETECT_OPTIONS_ERROR,
   DETECT_SHAPE_ERROR,
   DETECT_SNAPSHOT_ERROR,
-  optionRecord,
-  optionVector,
-  tableCount,
   type DetectorBank,
   type DetectorKernels,
   type DetectorOptionName,
-  type FingerprintMatcher,
   type FingerprintCentroids,
+  type FingerprintMatcher,
+  optionRecord,
+  optionVector,
   type PriorScorer,
   type PriorTable,
   type SeriesScorer,
+  tableCount,
 } from "./kernel.js";
 
 /** What the AssemblyScript module exports for the detectors (wasm/assembly/index.ts, detect/*.ts). */
@@ -28,7 +28,15 @@ export interface WasmDetectExports {
   bankInit(bank: number, options: number): void;
   bankCheck(bank: number, bytes: number): number;
   bankRuns(bank: number): number;
-  bankPush(bank: number, runs: number, signals: number, values: number, n: number, outputs: number, flags: number): number;
+  bankPush(
+    bank: number,
+    runs: number,
+    signals: number,
+    values: number,
+    n: number,
+    outputs: number,
+    flags: number,
+  ): number;
   bankEvict(bank: number, run: number): number;
   seriesBytes(): number;
   seriesInit(scorer: number, options: number): void;
@@ -70,7 +78,8 @@ const ADDRESS_SPACE = 2 ** 32;
  *  and the outputs out (one scratch block per call). */
 export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): DetectorKernels {
   const allocate = (bytes: number, what: string) => {
-    if (bytes >= ADDRESS_SPACE) throw new RangeError(`${what}: ${bytes} bytes is too large for the WebAssembly backend`);
+    if (bytes >= ADDRESS_SPACE)
+      throw new RangeError(`${what}: ${bytes} bytes is too large for the WebAssembly backend`);
     const ptr = guard(what, () => wasm.alloc(Math.max(bytes, 8))) >>> 0;
     if (ptr === 0) throw new RangeError(`${what}: ${bytes} bytes is too large for the WebAssembly backend`);
     return ptr;
@@ -141,10 +150,14 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
       const { k, clip, h } = settings;
       if (!(Number.isFinite(k) && k >= 0 && Number.isFinite(clip) && clip > 0 && Number.isFinite(h) && h > 0)) {
         // The wording of native/src/detect/prior.rs (Accumulation::check).
-        throw new Error(`${DETECT_SHAPE_ERROR}: accumulation needs k >= 0, clip > 0 and h > 0, all finite (k ${k}, clip ${clip}, h ${h})`);
+        throw new Error(
+          `${DETECT_SHAPE_ERROR}: accumulation needs k >= 0, clip > 0 and h > 0, all finite (k ${k}, clip ${clip}, h ${h})`,
+        );
       }
       if (z.length !== n || alarms.length !== n) {
-        throw new Error(`${DETECT_SHAPE_ERROR}: sums (${n}), z (${z.length}) and alarms (${alarms.length}) must have one entry per signal`);
+        throw new Error(
+          `${DETECT_SHAPE_ERROR}: sums (${n}), z (${z.length}) and alarms (${alarms.length}) must have one entry per signal`,
+        );
       }
       if (n === 0) return;
       // f64 arrays first, then the bytes: every array stays aligned.
@@ -221,7 +234,9 @@ function createWasmMatcher(
     new Float64Array(wasm.memory.buffer, matcher + 16 + 8 * dims, cells).set(set.centroids);
     const bad = wasm.matcherCheck(matcher);
     if (bad >= 0) {
-      throw new Error(`${DETECT_SHAPE_ERROR}: weight ${set.weights[bad]} of dimension ${bad} must be finite and at least 0`);
+      throw new Error(
+        `${DETECT_SHAPE_ERROR}: weight ${set.weights[bad]} of dimension ${bad} must be finite and at least 0`,
+      );
     }
   } catch (e) {
     wasm.free(matcher);
@@ -292,7 +307,15 @@ class WasmBank implements DetectorBank {
       new Uint32Array(buffer, scratch + at.runs, n).set(runs);
       new Uint32Array(buffer, scratch + signalsAt, n).set(signals);
       const status = this.guard("pushing into a detector bank", () =>
-        this.wasm.bankPush(bank, scratch + at.runs, scratch + signalsAt, scratch + at.values, n, scratch + at.outputs, scratch + flagsAt),
+        this.wasm.bankPush(
+          bank,
+          scratch + at.runs,
+          scratch + signalsAt,
+          scratch + at.values,
+          n,
+          scratch + at.outputs,
+          scratch + flagsAt,
+        ),
       );
       if (status < 0) {
         const i = -status - 1;
@@ -334,7 +357,8 @@ class WasmSeriesScorer implements SeriesScorer {
   score(values: Float64Array, scores: Float64Array): void {
     const scorer = this.#block.ptr;
     const n = values.length;
-    if (scores.length !== n) throw new Error(`${DETECT_SHAPE_ERROR}: scores must be a separate array with one entry per value`);
+    if (scores.length !== n)
+      throw new Error(`${DETECT_SHAPE_ERROR}: scores must be a separate array with one entry per value`);
     if (n === 0) return;
     this.withScratch(16 * n, "scoring a series", (scratch) => {
       new Float64Array(this.wasm.memory.buffer, scratch, n).set(values);
@@ -383,7 +407,9 @@ class WasmPrior implements PriorScorer {
       );
       if (status < 0) {
         const i = -status - 1;
-        throw new Error(`${DETECT_SHAPE_ERROR}: signal ${signals[i]} of observation ${i} is not below signals (${this.signals})`);
+        throw new Error(
+          `${DETECT_SHAPE_ERROR}: signal ${signals[i]} of observation ${i} is not below signals (${this.signals})`,
+        );
       }
       z.set(new Float64Array(this.wasm.memory.buffer, scratch + at.z, n));
     });
@@ -420,7 +446,13 @@ class WasmMatcher implements FingerprintMatcher {
     return this.withScratch(8 * (dims + 2 * fingerprints), "matching fingerprints", (scratch) => {
       new Float64Array(this.wasm.memory.buffer, scratch + at.vector, dims).set(vector);
       const used = this.guard("matching fingerprints", () =>
-        this.wasm.matcherMatch(matcher, scratch + at.vector, temperature, scratch + at.similarity, scratch + at.confidence),
+        this.wasm.matcherMatch(
+          matcher,
+          scratch + at.vector,
+          temperature,
+          scratch + at.similarity,
+          scratch + at.confidence,
+        ),
       );
       if (used < 0) throw new Error(`${DETECT_SHAPE_ERROR}: temperature ${temperature} must be finite and above 0`);
       const after = this.wasm.memory.buffer;

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./generated/layout.js";
-import { SCAN_SHAPE_ERROR, type BatchShape, type DetectorKernels, type Kernels, type ScanBatch } from "./kernel.js";
-import { packageRoot } from "./package-root.js";
 import { DETECT_VERSION } from "./generated/detect.js";
-import { wasmDetectors, type WasmDetectExports } from "./wasm-detect.js";
+import { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./generated/layout.js";
+import { type BatchShape, type DetectorKernels, type Kernels, SCAN_SHAPE_ERROR, type ScanBatch } from "./kernel.js";
+import { packageRoot } from "./package-root.js";
+import { type WasmDetectExports, wasmDetectors } from "./wasm-detect.js";
 
 /**
  * The slice of the WebAssembly JS API used here: Node provides the global, but

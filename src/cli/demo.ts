@@ -4,11 +4,11 @@
  * was detected, the diagnosis with its evidence, the actions taken and the
  * outcome beside the same run without remediation (bench/faultbench/demo.ts).
  */
-import { Option, type Command } from "commander";
-import { runDemo, type DemoResult } from "../../bench/faultbench/demo.js";
-import { FAULT_IDS, SEVERITIES, type FaultId, type Severity } from "../../bench/faultbench/faults.js";
-import { describeAction } from "../remediation/describe.js";
+import { type Command, Option } from "commander";
+import { type DemoResult, runDemo } from "../../bench/faultbench/demo.js";
+import { FAULT_IDS, type FaultId, SEVERITIES, type Severity } from "../../bench/faultbench/faults.js";
 import type { Verdict } from "../monitor/monitor.js";
+import { describeAction } from "../remediation/describe.js";
 import { numberArg } from "./number-arg.js";
 import { formatDuration } from "./progress.js";
 import { describeAnomalies } from "./verdicts.js";
@@ -34,17 +34,28 @@ function report(r: DemoResult, seconds: number): string {
   }
   const d = (r.diagnosis as Verdict | null)?.diagnosis ?? [];
   if (d.length) {
-    lines.push(`diagnosis: ${d[0].fault} (${d[0].family}), confidence ${d[0].confidence.toFixed(2)}${d[0].fault === fault.fault ? "  [correct]" : `  [the injected fault was ${fault.fault}]`}`);
+    lines.push(
+      `diagnosis: ${d[0].fault} (${d[0].family}), confidence ${d[0].confidence.toFixed(2)}${d[0].fault === fault.fault ? "  [correct]" : `  [the injected fault was ${fault.fault}]`}`,
+    );
     for (const e of d[0].evidence) lines.push(`  - ${e}`);
-    if (d.length > 1) lines.push(`  runners-up: ${d.slice(1, 4).map((x) => `${x.fault} ${x.confidence.toFixed(2)}`).join(", ")}`);
+    if (d.length > 1)
+      lines.push(
+        `  runners-up: ${d
+          .slice(1, 4)
+          .map((x) => `${x.fault} ${x.confidence.toFixed(2)}`)
+          .join(", ")}`,
+      );
   }
   lines.push(r.actions.length ? "actions taken:" : "actions taken: none");
-  for (const { step, action, reason } of r.actions) lines.push(`  step ${step}: ${describeAction(action)}${reason ? `  (${reason})` : ""}`);
+  for (const { step, action, reason } of r.actions)
+    lines.push(`  step ${step}: ${describeAction(action)}${reason ? `  (${reason})` : ""}`);
   if (r.monitored.halted) lines.push(`run halted at step ${r.monitored.steps}: ${r.monitored.halted}`);
   lines.push("");
   lines.push("final held-out accuracy (greedy, 200 problems):");
   lines.push(`  healthy run, same seed and settings:   ${pct(r.reference.finalAccuracy)}`);
-  lines.push(`  faulty run, left alone:                ${pct(r.unmonitored.finalAccuracy)}${r.unremediatedRecovered ? "" : "  (degraded)"}`);
+  lines.push(
+    `  faulty run, left alone:                ${pct(r.unmonitored.finalAccuracy)}${r.unremediatedRecovered ? "" : "  (degraded)"}`,
+  );
   lines.push(`  faulty run, rftfm in the loop:         ${pct(r.monitored.finalAccuracy)}`);
   const verdict = r.recovered
     ? r.unremediatedRecovered
@@ -52,7 +63,7 @@ function report(r: DemoResult, seconds: number): string {
       : "recovered: within 5 points of healthy, where the run left alone was not"
     : "not recovered: more than 5 points below healthy";
   lines.push(`outcome: ${verdict}. (${formatDuration(seconds)})`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export function registerDemo(program: Command): void {
@@ -66,7 +77,12 @@ export function registerDemo(program: Command): void {
     )
     .addOption(new Option("--fault <id>", "fault to inject").choices(FAULT_IDS).default("tool_failure"))
     .addOption(new Option("--severity <level>", "how strong").choices([...SEVERITIES]).default("severe"))
-    .option("--seed <n>", "which test seed of the benchmark plan (0-3)", numberArg({ integer: true, min: 0, expected: "a whole number >= 0" }), 0)
+    .option(
+      "--seed <n>",
+      "which test seed of the benchmark plan (0-3)",
+      numberArg({ integer: true, min: 0, expected: "a whole number >= 0" }),
+      0,
+    )
     .option("--json", "print the result as one JSON object")
     .action(async (flags: DemoFlags) => {
       const started = Date.now();
@@ -78,14 +94,15 @@ export function registerDemo(program: Command): void {
       const onStep = (v: Verdict, s: { reward: number; correct: number; total: number }) => {
         const status = `step ${String(v.step).padStart(3)}/${s.total}  reward ${s.reward.toFixed(2)}  correct ${s.correct.toFixed(2)}  ${v.anomalous ? "ALARM" : "ok"}`;
         if (tty) process.stderr.write(`\r${status}\x1b[K`);
-        else if (v.step % 10 === 0) process.stderr.write(status + "\n");
+        else if (v.step % 10 === 0) process.stderr.write(`${status}\n`);
         const notes: string[] = [];
-        if (v.anomalous && v.anomalies.length) notes.push(`step ${v.step}: alarm: ${describeAnomalies(v.anomalies, 3)}`);
+        if (v.anomalous && v.anomalies.length)
+          notes.push(`step ${v.step}: alarm: ${describeAnomalies(v.anomalies, 3)}`);
         for (const a of v.actions) notes.push(`step ${v.step}: action: ${describeAction(a)}`);
-        if (notes.length) process.stderr.write((tty ? "\r\x1b[K" : "") + notes.join("\n") + "\n");
+        if (notes.length) process.stderr.write(`${(tty ? "\r\x1b[K" : "") + notes.join("\n")}\n`);
       };
       const result = await runDemo({ fault: flags.fault, severity: flags.severity, seedIndex: flags.seed, onStep });
       if (tty) process.stderr.write("\r\x1b[K");
-      process.stdout.write(flags.json ? JSON.stringify(result) + "\n" : report(result, (Date.now() - started) / 1000));
+      process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : report(result, (Date.now() - started) / 1000));
     });
 }

@@ -10,16 +10,42 @@ const accuracy = (d: DiagnosisAccuracy | null) =>
   d ? [d.type_top1, d.type_top3, d.family_top1, d.family_top3].map((x) => x.toFixed(2)) : ["-", "-", "-", "-"];
 
 const DETECTION_HEADER = [
-  "group", "faulty", "TP", "FP", "early", "FN", "prec", "recall", "F1", "delay.p50", "delay.p90",
-  "type@1", "type@3", "fam@1", "fam@3", "flag-all.P", "flag-all.F1",
+  "group",
+  "faulty",
+  "TP",
+  "FP",
+  "early",
+  "FN",
+  "prec",
+  "recall",
+  "F1",
+  "delay.p50",
+  "delay.p90",
+  "type@1",
+  "type@3",
+  "fam@1",
+  "fam@3",
+  "flag-all.P",
+  "flag-all.F1",
 ];
 
 function detectionRow(g: GroupScores): string[] {
   const d = g.detection;
   return [
-    g.group, String(g.faulty), String(d.tp), String(d.fp), String(d.early), String(d.fn),
-    d.precision.toFixed(2), d.recall.toFixed(2), d.f1.toFixed(2), num(g.delay.median), num(g.delay.p90),
-    ...accuracy(g.diagnosis), g.flag_everything.precision.toFixed(2), g.flag_everything.f1.toFixed(2),
+    g.group,
+    String(g.faulty),
+    String(d.tp),
+    String(d.fp),
+    String(d.early),
+    String(d.fn),
+    d.precision.toFixed(2),
+    d.recall.toFixed(2),
+    d.f1.toFixed(2),
+    num(g.delay.median),
+    num(g.delay.p90),
+    ...accuracy(g.diagnosis),
+    g.flag_everything.precision.toFixed(2),
+    g.flag_everything.f1.toFixed(2),
   ];
 }
 
@@ -30,7 +56,8 @@ export function renderEval(result: EvalResult): string {
   const lines = [
     `corpus ${result.corpus}, split ${result.split}: ${s.runs} runs (${s.faulty} faulty, ${s.healthy} healthy)`,
     `detector: ${d.name} (fingerprints: ${d.fingerprints})`,
-    `false alarms on healthy runs: ${healthyAlarms}/${s.healthy}` + (s.false_alarm_rate === null ? "" : ` (${pct(s.false_alarm_rate)})`),
+    `false alarms on healthy runs: ${healthyAlarms}/${s.healthy}` +
+      (s.false_alarm_rate === null ? "" : ` (${pct(s.false_alarm_rate)})`),
     `macro F1 over the ${s.groups.filter((g) => g.by === "family").length} families: detector ${s.macro_f1.detector.toFixed(2)}, ` +
       `flag-everything ${s.macro_f1.flag_everything.toFixed(2)}`,
     "",
@@ -52,7 +79,7 @@ export function renderEval(result: EvalResult): string {
     ),
   );
   if (result.problems.length) lines.push("", `ingest problems in ${result.problems.length} runs:`, ...result.problems);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** A run's actions as `step:kind(args)`, e.g. `16:rollback(15) 16:scale_lr(0.5)`. */
@@ -94,8 +121,12 @@ export function renderRemediation(report: RemediationReport): string {
     renderTable(
       ["run", "reference", "without", "with", "recovered", "actions"],
       report.runs.map((r) => [
-        r.run, r.reference_accuracy.toFixed(3), r.unmonitored_accuracy.toFixed(3), r.monitored_accuracy.toFixed(3),
-        r.recovered ? "yes" : "no", String(r.actions.length),
+        r.run,
+        r.reference_accuracy.toFixed(3),
+        r.unmonitored_accuracy.toFixed(3),
+        r.monitored_accuracy.toFixed(3),
+        r.recovered ? "yes" : "no",
+        String(r.actions.length),
       ]),
     ),
     "",
@@ -103,7 +134,11 @@ export function renderRemediation(report: RemediationReport): string {
     renderTable(
       ["run", "without", "with", "kept", "actions"],
       report.healthy.map((r) => [
-        r.run, r.unmonitored_accuracy.toFixed(3), r.monitored_accuracy.toFixed(3), r.kept ? "yes" : "no", String(r.actions.length),
+        r.run,
+        r.unmonitored_accuracy.toFixed(3),
+        r.monitored_accuracy.toFixed(3),
+        r.kept ? "yes" : "no",
+        String(r.actions.length),
       ]),
     ),
     "",
@@ -112,5 +147,5 @@ export function renderRemediation(report: RemediationReport): string {
     "Actions taken, healthy runs",
     ...actionLines(report.healthy),
   ];
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

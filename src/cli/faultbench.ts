@@ -13,7 +13,7 @@ import { runRemediation } from "../../bench/faultbench/remediate.js";
 import { renderEval, renderRemediation } from "./faultbench-report.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine } from "./output.js";
-import { formatDuration, progressReporter, type ProgressSink } from "./progress.js";
+import { formatDuration, type ProgressSink, progressReporter } from "./progress.js";
 
 const count = numberArg({ integer: true, min: 0, expected: "a whole number >= 0" });
 const atLeastOne = numberArg({ integer: true, min: 1, expected: "a whole number >= 1" });
@@ -22,7 +22,9 @@ const stderrSink = (): ProgressSink => ({ stream: process.stderr, isTTY: process
 
 /** A fresh Option for each command that takes it: a commander Option belongs to one command. */
 const workersOption = () =>
-  new Option("--workers <n>", "worker processes (default: one per core; 0 runs everything in this process)").argParser(count);
+  new Option("--workers <n>", "worker processes (default: one per core; 0 runs everything in this process)").argParser(
+    count,
+  );
 
 interface EvalFlags {
   corpus: string;
@@ -62,7 +64,12 @@ export function registerFaultbench(program: Command): void {
     )
     .requiredOption("--out <dir>", "directory to write the corpus into (created if missing)")
     .option("--runs <n>", "keep only N runs of the plan, spread evenly over its labels (a smaller corpus)", atLeastOne)
-    .option("--seed <s>", "base seed: another value draws another corpus of the same shape", count, DEFAULT_CORPUS.baseSeed)
+    .option(
+      "--seed <s>",
+      "base seed: another value draws another corpus of the same shape",
+      count,
+      DEFAULT_CORPUS.baseSeed,
+    )
     .option("--steps <n>", "training steps per run (mid-run onsets scale with it)", atLeastOne, DEFAULT_CORPUS.steps)
     .addOption(workersOption())
     .action(async (flags: GenerateFlags) => {
@@ -90,9 +97,16 @@ export function registerFaultbench(program: Command): void {
         "The library runs as a Monitor with the given fingerprint set (default: the shipped one) and no remediation.",
     )
     .requiredOption("--corpus <dir>", "corpus directory written by faultbench generate")
-    .addOption(new Option("--split <split>", "which runs to evaluate (splits are by seed)").choices(["test", "train", "all"]).default("test"))
+    .addOption(
+      new Option("--split <split>", "which runs to evaluate (splits are by seed)")
+        .choices(["test", "train", "all"])
+        .default("test"),
+    )
     .option("--json", "print one JSON object: settings, scores and every run's outcome")
-    .option("--fingerprints <file>", "fingerprint set to use (default: the shipped one, learnt from the default corpus's train split)")
+    .option(
+      "--fingerprints <file>",
+      "fingerprint set to use (default: the shipped one, learnt from the default corpus's train split)",
+    )
     .addHelpText(
       "after",
       "\nLearn fingerprints on --split train only (rftfm fingerprints learn) and evaluate on test; the shipped set was learnt that way (docs/faultbench.md).",
@@ -116,7 +130,10 @@ export function registerFaultbench(program: Command): void {
         "without the monitor, and the actions taken on healthy runs. The monitor is the library's Monitor with the " +
         "shipped fingerprints, their healthy prior and the remediation policy acting (docs/faultbench.md).",
     )
-    .option("--json", "print one JSON object (recovered_share, unremediated_recovered_share, healthy_action_rate, every run)")
+    .option(
+      "--json",
+      "print one JSON object (recovered_share, unremediated_recovered_share, healthy_action_rate, every run)",
+    )
     .option("--quick", "a reduced set: one test seed, severe faults only (a few minutes)")
     .addOption(workersOption())
     .action(async (flags: RemediateFlags) => {

@@ -36,7 +36,10 @@ export function registerFingerprints(
     .option("--split <name>", "split to learn from (train, test, or all)", "train")
     .requiredOption("--out <file>", "where to write the fingerprint set (JSON)")
     .addOption(backendOption)
-    .addHelpText("after", "\nExample:\n  rftfm fingerprints learn --corpus corpus/ --split train --out my-fingerprints.json")
+    .addHelpText(
+      "after",
+      "\nExample:\n  rftfm fingerprints learn --corpus corpus/ --split train --out my-fingerprints.json",
+    )
     .action(async (flags: LearnFlags) => {
       const report = await learnFingerprints({
         corpus: flags.corpus,

@@ -46,23 +46,35 @@ addReadOptions(
       "telemetry files (gzip is detected), directories (every file in them, in natural order), or - for standard input",
     ),
 )
-  .option("--json", "print one JSON line per run: the run summary of verdicts.md (run, steps, alarm, first_alarm_step, diagnosis, actions)")
+  .option(
+    "--json",
+    "print one JSON line per run: the run summary of verdicts.md (run, steps, alarm, first_alarm_step, diagnosis, actions)",
+  )
   .option(
     "--features",
     "print the scanner's per-step features instead: per-column statistics, per-group reward and advantage statistics, " +
       "correlations and rates (or the step's metrics when it sent no trajectories); with --json one line per step " +
       "(kind step_features), one per run (kind run), then the ingest report (kind ingest)",
   )
-  .option("--fingerprints <file>", "fingerprint set for the monitor (default: the shipped one; see rftfm fingerprints learn)")
-  .option("--prior", "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)")
+  .option(
+    "--fingerprints <file>",
+    "fingerprint set for the monitor (default: the shipped one; see rftfm fingerprints learn)",
+  )
+  .option(
+    "--prior",
+    "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)",
+  )
   .option("--no-prior", "do not use the healthy prior")
-  .option("--strict", "exit with status 1 when the ingest report lists any problem (a skipped line, a repeated step, ...)")
+  .option(
+    "--strict",
+    "exit with status 1 when the ingest report lists any problem (a skipped line, a repeated step, ...)",
+  )
   .addOption(backendOption)
   .addHelpText(
     "after",
     formatsHelp() +
       "\nExamples:\n  rftfm scan examples/small-run.jsonl\n  rftfm scan runs/*.jsonl.gz --json > summaries.jsonl\n" +
-        "  rftfm scan run.jsonl --features --json > features.jsonl\n" +
+      "  rftfm scan run.jsonl --features --json > features.jsonl\n" +
       "  rftfm scan verl-train.log outputs/completions/\n  trainer | rftfm scan - --json",
   )
   .action(async (files: string[], options: ScanCommandOptions & { backend?: string }) => {

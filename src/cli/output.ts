@@ -4,7 +4,7 @@ import { encodeJson } from "../telemetry/encode.js";
 
 /** One JSON line, non-finite numbers written as the telemetry convention ("NaN", "Infinity", "-Infinity"). */
 export function toJsonLine(value: unknown): string {
-  return encodeJson(value) + "\n";
+  return `${encodeJson(value)}\n`;
 }
 
 /**

@@ -22,7 +22,10 @@ export function formatDuration(seconds: number): string {
  * elsewhere, a line for the first item, then at most one every 10 s, and the last.
  * Each line says how many are done, the time spent and an estimate of the time left.
  */
-export function progressReporter(label: string, sink: ProgressSink): (done: number, total: number, item: string) => void {
+export function progressReporter(
+  label: string,
+  sink: ProgressSink,
+): (done: number, total: number, item: string) => void {
   const started = Date.now();
   let lastLine = 0;
   return (done, total, item) => {
@@ -35,7 +38,7 @@ export function progressReporter(label: string, sink: ProgressSink): (done: numb
     if (sink.isTTY) {
       sink.stream.write(`\r${text}\x1b[K${done === total ? "\n" : ""}`);
     } else if (done === 1 || done === total || now - lastLine >= LINE_INTERVAL_MS) {
-      sink.stream.write(text + "\n");
+      sink.stream.write(`${text}\n`);
       lastLine = now;
     }
   };

@@ -2,10 +2,10 @@
  * How `scan` and `watch` read their sources: the options both take (the
  * format, the run name, the TRL completions settings), declared once.
  */
-import { Command, Option } from "commander";
-import { numberArg } from "./number-arg.js";
-import { FORMATS, FORMAT_NAMES, type FormatName } from "../adapters/index.js";
+import { type Command, Option } from "commander";
+import { FORMAT_NAMES, FORMATS, type FormatName } from "../adapters/index.js";
 import type { ReadTelemetryOptions } from "../telemetry/index.js";
+import { numberArg } from "./number-arg.js";
 
 export interface ReadCommandOptions {
   /** Read every source as this format instead of detecting it. */
@@ -24,8 +24,10 @@ const positiveInteger = numberArg({ integer: true, min: 1, expected: "a positive
 export function addReadOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--format <name>", "read every source as this format instead of detecting it from its content")
-        .choices(FORMAT_NAMES),
+      new Option(
+        "--format <name>",
+        "read every source as this format instead of detecting it from its content",
+      ).choices(FORMAT_NAMES),
     )
     .option(
       "--run <name>",
@@ -40,7 +42,11 @@ export function addReadOptions(command: Command): Command {
       "--reward-columns <names>",
       "TRL completions dumps: comma-separated reward-function columns to sum into the reward " +
         "(default: the numeric columns between completion and advantage)",
-      (text: string) => text.split(",").map((name) => name.trim()).filter(Boolean),
+      (text: string) =>
+        text
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean),
     );
 }
 

@@ -1,12 +1,12 @@
 import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";
+import type { Verdict } from "../monitor/monitor.js";
 import { readTelemetry } from "../telemetry/index.js";
 import { toJsonLine, write } from "./output.js";
-import { readOptions, type ReadCommandOptions } from "./read-options.js";
-import { METRIC_COLUMNS, TRAJECTORY_HEADER, jsonStepOutput, metricsRow, outputSteps, trajectoryRow } from "./steps.js";
+import { type ReadCommandOptions, readOptions } from "./read-options.js";
+import { jsonStepOutput, METRIC_COLUMNS, metricsRow, outputSteps, TRAJECTORY_HEADER, trajectoryRow } from "./steps.js";
 import { renderTable } from "./table.js";
 import { logMonitor, renderRunReport } from "./verdicts.js";
-import type { Verdict } from "../monitor/monitor.js";
 
 export interface ScanCommandOptions extends ReadCommandOptions {
   json?: boolean;
@@ -36,11 +36,17 @@ interface RunTable {
 function metricsTable(rows: RunTable["metricRows"]): string {
   const sorted = [...rows].sort(([a], [b]) => a - b);
   const names = [...new Set(sorted.flatMap(([, metrics]) => Object.keys(metrics)))].slice(0, METRIC_COLUMNS);
-  return renderTable(["step", ...names], sorted.map(([step, metrics]) => metricsRow(step, metrics, names)));
+  return renderTable(
+    ["step", ...names],
+    sorted.map(([step, metrics]) => metricsRow(step, metrics, names)),
+  );
 }
 
 function tensorTable(rows: RunTable["tensorRows"]): string {
-  return renderTable(TRAJECTORY_HEADER, [...rows].sort(([a], [b]) => a - b).map(([, row]) => row));
+  return renderTable(
+    TRAJECTORY_HEADER,
+    [...rows].sort(([a], [b]) => a - b).map(([, row]) => row),
+  );
 }
 
 /**
@@ -70,9 +76,9 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
   }
   // The JSON lines are run summaries only (verdicts.md); the ingest report goes to stderr.
   if (options.json) {
-    if (report.problemCount > 0) await write(io.err, report.summary() + "\n");
+    if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
   } else {
-    await write(io.out, `(backend: ${kernels.name})\n` + report.summary() + "\n");
+    await write(io.out, `(backend: ${kernels.name})\n${report.summary()}\n`);
   }
   return options.strict && report.problemCount > 0 ? 1 : 0;
 }
@@ -85,7 +91,10 @@ async function printFeatures(kernels: Kernels, files: string[], options: ScanCom
   await outputSteps(kernels, steps, async (result) => {
     const { data } = result;
     let run = runs.get(data.run);
-    if (!run) runs.set(data.run, (run = { tensorRows: new Map(), metricRows: new Map(), steps: new Set() }));
+    if (!run) {
+      run = { tensorRows: new Map(), metricRows: new Map(), steps: new Set() };
+      runs.set(data.run, run);
+    }
     run.steps.add(data.step);
     if (json) return json(result);
     if (result.features) run.tensorRows.set(data.step, trajectoryRow(result));
@@ -95,15 +104,15 @@ async function printFeatures(kernels: Kernels, files: string[], options: ScanCom
   if (options.json) {
     for (const [run, table] of runs) await write(io.out, toJsonLine({ kind: "run", run, steps: table.steps.size }));
     await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
-    if (report.problemCount > 0) await write(io.err, report.summary() + "\n");
+    if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
   } else {
     for (const [run, table] of runs) {
       let text = `run ${run}: ${table.steps.size} steps (backend: ${kernels.name})\n`;
-      if (table.tensorRows.size) text += tensorTable(table.tensorRows) + "\n";
+      if (table.tensorRows.size) text += `${tensorTable(table.tensorRows)}\n`;
       if (table.metricRows.size) text += `steps without a trajectory tensor:\n${metricsTable(table.metricRows)}\n`;
-      await write(io.out, text + "\n");
+      await write(io.out, `${text}\n`);
     }
-    await write(io.out, report.summary() + "\n");
+    await write(io.out, `${report.summary()}\n`);
   }
   return options.strict && report.problemCount > 0 ? 1 : 0;
 }

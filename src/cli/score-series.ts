@@ -68,7 +68,11 @@ export async function scoreSeriesCsv(kernels: Kernels, input: Readable, output: 
 }
 
 /** `rftfm score-series FILE [--out FILE]`. */
-export function registerScoreSeries(program: Command, backendOption: Option, kernelsFor: (backend?: string) => Kernels) {
+export function registerScoreSeries(
+  program: Command,
+  backendOption: Option,
+  kernelsFor: (backend?: string) => Kernels,
+) {
   program
     .command("score-series")
     .description(
@@ -80,7 +84,10 @@ export function registerScoreSeries(program: Command, backendOption: Option, ker
     .argument("<file>", "CSV file with a header naming timestamp and value columns, or - for standard input")
     .option("--out <file>", "write the scored CSV to this file instead of standard output")
     .addOption(backendOption)
-    .addHelpText("after", "\nExamples:\n  rftfm score-series data/nyc_taxi.csv --out scored.csv\n  cat series.csv | rftfm score-series -")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  rftfm score-series data/nyc_taxi.csv --out scored.csv\n  cat series.csv | rftfm score-series -",
+    )
     .action(async (file: string, options: { out?: string; backend?: string }) => {
       const input = file === "-" ? process.stdin : createReadStream(file);
       const output = options.out ? createWriteStream(options.out) : process.stdout;

@@ -6,7 +6,7 @@
  */
 import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";
-import { featureRecord, scanStream, scanSteps, type StepFeatures } from "../scan/scan.js";
+import { featureRecord, type StepFeatures, scanSteps, scanStream } from "../scan/scan.js";
 import type { StepData } from "../telemetry/index.js";
 import { toJsonLine, write } from "./output.js";
 import { formatNumber, renderRow, streamWidths } from "./table.js";
@@ -57,8 +57,21 @@ export function jsonStepOutput(out: Writable): StepOutput {
 }
 
 export const TRAJECTORY_HEADER = [
-  "step", "traj", "reward", "r.std", "correct", "length", "len.p90", "trunc", "zero-var",
-  "adv.scale", "entropy", "lp.gap", "tool.err", "format", "nonfinite",
+  "step",
+  "traj",
+  "reward",
+  "r.std",
+  "correct",
+  "length",
+  "len.p90",
+  "trunc",
+  "zero-var",
+  "adv.scale",
+  "entropy",
+  "lp.gap",
+  "tool.err",
+  "format",
+  "nonfinite",
 ];
 
 /** The readable row of a step with a trajectory tensor: its headline features. */
@@ -68,10 +81,21 @@ export function trajectoryRow(result: ScannedStep): string[] {
   for (const [name, value] of Object.entries(f)) if (name.endsWith(".nonfinite")) nonfinite += value;
   const cell = (name: string) => formatNumber(f[name]);
   return [
-    String(result.data.step), cell("rows"), cell("reward.mean"), cell("reward.std"), cell("correct.mean"),
-    cell("length.mean"), cell("length.p90"), cell("rate.truncation"), cell("group.zero_var_share"),
-    cell("group.adv_scale_mean"), cell("entropy_mean.mean"), cell("logprob_gap.mean"), cell("rate.tool_error"),
-    cell("rate.format"), String(nonfinite),
+    String(result.data.step),
+    cell("rows"),
+    cell("reward.mean"),
+    cell("reward.std"),
+    cell("correct.mean"),
+    cell("length.mean"),
+    cell("length.p90"),
+    cell("rate.truncation"),
+    cell("group.zero_var_share"),
+    cell("group.adv_scale_mean"),
+    cell("entropy_mean.mean"),
+    cell("logprob_gap.mean"),
+    cell("rate.tool_error"),
+    cell("rate.format"),
+    String(nonfinite),
   ];
 }
 
@@ -100,7 +124,10 @@ export function rowStepOutput(out: Writable, backend: string): StepOutput {
   return async (result) => {
     const { data } = result;
     let run = runs.get(data.run);
-    if (!run) runs.set(data.run, (run = {}));
+    if (!run) {
+      run = {};
+      runs.set(data.run, run);
+    }
     const mark = data.revised ? "  (revised: replaces the earlier row)" : "";
     let text = "";
     if (result.features) {
@@ -108,14 +135,14 @@ export function rowStepOutput(out: Writable, backend: string): StepOutput {
         run.tensor = streamWidths(TRAJECTORY_HEADER, STREAM_CELL);
         text += `run ${data.run} (backend: ${backend})\n${renderRow(TRAJECTORY_HEADER, run.tensor)}\n`;
       }
-      text += renderRow(trajectoryRow(result), run.tensor) + mark + "\n";
+      text += `${renderRow(trajectoryRow(result), run.tensor) + mark}\n`;
     } else if (data.metrics) {
       if (!run.metrics) {
         const header = ["step", ...Object.keys(data.metrics).slice(0, METRIC_COLUMNS)];
         run.metrics = { names: header.slice(1), widths: streamWidths(header, STREAM_CELL) };
         text += `run ${data.run}: steps without a trajectory tensor\n${renderRow(header, run.metrics.widths)}\n`;
       }
-      text += renderRow(metricsRow(data.step, data.metrics, run.metrics.names), run.metrics.widths) + mark + "\n";
+      text += `${renderRow(metricsRow(data.step, data.metrics, run.metrics.names), run.metrics.widths) + mark}\n`;
     }
     if (text) await write(out, text);
   };

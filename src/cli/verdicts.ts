@@ -6,10 +6,10 @@
 import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";
 import type { Diagnosis } from "../diagnosis/diagnose.js";
-import { Monitor, type RunSummary, type Verdict } from "../monitor/monitor.js";
 import { sigma } from "../diagnosis/format.js";
-import { describeAction } from "../remediation/describe.js";
+import { Monitor, type RunSummary, type Verdict } from "../monitor/monitor.js";
 import { isTensorSignal } from "../monitor/signals.js";
+import { describeAction } from "../remediation/describe.js";
 import type { Anomaly } from "../verdict/types.js";
 import { toJsonLine, write } from "./output.js";
 import type { ScannedStep, StepOutput } from "./steps.js";
@@ -26,7 +26,10 @@ export interface JudgeOptions {
  * the summary of every run, also of runs it had to let go of (more runs than
  * it holds at once).
  */
-export function logMonitor(kernels: Kernels, options: JudgeOptions): { monitor: Monitor; summaries: () => RunSummary[] } {
+export function logMonitor(
+  kernels: Kernels,
+  options: JudgeOptions,
+): { monitor: Monitor; summaries: () => RunSummary[] } {
   const monitor = new Monitor({
     kernels,
     fingerprints: options.fingerprints,
@@ -38,7 +41,8 @@ export function logMonitor(kernels: Kernels, options: JudgeOptions): { monitor: 
 }
 
 /** An anomaly's score as the diagnosis evidence writes deviations ("+9.1σ", ">+1000σ"). */
-const deviation = (a: Anomaly) => (a.detector === "nonfinite" ? "non-finite" : sigma(a.direction === "up" ? a.score : -a.score));
+const deviation = (a: Anomaly) =>
+  a.detector === "nonfinite" ? "non-finite" : sigma(a.direction === "up" ? a.score : -a.score);
 
 /** "kl_ref +9.1σ (prior), loss non-finite" */
 export function describeAnomalies(anomalies: readonly Anomaly[], most = 4): string {
@@ -51,7 +55,13 @@ function diagnosisLines(diagnosis: readonly Diagnosis[], indent: string): string
   const [best, ...rest] = diagnosis;
   const lines = [`${indent}diagnosis: ${best.fault} (${best.family}), confidence ${best.confidence.toFixed(2)}`];
   for (const e of best.evidence) lines.push(`${indent}  - ${e}`);
-  if (rest.length) lines.push(`${indent}  also: ${rest.slice(0, 3).map((d) => `${d.fault} ${d.confidence.toFixed(2)}`).join(", ")}`);
+  if (rest.length)
+    lines.push(
+      `${indent}  also: ${rest
+        .slice(0, 3)
+        .map((d) => `${d.fault} ${d.confidence.toFixed(2)}`)
+        .join(", ")}`,
+    );
   return lines;
 }
 
@@ -67,27 +77,33 @@ function describeLacking(lacking: readonly string[]): string {
 
 /** The readable report of a run. */
 export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): string {
-  const lines = [`run ${summary.run}: ${summary.steps} steps, ` + (summary.alarm ? `alarm at step ${summary.first_alarm_step}` : "no alarm")];
+  const lines = [
+    `run ${summary.run}: ${summary.steps} steps, ` +
+      (summary.alarm ? `alarm at step ${summary.first_alarm_step}` : "no alarm"),
+  ];
   if (summary.alarm) {
     if (firstAlarm) lines.push(`  out of line at step ${firstAlarm.step}: ${describeAnomalies(firstAlarm.anomalies)}`);
     lines.push(...diagnosisLines(summary.diagnosis, "  "));
-    lines.push(`  recommended actions: ${summary.actions.length ? summary.actions.map(describeAction).join("; ") : "none"}`);
+    lines.push(
+      `  recommended actions: ${summary.actions.length ? summary.actions.map(describeAction).join("; ") : "none"}`,
+    );
   }
   if (summary.lacking.length) lines.push(`  signals not logged (less power): ${describeLacking(summary.lacking)}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** One readable line per step (two or more when the step raised an alarm). */
 export function renderVerdictLine(v: Verdict): string {
   if (v.errors?.length) return `${v.run} step ${v.step}: monitor problem: ${v.errors.join("; ")}\n`;
-  let text = `${v.run} step ${v.step}: ` + (v.anomalous ? `ALARM ${describeAnomalies(v.anomalies)}` : "ok");
+  let text = `${v.run} step ${v.step}: ${v.anomalous ? `ALARM ${describeAnomalies(v.anomalies)}` : "ok"}`;
   if (v.anomalous && v.diagnosis.length) {
     const best = v.diagnosis[0];
     text += `\n  diagnosis: ${best.fault} (${best.confidence.toFixed(2)})${best.evidence.length ? `: ${best.evidence[0]}` : ""}`;
   }
   const actions = [...v.actions, ...(v.recommendations ?? [])];
-  if (actions.length) text += `\n  ${v.actions.length ? "actions" : "recommended"}: ${actions.map(describeAction).join("; ")}`;
-  return text + "\n";
+  if (actions.length)
+    text += `\n  ${v.actions.length ? "actions" : "recommended"}: ${actions.map(describeAction).join("; ")}`;
+  return `${text}\n`;
 }
 
 /** A StepOutput that judges each step with `monitor` and prints its verdict (JSON line or readable line). */

@@ -7,12 +7,12 @@
  * seconds without new data, or at the end of what is there with `--once`; then
  * prints the steps still open and the ingest report.
  */
-import { Command, type Option } from "commander";
+import type { Command, Option } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { watchTelemetry } from "../telemetry/watch.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine, write } from "./output.js";
-import { addReadOptions, formatsHelp, readOptions, type ReadCommandOptions } from "./read-options.js";
+import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
 import type { Io } from "./scan.js";
 import { jsonStepOutput, outputSteps, rowStepOutput } from "./steps.js";
 import { logMonitor, renderRunReport, verdictStepOutput } from "./verdicts.js";
@@ -59,16 +59,16 @@ export async function runWatch(
     // A live log's steps are printed as they come, not once a batch of them fills.
     await outputSteps(kernels, steps, output, "live");
     if (judge && !options.json) {
-      for (const summary of judge.summaries()) await write(io.out, "\n" + renderRunReport(summary));
+      for (const summary of judge.summaries()) await write(io.out, `\n${renderRunReport(summary)}`);
     }
   } finally {
     judge?.monitor.close();
   }
   if (options.json) {
     await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
-    if (report.problemCount > 0) await write(io.err, report.summary() + "\n");
+    if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
   } else {
-    await write(io.out, "\n" + report.summary() + "\n");
+    await write(io.out, `\n${report.summary()}\n`);
   }
   return options.strict && report.problemCount > 0 ? 1 : 0;
 }
@@ -93,7 +93,10 @@ export function registerWatch(program: Command, backendOption: Option, kernelsFo
     .option("--json", "print JSON lines: one verdict per step (verdicts.md), then the ingest report (kind ingest)")
     .option("--features", "print each step's trajectory features instead of its verdict (as scan --features)")
     .option("--fingerprints <file>", "fingerprint set for the monitor (default: the shipped one)")
-    .option("--prior", "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)")
+    .option(
+      "--prior",
+      "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)",
+    )
     .option("--no-prior", "do not use the healthy prior")
     .option("--strict", "exit with status 1 when the ingest report lists any problem")
     .option("--poll <ms>", "how often to look for new data, in milliseconds (default 250)", milliseconds)
@@ -113,10 +116,16 @@ export function registerWatch(program: Command, backendOption: Option, kernelsFo
       process.once("SIGINT", abort);
       process.once("SIGTERM", abort);
       try {
-        process.exitCode = await runWatch(kernelsFor(options.backend), file, options, {
-          out: process.stdout,
-          err: process.stderr,
-        }, stop.signal);
+        process.exitCode = await runWatch(
+          kernelsFor(options.backend),
+          file,
+          options,
+          {
+            out: process.stdout,
+            err: process.stderr,
+          },
+          stop.signal,
+        );
       } finally {
         process.off("SIGINT", abort);
         process.off("SIGTERM", abort);

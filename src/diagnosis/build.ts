@@ -33,9 +33,17 @@ export function makeContext(input: ContextInput): DiagnosisContext {
   for (const [name, t] of Object.entries(input.signals)) {
     const steps = t.steps ?? input.steps ?? t.values.map((_, i) => i);
     if (steps.length !== t.values.length || (t.z && t.z.length !== t.values.length)) {
-      throw new Error(`makeContext: signal ${name} has ${steps.length} steps, ${t.values.length} values and ${t.z?.length ?? "no"} z`);
+      throw new Error(
+        `makeContext: signal ${name} has ${steps.length} steps, ${t.values.length} values and ${t.z?.length ?? "no"} z`,
+      );
     }
-    traces.set(name, { name, steps, values: t.values, z: t.z ?? t.values.map(() => NaN), reference: t.reference ?? NaN });
+    traces.set(name, {
+      name,
+      steps,
+      values: t.values,
+      z: t.z ?? t.values.map(() => NaN),
+      reference: t.reference ?? NaN,
+    });
     if (steps.length) last = Math.max(last, steps[steps.length - 1]);
   }
   return {

@@ -40,7 +40,11 @@ export class Case {
 
   /** The finding: confidence clamped to [0, 0.97]; onset given, or estimated from the implicated signals. */
   finish(confidence: number, onset?: number): Finding {
-    const finding: Finding = { fault: this.fault, confidence: clampConfidence(confidence), evidence: [...this.evidence] };
+    const finding: Finding = {
+      fault: this.fault,
+      confidence: clampConfidence(confidence),
+      evidence: [...this.evidence],
+    };
     const at = onset ?? estimateOnset(this.ctx, this.implicated);
     if (at !== undefined) finding.onset = at;
     return finding;

@@ -40,7 +40,12 @@ interface Inputs {
 }
 
 /** False and missed reward shares for one step's means and correlation; undefined when the reward is not binary. */
-export function splitDisagreement(pr: number, pc: number, rho: number, rewardStd: number): { falseRewards: number; missedRewards: number } | undefined {
+export function splitDisagreement(
+  pr: number,
+  pc: number,
+  rho: number,
+  rewardStd: number,
+): { falseRewards: number; missedRewards: number } | undefined {
   if (![pr, pc, rewardStd].every(Number.isFinite) || pr < 0 || pr > 1 || pc < 0 || pc > 1) return undefined;
   const sr = Math.sqrt(pr * (1 - pr));
   if (Math.abs(rewardStd - sr) > 0.03 + 0.05 * sr) return undefined;
@@ -104,7 +109,9 @@ export function confusion(ctx: DiagnosisContext): Confusion | undefined {
 export function confusionLine(c: Confusion, which: "false" | "missed"): string {
   const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
   const [now, before, what] =
-    which === "false" ? [c.falseRewards, c.healthyFalse, "rewarded although wrong"] : [c.missedRewards, c.healthyMissed, "not rewarded although right"];
+    which === "false"
+      ? [c.falseRewards, c.healthyFalse, "rewarded although wrong"]
+      : [c.missedRewards, c.healthyMissed, "not rewarded although right"];
   const steps = c.from === c.to ? `at step ${c.from}` : `over steps ${c.from}..${c.to}`;
   return `${pct(now)} of trajectories ${what} ${steps} (healthy ${pct(before)}; from reward, correctness and corr.reward_correct)`;
 }

@@ -7,8 +7,9 @@
  * run that logs only step metrics has no trajectory features, and a trainer
  * that logs no `lr` has none either.
  */
-import type { Anomaly } from "../verdict/types.js";
+
 import type { Family, FaultId } from "../verdict/faults.js";
+import type { Anomaly } from "../verdict/types.js";
 
 /** One signal over the current alarm episode and a few steps before it. */
 export interface SignalTrace {

@@ -10,9 +10,9 @@
  * `options.onRuleError` and in `diagnoseReport(...).failures`. A confidence
  * outside 0..1 is clamped; non-string evidence lines are dropped.
  */
-import { isFaultId, type Family, type FaultId } from "../verdict/faults.js";
+import { type Family, type FaultId, isFaultId } from "../verdict/faults.js";
 import type { DiagnosisContext } from "./context.js";
-import { mergeDiagnoses, type MergeOptions } from "./merge.js";
+import { type MergeOptions, mergeDiagnoses } from "./merge.js";
 import type { Finding, Rule } from "./rule.js";
 import { DEFAULT_RULES } from "./rules.js";
 
@@ -55,7 +55,8 @@ function validate(rule: Rule, out: unknown): Finding | string | null {
   const f = out as Partial<Finding>;
   if (!isFaultId(f.fault)) return `returned unknown fault ${JSON.stringify(f.fault)}`;
   if (Array.isArray(rule.faults) && !rule.faults.includes(f.fault)) return `returned ${f.fault}, not one of its faults`;
-  if (typeof f.confidence !== "number" || Number.isNaN(f.confidence)) return `returned a non-numeric confidence for ${f.fault}`;
+  if (typeof f.confidence !== "number" || Number.isNaN(f.confidence))
+    return `returned a non-numeric confidence for ${f.fault}`;
   const finding: Finding = {
     fault: f.fault,
     confidence: Math.max(0, Math.min(1, f.confidence)),
@@ -66,7 +67,11 @@ function validate(rule: Rule, out: unknown): Finding | string | null {
 }
 
 /** The diagnosis with the failures that happened on the way. */
-export function diagnoseReport(ctx: DiagnosisContext, rules: readonly Rule[] = DEFAULT_RULES, options: DiagnoseOptions = {}): DiagnosisReport {
+export function diagnoseReport(
+  ctx: DiagnosisContext,
+  rules: readonly Rule[] = DEFAULT_RULES,
+  options: DiagnoseOptions = {},
+): DiagnosisReport {
   const failures: RuleFailure[] = [];
   const fail = (rule: string, message: string) => {
     const failure = { rule, message };
@@ -95,7 +100,9 @@ export function diagnoseReport(ctx: DiagnosisContext, rules: readonly Rule[] = D
   } catch (error) {
     fail("diagnose", `reading fingerprints threw: ${messageOf(error)}`);
   }
-  const merge: MergeOptions = { onError: (error) => fail("diagnose", `reading the context threw: ${messageOf(error)}`) };
+  const merge: MergeOptions = {
+    onError: (error) => fail("diagnose", `reading the context threw: ${messageOf(error)}`),
+  };
   if (options.minConfidence !== undefined) merge.minConfidence = options.minConfidence;
   let diagnosis: Diagnosis[] = [];
   try {
@@ -107,6 +114,10 @@ export function diagnoseReport(ctx: DiagnosisContext, rules: readonly Rule[] = D
 }
 
 /** The ranked diagnosis, best first. Never throws; see diagnoseReport for the failures. */
-export function diagnose(ctx: DiagnosisContext, rules: readonly Rule[] = DEFAULT_RULES, options: DiagnoseOptions = {}): Diagnosis[] {
+export function diagnose(
+  ctx: DiagnosisContext,
+  rules: readonly Rule[] = DEFAULT_RULES,
+  options: DiagnoseOptions = {},
+): Diagnosis[] {
   return diagnoseReport(ctx, rules, options).diagnosis;
 }

@@ -3,14 +3,35 @@
  * the fingerprint matches. docs/diagnosis.md describes the rules and how to
  * add one.
  */
-export type { DiagnosisContext, FingerprintMatch, SignalTrace } from "./context.js";
-export type { Finding, Rule } from "./rule.js";
-export { diagnose, diagnoseReport, type Diagnosis, type DiagnoseOptions, type DiagnosisReport, type RuleFailure } from "./diagnose.js";
-export * from "./rules.js";
-export { makeContext, type ContextInput, type TraceInput } from "./build.js";
-export { estimateOnset } from "./onset.js";
-export { FAULT_SIGNALS, SIGNALS } from "./signals.js";
-export { BAND, ramp, zStrength } from "./confidence.js";
-export { at, deviation, fromStart, healthyBefore, moved, peak, pick, points, span, type Move, type MoveOptions, type Point } from "./trace.js";
-export { describe, num, sigma } from "./format.js";
+
+export { type ContextInput, makeContext, type TraceInput } from "./build.js";
 export { Case } from "./case.js";
+export { BAND, ramp, zStrength } from "./confidence.js";
+export type { DiagnosisContext, FingerprintMatch, SignalTrace } from "./context.js";
+export {
+  type DiagnoseOptions,
+  type Diagnosis,
+  type DiagnosisReport,
+  diagnose,
+  diagnoseReport,
+  type RuleFailure,
+} from "./diagnose.js";
+export { describe, num, sigma } from "./format.js";
+export { estimateOnset } from "./onset.js";
+export type { Finding, Rule } from "./rule.js";
+export * from "./rules.js";
+export { FAULT_SIGNALS, SIGNALS } from "./signals.js";
+export {
+  at,
+  deviation,
+  fromStart,
+  healthyBefore,
+  type Move,
+  type MoveOptions,
+  moved,
+  type Point,
+  peak,
+  pick,
+  points,
+  span,
+} from "./trace.js";

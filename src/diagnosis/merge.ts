@@ -18,7 +18,7 @@
  * estimate from the signals named by the |z| lines (onset.ts), else the alarm
  * step.
  */
-import { FAULT_FAMILIES, FAULT_IDS, isFaultId, type FaultId } from "../verdict/faults.js";
+import { FAULT_FAMILIES, FAULT_IDS, type FaultId, isFaultId } from "../verdict/faults.js";
 import { BAND } from "./confidence.js";
 import type { DiagnosisContext, FingerprintMatch, SignalTrace } from "./context.js";
 import type { Diagnosis } from "./diagnose.js";
@@ -40,11 +40,11 @@ export interface MergeOptions {
   onError?: (error: unknown) => void;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Whether an evidence line already names the signal (as a whole word: "kl_ref" is not "kl_ref.p90"). */
 function named(evidence: readonly string[], name: string): boolean {
-  const re = new RegExp(`(^|[\\s(,])${escape(name)}($|[\\s),:])`);
+  const re = new RegExp(`(^|[\\s(,])${escapeRegExp(name)}($|[\\s),:])`);
   return evidence.some((line) => re.test(line));
 }
 
@@ -54,7 +54,11 @@ function twins(name: string): readonly string[] {
 }
 
 /** The signals with the largest |z| at the judged step among `names`, out of band and not already named (nor their twins). */
-function topSignals(ctx: DiagnosisContext, names: readonly string[], evidence: readonly string[]): { trace: SignalTrace; p: Point }[] {
+function topSignals(
+  ctx: DiagnosisContext,
+  names: readonly string[],
+  evidence: readonly string[],
+): { trace: SignalTrace; p: Point }[] {
   const candidates: { trace: SignalTrace; p: Point }[] = [];
   for (const name of new Set(names)) {
     if (twins(name).some((n) => named(evidence, n))) continue;
@@ -86,7 +90,12 @@ function safely<T>(run: () => T, fallback: T, onError?: (error: unknown) => void
   }
 }
 
-export function mergeDiagnoses(ctx: DiagnosisContext, findings: readonly Finding[], fingerprints: readonly FingerprintMatch[], options: MergeOptions = {}): Diagnosis[] {
+export function mergeDiagnoses(
+  ctx: DiagnosisContext,
+  findings: readonly Finding[],
+  fingerprints: readonly FingerprintMatch[],
+  options: MergeOptions = {},
+): Diagnosis[] {
   const minConfidence = options.minConfidence ?? MIN_CONFIDENCE;
   const byFault = new Map<FaultId, Finding[]>();
   for (const f of findings) {
@@ -118,7 +127,13 @@ export function mergeDiagnoses(ctx: DiagnosisContext, findings: readonly Finding
     const top = safely(
       () => {
         const own = topSignals(ctx, FAULT_SIGNALS[fault], evidence);
-        return own.length > 0 ? own : topSignals(ctx, ctx.anomalies.map((a) => a.signal), evidence);
+        return own.length > 0
+          ? own
+          : topSignals(
+              ctx,
+              ctx.anomalies.map((a) => a.signal),
+              evidence,
+            );
       },
       [],
       options.onError,
@@ -129,13 +144,20 @@ export function mergeDiagnoses(ctx: DiagnosisContext, findings: readonly Finding
     const onset =
       ruleOnset ??
       safely(
-        () => estimateOnset(ctx, top.map((t) => t.trace)),
+        () =>
+          estimateOnset(
+            ctx,
+            top.map((t) => t.trace),
+          ),
         undefined,
         options.onError,
       ) ??
       ctx.alarmStep;
     const rounded = Math.round(confidence * 1000) / 1000;
-    ranked.push({ d: { fault, family: FAULT_FAMILIES[fault], confidence: rounded, evidence, onset }, sum: ruleConfidence + printConfidence });
+    ranked.push({
+      d: { fault, family: FAULT_FAMILIES[fault], confidence: rounded, evidence, onset },
+      sum: ruleConfidence + printConfidence,
+    });
   }
   // Stable sort: equal confidence and agreement keep taxonomy order.
   ranked.sort((a, b) => b.d.confidence - a.d.confidence || b.sum - a.sum);

@@ -15,7 +15,11 @@ import { nonfiniteData, points } from "./trace.js";
 /** In-band steps tolerated inside a run of out-of-band steps. */
 const GAP = 1;
 
-export function estimateOnset(ctx: DiagnosisContext, traces: readonly (SignalTrace | undefined)[], band = BAND): number | undefined {
+export function estimateOnset(
+  ctx: DiagnosisContext,
+  traces: readonly (SignalTrace | undefined)[],
+  band = BAND,
+): number | undefined {
   let onset: number | undefined;
   for (const trace of traces) {
     if (!trace) continue;

@@ -4,7 +4,7 @@
  * groups). One definition each, so that the rules agree on what they mean.
  */
 import type { DiagnosisContext } from "./context.js";
-import { moved, type Move } from "./trace.js";
+import { type Move, moved } from "./trace.js";
 
 /** The learning rate above its healthy value: by z, or x1.5 (strength 1 at x10) when no z is known. */
 export function lrRaised(ctx: DiagnosisContext): Move | undefined {
@@ -13,7 +13,9 @@ export function lrRaised(ctx: DiagnosisContext): Move | undefined {
 
 /** Fewer trajectories than healthy (1% fewer without z; strength 1 at half): a worker loss, which also removes whole groups. */
 export function workersLost(ctx: DiagnosisContext): Move | undefined {
-  return moved(ctx, ctx.signal("num_trajectories"), "down", { ratio: { min: Math.log10(1 / 0.99), full: Math.log10(2) } });
+  return moved(ctx, ctx.signal("num_trajectories"), "down", {
+    ratio: { min: Math.log10(1 / 0.99), full: Math.log10(2) },
+  });
 }
 
 /** corr.reward_correct dropping (by z, or 0.15 without z; full at 0.5): reward and correctness disagree on trajectories. */

@@ -128,7 +128,12 @@ export interface MoveOptions {
  * ramps from |z| = 3 to 10. Without z, the value against the reference decides
  * when `options` say how; otherwise the move is unknown (undefined).
  */
-export function moved(ctx: DiagnosisContext, trace: SignalTrace | undefined, dir: Direction, options: MoveOptions = {}): Move | undefined {
+export function moved(
+  ctx: DiagnosisContext,
+  trace: SignalTrace | undefined,
+  dir: Direction,
+  options: MoveOptions = {},
+): Move | undefined {
   if (!trace) return undefined;
   const pts = span(ctx, trace).filter(finiteValue);
   if (pts.some(known)) {
@@ -153,7 +158,13 @@ export function moved(ctx: DiagnosisContext, trace: SignalTrace | undefined, dir
   }
   const scale = options.ratio ?? options.abs;
   if (!best || !scale || toward(best.d, dir) < scale.min) return undefined;
-  return { trace, point: best.p, z: NaN, strength: Math.max(1e-3, ramp(toward(best.d, dir), scale.min, scale.full)), up: best.d > 0 };
+  return {
+    trace,
+    point: best.p,
+    z: NaN,
+    strength: Math.max(1e-3, ramp(toward(best.d, dir), scale.min, scale.full)),
+    up: best.d > 0,
+  };
 }
 
 /**

@@ -4,8 +4,9 @@
  * benchmark's trainer (bench/faultbench/trainer.ts) is the first adapter; a
  * TRL or verl callback implements the same three lines.
  */
-import type { Action } from "../verdict/types.js";
+
 import type { Monitor, StepInput, Verdict } from "../monitor/monitor.js";
+import type { Action } from "../verdict/types.js";
 
 /** What a trainer implements so that the monitor's actions reach it. */
 export interface TrainerAdapter {

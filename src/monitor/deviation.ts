@@ -83,7 +83,12 @@ export function detectStep(input: StepInputs): StepDetection {
     }
     const x = values[s];
     if (!Number.isFinite(x) || (signal === "nonfinite" && x > 0)) {
-      anomalies.push({ signal, score: Number.isFinite(x) ? x : NONFINITE_SCORE, direction: "up", detector: "nonfinite" });
+      anomalies.push({
+        signal,
+        score: Number.isFinite(x) ? x : NONFINITE_SCORE,
+        direction: "up",
+        detector: "nonfinite",
+      });
       z.push(Infinity);
       deviation = Infinity;
       continue;
@@ -99,7 +104,8 @@ export function detectStep(input: StepInputs): StepDetection {
         ownLevel[s] = bankOutputs[row + OUT_LEVEL];
         ownScale[s] = bankOutputs[row + OUT_SCALE];
       }
-      if (flags & SPIKE) anomalies.push({ signal, score: Math.abs(zs), direction: zs >= 0 ? "up" : "down", detector: "spike" });
+      if (flags & SPIKE)
+        anomalies.push({ signal, score: Math.abs(zs), direction: zs >= 0 ? "up" : "down", detector: "spike" });
       if (flags & (SHIFT_UP | SHIFT_DOWN)) {
         const up = (flags & SHIFT_UP) !== 0;
         const score = bankOutputs[row + (up ? OUT_CUSUM_UP : OUT_CUSUM_DOWN)];

@@ -18,9 +18,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../backend/package-root.js";
 import type { DetectorOptions, PriorAccumulation } from "../backend/kernel.js";
-import { FAULT_FAMILIES, isFaultId, type Family, type FaultId } from "../verdict/faults.js";
+import { packageRoot } from "../backend/package-root.js";
+import { FAULT_FAMILIES, type Family, type FaultId, isFaultId } from "../verdict/faults.js";
 
 export const FINGERPRINT_FORMAT = "rftfm-fingerprints";
 export const FINGERPRINT_VERSION = 1;
@@ -92,14 +92,20 @@ export class FingerprintSetError extends Error {
 const nullToNaN = (v: number | null): number => (v === null ? NaN : v);
 
 /** Checks a parsed document and turns its nulls into NaN; throws FingerprintSetError naming the field. */
+/** A field of the parsed document, of any shape until checked. */
+// biome-ignore lint/suspicious/noExplicitAny: each field is checked for its type before use, with the field named in the error
+type JsonValue = any;
+
 export function parseFingerprintSet(doc: unknown, source = "fingerprints"): FingerprintSet {
   const fail = (field: string, problem: string): never => {
     throw new FingerprintSetError(source, field, problem);
   };
   if (typeof doc !== "object" || doc === null) return fail("(document)", "not a JSON object");
-  const d = doc as Record<string, any>;
-  if (d.format !== FINGERPRINT_FORMAT) fail("format", `expected "${FINGERPRINT_FORMAT}", got ${JSON.stringify(d.format)}`);
-  if (d.version !== FINGERPRINT_VERSION) fail("version", `expected ${FINGERPRINT_VERSION}, got ${JSON.stringify(d.version)}`);
+  const d = doc as Record<string, JsonValue>;
+  if (d.format !== FINGERPRINT_FORMAT)
+    fail("format", `expected "${FINGERPRINT_FORMAT}", got ${JSON.stringify(d.format)}`);
+  if (d.version !== FINGERPRINT_VERSION)
+    fail("version", `expected ${FINGERPRINT_VERSION}, got ${JSON.stringify(d.version)}`);
   if (!Array.isArray(d.signals) || d.signals.length === 0 || !d.signals.every((s: unknown) => typeof s === "string")) {
     fail("signals", "expected a non-empty array of signal names");
   }
@@ -109,7 +115,8 @@ export function parseFingerprintSet(doc: unknown, source = "fingerprints"): Fing
     if (!Array.isArray(v) || v.length !== n) return fail(field, `expected ${n} numbers (one per signal)`);
     const out = v.map((x) => (x === null && !check ? NaN : x));
     out.forEach((x, i) => {
-      if (typeof x !== "number" || !(check ? check(x) : true)) fail(`${field}[${i}]`, `bad value ${JSON.stringify(v[i])}`);
+      if (typeof x !== "number" || !(check ? check(x) : true))
+        fail(`${field}[${i}]`, `bad value ${JSON.stringify(v[i])}`);
     });
     return out as number[];
   };
@@ -122,7 +129,8 @@ export function parseFingerprintSet(doc: unknown, source = "fingerprints"): Fing
     const table = (field: string, rows: unknown) => {
       if (!Array.isArray(rows) || rows.length !== n) return fail(field, `expected ${n} rows (one per signal)`);
       return rows.map((row, s) => {
-        if (!Array.isArray(row) || row.length !== b) return fail(`${field}[${s}]`, `expected ${b} values (one per bucket)`);
+        if (!Array.isArray(row) || row.length !== b)
+          return fail(`${field}[${s}]`, `expected ${b} values (one per bucket)`);
         return row.map(nullToNaN);
       });
     };
@@ -141,7 +149,7 @@ export function parseFingerprintSet(doc: unknown, source = "fingerprints"): Fing
   }
   if (typeof d.temperature !== "number" || !(d.temperature > 0)) fail("temperature", "expected a positive number");
   if (!Array.isArray(d.fingerprints)) fail("fingerprints", "expected an array");
-  const fingerprints = (d.fingerprints as any[]).map((f, i): Fingerprint => {
+  const fingerprints = (d.fingerprints as JsonValue[]).map((f, i): Fingerprint => {
     // isFaultId, not `in`: "constructor" and the like are keys of every object.
     if (!isFaultId(f?.fault)) fail(`fingerprints[${i}].fault`, `unknown fault id ${JSON.stringify(f?.fault)}`);
     return {
@@ -190,7 +198,7 @@ export function formatFingerprintSet(set: FingerprintSet): string {
     },
     fingerprints: set.fingerprints.map((f) => ({ ...f, centroid: f.centroid.map(clean) })),
   };
-  return JSON.stringify(doc, null, 1) + "\n";
+  return `${JSON.stringify(doc, null, 1)}\n`;
 }
 
 let defaultSet: FingerprintSet | undefined;

@@ -35,19 +35,19 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Kernels } from "../backend/kernel.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
-import { readTelemetry } from "../telemetry/index.js";
 import { scanStream } from "../scan/scan.js";
-import { FAULT_FAMILIES, isFaultId, type FaultId } from "../verdict/faults.js";
+import { readTelemetry } from "../telemetry/index.js";
+import { FAULT_FAMILIES, type FaultId, isFaultId } from "../verdict/faults.js";
 import {
   DEFAULT_DETECTION,
+  type DetectionSettings,
   FINGERPRINT_FORMAT,
   FINGERPRINT_VERSION,
-  type DetectionSettings,
   type Fingerprint,
   type FingerprintSet,
 } from "./fingerprint-set.js";
 import { Monitor } from "./monitor.js";
-import { CANDIDATE_SIGNALS, readSignals, type MonitoredStep } from "./signals.js";
+import { CANDIDATE_SIGNALS, type MonitoredStep, readSignals } from "./signals.js";
 
 export interface LabelEntry {
   file: string;
@@ -101,25 +101,37 @@ function median(s: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** labels.json as parsed: checked field by field below. */
+// biome-ignore lint/suspicious/noExplicitAny: each field is checked for its type before use, with the field named in the error
+type LabelsDocument = any;
+
 export function readLabels(corpus: string): Record<string, LabelEntry> {
   const path = join(corpus, "labels.json");
-  let doc: any;
+  let doc: LabelsDocument;
   try {
     doc = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
     throw new Error(`${path}: ${(err as Error).message}`);
   }
   if (!doc || typeof doc.runs !== "object") throw new Error(`${path}: runs: expected an object of run id -> label`);
-  for (const [id, entry] of Object.entries<any>(doc.runs)) {
+  for (const [id, entry] of Object.entries<LabelsDocument>(doc.runs)) {
     if (typeof entry?.file !== "string") throw new Error(`${path}: runs.${id}.file: expected the run's telemetry file`);
     if (entry.fault !== "healthy" && !isFaultId(entry.fault)) {
-      throw new Error(`${path}: runs.${id}.fault: expected "healthy" or a fault id of faults.md, got ${JSON.stringify(entry.fault)}`);
+      throw new Error(
+        `${path}: runs.${id}.fault: expected "healthy" or a fault id of faults.md, got ${JSON.stringify(entry.fault)}`,
+      );
     }
   }
   return doc.runs;
 }
 
-async function readRun(kernels: Kernels, corpus: string, id: string, label: LabelEntry, problems: string[]): Promise<RunSeries> {
+async function readRun(
+  kernels: Kernels,
+  corpus: string,
+  id: string,
+  label: LabelEntry,
+  problems: string[],
+): Promise<RunSeries> {
   const { steps, report } = readTelemetry([resolve(corpus, label.file)]);
   const run: RunSeries = { id, label, steps: [], values: [], present: [] };
   for await (const step of scanStream(kernels, steps)) {
@@ -147,10 +159,20 @@ function learnNoise(healthy: readonly RunSeries[], c: number): number {
   const robust = (median(s) * 1.4826) / Math.SQRT2;
   const tail = quantile(s, 0.99) / 2.58 / Math.SQRT2;
   const level = median(sorted(healthy.flatMap((r) => r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : [])))));
-  return Math.max(Number.isFinite(robust) ? robust : 0, Number.isFinite(tail) ? tail : 0, 1e-3 * Math.abs(level) || 0, 1e-9);
+  return Math.max(
+    Number.isFinite(robust) ? robust : 0,
+    Number.isFinite(tail) ? tail : 0,
+    1e-3 * Math.abs(level) || 0,
+    1e-9,
+  );
 }
 
-function learnPrior(healthy: readonly RunSeries[], c: number, buckets: number, noise: number): { center: number[]; scale: number[] } {
+function learnPrior(
+  healthy: readonly RunSeries[],
+  c: number,
+  buckets: number,
+  noise: number,
+): { center: number[]; scale: number[] } {
   const center: number[] = [];
   const scale: number[] = [];
   for (let b = 0; b < buckets; b++) {
@@ -176,7 +198,11 @@ function learnPrior(healthy: readonly RunSeries[], c: number, buckets: number, n
 }
 
 /** Temperature minimising the mean negative log-likelihood of the true faults (grid search, log-spaced). */
-function fitTemperature(kernels: Kernels, set: FingerprintSet, samples: { vector: Float64Array; fault: FaultId }[]): number {
+function fitTemperature(
+  kernels: Kernels,
+  set: FingerprintSet,
+  samples: { vector: Float64Array; fault: FaultId }[],
+): number {
   if (set.fingerprints.length < 2 || samples.length === 0) return 0.1;
   const matcher = kernels.detectors.createMatcher({
     fingerprints: set.fingerprints.length,
@@ -218,7 +244,10 @@ export async function learnFingerprints(options: LearnOptions): Promise<LearnRep
     options.progress?.(runs.length, entries.length * 2, id);
   }
   const healthy = runs.filter((r) => r.label.fault === "healthy");
-  if (healthy.length < 2) throw new Error(`${options.corpus}: split "${split}" has ${healthy.length} healthy run(s); at least 2 are needed for a prior`);
+  if (healthy.length < 2)
+    throw new Error(
+      `${options.corpus}: split "${split}" has ${healthy.length} healthy run(s); at least 2 are needed for a prior`,
+    );
 
   // 1. Signals that healthy runs report.
   const chosen = CANDIDATE_SIGNALS.map((name, c) => ({ name, c })).filter(
@@ -277,7 +306,12 @@ export async function learnFingerprints(options: LearnOptions): Promise<LearnRep
     }
     const mean = sum.map((s, d) => (count[d] ? s / count[d] : NaN));
     const length = Math.sqrt(mean.reduce((a, v) => a + (Number.isFinite(v) ? v * v : 0), 0)) || 1;
-    fingerprints.push({ fault, family: FAULT_FAMILIES[fault], runs: mine.length, centroid: mean.map((v) => v / length) });
+    fingerprints.push({
+      fault,
+      family: FAULT_FAMILIES[fault],
+      runs: mine.length,
+      centroid: mean.map((v) => v / length),
+    });
   }
   set.fingerprints = fingerprints;
   set.temperature = fitTemperature(kernels, set, samples);

@@ -13,31 +13,32 @@
  * `observe`: a bad input or an internal failure comes back in the verdict's
  * `errors` and is logged once.
  */
-import type { DetectorBank, FingerprintMatcher, Kernels, PriorScorer } from "../backend/kernel.js";
+
 import { DETECT_OUTPUTS } from "../backend/generated/detect.js";
+import type { DetectorBank, FingerprintMatcher, Kernels, PriorScorer } from "../backend/kernel.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
-import { scanSteps } from "../scan/scan.js";
-import type { TensorLike } from "../scan/pack.js";
-import type { EventRecord } from "../telemetry/records.js";
-import { describe } from "../telemetry/decode.js";
-import { diagnose, type Diagnosis } from "../diagnosis/diagnose.js";
 import type { DiagnosisContext, FingerprintMatch, SignalTrace } from "../diagnosis/context.js";
+import { type Diagnosis, diagnose } from "../diagnosis/diagnose.js";
 import { DEFAULT_RULES, type Rule } from "../diagnosis/rules.js";
-import { RemediationPolicy } from "../remediation/policy.js";
 import type { PolicyOptions } from "../remediation/options.js";
+import { RemediationPolicy } from "../remediation/policy.js";
+import type { TensorLike } from "../scan/pack.js";
+import { scanSteps } from "../scan/scan.js";
+import { describe } from "../telemetry/decode.js";
+import type { EventRecord } from "../telemetry/records.js";
 import type { Action, Anomaly } from "../verdict/types.js";
 import { clockCheckpoints, tick, toClock, toTrainer } from "./clock.js";
 import { detectStep, priorAnomalies, type StepDetection } from "./deviation.js";
-import { defaultFingerprintSet, readFingerprintSet, type FingerprintSet } from "./fingerprint-set.js";
+import { defaultFingerprintSet, type FingerprintSet, readFingerprintSet } from "./fingerprint-set.js";
 import {
-  HISTORY_BEFORE_ALARM,
   decodeRunState,
-  encodeRunState,
-  newRunState,
   type Episode,
+  encodeRunState,
+  HISTORY_BEFORE_ALARM,
+  newRunState,
   type RunState,
 } from "./run-state.js";
-import { readSignals, type MonitoredStep } from "./signals.js";
+import { type MonitoredStep, readSignals } from "./signals.js";
 
 /** A step as a trainer hands it to the monitor. */
 export interface StepInput {
@@ -137,7 +138,8 @@ export interface MonitorSnapshot {
 }
 
 function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
-  if (typeof t !== "object" || t === null) throw new TypeError("trajectories: expected an object of column name -> array of numbers");
+  if (typeof t !== "object" || t === null)
+    throw new TypeError("trajectories: expected an object of column name -> array of numbers");
   if ("columns" in t && t.columns instanceof Map && typeof (t as TensorLike).rows === "number") return t as TensorLike;
   const columns = new Map<string, ArrayLike<number>>(Object.entries(t as Record<string, ArrayLike<number>>));
   let rows = -1;
@@ -187,7 +189,9 @@ export class Monitor {
     const detectors = this.kernels.detectors;
     if (restored) {
       if (restored.format !== SNAPSHOT_FORMAT || restored.version !== SNAPSHOT_VERSION) {
-        throw new Error(`Monitor.restore: not a monitor snapshot (format ${String(restored.format)}, version ${String(restored.version)})`);
+        throw new Error(
+          `Monitor.restore: not a monitor snapshot (format ${String(restored.format)}, version ${String(restored.version)})`,
+        );
       }
       if (restored.signals.join("\n") !== this.set.signals.join("\n")) {
         throw new Error("Monitor.restore: the snapshot was taken with another fingerprint set (its signals differ)");
@@ -226,7 +230,10 @@ export class Monitor {
           : new RemediationPolicy({ ...options.policy, maxRuns: this.maxRuns });
     this.policyFor = options.policyFor;
     for (const [run, state] of restored?.runPolicies ?? []) {
-      this.runPolicies.set(run, state === null ? null : RemediationPolicy.restore(state as never, this.runOptions(run) || undefined));
+      this.runPolicies.set(
+        run,
+        state === null ? null : RemediationPolicy.restore(state as never, this.runOptions(run) || undefined),
+      );
     }
   }
 
@@ -262,7 +269,9 @@ export class Monitor {
       nextKey: this.nextKey,
       runs: [...this.runs].map(([run, state]) => [run, encodeRunState(state)]),
       policy: this.policy?.snapshot() ?? null,
-      runPolicies: [...this.runPolicies].filter(([, p]) => p !== this.policy).map(([run, p]) => [run, p?.snapshot() ?? null]),
+      runPolicies: [...this.runPolicies]
+        .filter(([, p]) => p !== this.policy)
+        .map(([run, p]) => [run, p?.snapshot() ?? null]),
     };
   }
 
@@ -280,7 +289,10 @@ export class Monitor {
     let scanned: MonitoredStep[] = [];
     const valid = steps.filter((s): s is MonitoredStep => typeof s !== "string");
     try {
-      scanned = scanSteps(this.kernels, valid.map((s) => s.data)) as MonitoredStep[];
+      scanned = scanSteps(
+        this.kernels,
+        valid.map((s) => s.data),
+      ) as MonitoredStep[];
     } catch (err) {
       const message = `scanning trajectories: ${(err as Error).message}`;
       this.log(message);
@@ -363,7 +375,8 @@ export class Monitor {
   }
 
   private checkInput(input: StepInput): MonitoredStep | string {
-    if (input === null || typeof input !== "object") return "input: expected an object { run, step, metrics?, trajectories? }";
+    if (input === null || typeof input !== "object")
+      return "input: expected an object { run, step, metrics?, trajectories? }";
     if (typeof input.run !== "string" || input.run === "") return "run: expected a non-empty string";
     // As in telemetry.md: a huge, negative or fractional step would also make the policy ignore the run's later steps.
     if (typeof input.step !== "number" || !Number.isSafeInteger(input.step) || input.step < 0) {
@@ -452,7 +465,9 @@ export class Monitor {
         Float64Array.from(ids, (s) => values[s]),
         z,
       );
-      ids.forEach((s, i) => (zPrior[s] = z[i]));
+      ids.forEach((s, i) => {
+        zPrior[s] = z[i];
+      });
     }
     // Lasting moderate deviations against the prior, added up per signal (core).
     const lasting: number[] = [];
@@ -494,9 +509,11 @@ export class Monitor {
     });
     state.streak = detection.priorHot.length > 0 ? state.streak + 1 : 0;
     const anomalies = [...detection.anomalies];
-    if (state.streak >= set.detection.consecutive) anomalies.push(...priorAnomalies(set.signals, detection.priorHot, zPrior));
+    if (state.streak >= set.detection.consecutive)
+      anomalies.push(...priorAnomalies(set.signals, detection.priorHot, zPrior));
     const named = new Set(anomalies.map((a) => a.signal));
-    for (const a of priorAnomalies(set.signals, lasting, zPrior, "prior_cusum")) if (!named.has(a.signal)) anomalies.push(a);
+    for (const a of priorAnomalies(set.signals, lasting, zPrior, "prior_cusum"))
+      if (!named.has(a.signal)) anomalies.push(a);
     anomalies.sort((a, b) => b.score - a.score);
     const anomalous = anomalies.length > 0;
 
@@ -525,7 +542,9 @@ export class Monitor {
       decided.recommendations = decided.recommendations.map((a) => toTrainer(state.clock, a));
       verdict.actions = decided.actions;
       if (decided.recommendations.length) verdict.recommendations = decided.recommendations;
-      const decisions = decided.decisions.filter((d) => d.kind !== "quiet").map((d) => ({ kind: d.kind, reason: d.reason }));
+      const decisions = decided.decisions
+        .filter((d) => d.kind !== "quiet")
+        .map((d) => ({ kind: d.kind, reason: d.reason }));
       if (decisions.length) verdict.decisions = decisions;
       state.actions.push(...decided.actions, ...decided.recommendations);
     }
@@ -591,7 +610,13 @@ export class Monitor {
     return diagnosis;
   }
 
-  private diagnoseEpisode(state: RunState, run: string, episode: Episode, step: number, anomalies: Anomaly[]): Diagnosis[] {
+  private diagnoseEpisode(
+    state: RunState,
+    run: string,
+    episode: Episode,
+    step: number,
+    anomalies: Anomaly[],
+  ): Diagnosis[] {
     const set = this.set;
     const fingerprints: FingerprintMatch[] = [];
     const vector = Float64Array.from(episode.sums, (sum, s) => (episode.counts[s] ? sum / episode.counts[s] : NaN));
@@ -601,9 +626,9 @@ export class Monitor {
       const similarity = new Float64Array(k);
       const confidence = new Float64Array(k);
       this.matcher.match(vector, set.temperature, similarity, confidence);
-      set.fingerprints.forEach((f, i) =>
-        fingerprints.push({ fault: f.fault, family: f.family, similarity: similarity[i], confidence: confidence[i] }),
-      );
+      set.fingerprints.forEach((f, i) => {
+        fingerprints.push({ fault: f.fault, family: f.family, similarity: similarity[i], confidence: confidence[i] });
+      });
       fingerprints.sort((a, b) => b.confidence - a.confidence);
     }
     const index = this.signalIndex;
@@ -646,7 +671,12 @@ export class Monitor {
  * action that restarted the run's detectors does not forget); over every
  * signal outside an episode. Non-finite data anywhere is Infinity.
  */
-function episodeDeviation(episode: Episode | null, detection: StepDetection, values: Float64Array, noise: Float64Array): number {
+function episodeDeviation(
+  episode: Episode | null,
+  detection: StepDetection,
+  values: Float64Array,
+  noise: Float64Array,
+): number {
   if (!episode || episode.signals.length === 0 || detection.deviation === Infinity) return detection.deviation;
   let worst = 0;
   for (const s of episode.signals) {

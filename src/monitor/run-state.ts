@@ -4,8 +4,9 @@
  * vector being averaged for fingerprint matching), the run's summary so far
  * and the checkpoints the trainer reported. Plain data, so a snapshot is JSON.
  */
-import type { Action } from "../verdict/types.js";
+
 import type { Diagnosis } from "../diagnosis/diagnose.js";
+import type { Action } from "../verdict/types.js";
 import { newClock, type RunClock } from "./clock.js";
 
 /** Steps of history kept per run beyond the averaging window (the rules look a few steps before the alarm). */
@@ -93,7 +94,11 @@ export function decodeNumbers(xs: readonly (number | string)[]): number[] {
 /** The episode's per-signal arrays that may hold NaN (no data, no baseline yet). */
 const EPISODE_NUMBERS = ["sums", "refLevel", "refScale"] as const;
 
-function mapEpisodeNumbers(episode: any, map: (xs: any[]) => unknown[]): any {
+/** A snapshot's data as decoded JSON: its fields are read by name and the result typed by the caller. */
+// biome-ignore lint/suspicious/noExplicitAny: the snapshot is JSON the monitor wrote; its fields are read by name
+type SnapshotData = any;
+
+function mapEpisodeNumbers(episode: SnapshotData, map: (xs: SnapshotData[]) => unknown[]): SnapshotData {
   const out = { ...episode };
   for (const key of EPISODE_NUMBERS) out[key] = map(episode[key]);
   return out;
@@ -109,10 +114,14 @@ export function encodeRunState(state: RunState): unknown {
   };
 }
 
-export function decodeRunState(data: any): RunState {
+export function decodeRunState(data: SnapshotData): RunState {
   return {
     ...data,
-    history: data.history.map((h: any) => ({ step: h.step, values: decodeNumbers(h.values), z: decodeNumbers(h.z) })),
+    history: data.history.map((h: SnapshotData) => ({
+      step: h.step,
+      values: decodeNumbers(h.values),
+      z: decodeNumbers(h.z),
+    })),
     episode: data.episode && mapEpisodeNumbers(data.episode, decodeNumbers),
     firstVector: data.firstVector && decodeNumbers(data.firstVector),
   };

@@ -15,8 +15,8 @@
  * rate without adding power.
  */
 import { CANONICAL_COLUMNS, COLUMN_STATS, STEP_FEATURES } from "../backend/generated/layout.js";
-import { featureIndex, type ColumnStat } from "../scan/features.js";
-import { featureRecord, type StepFeatures, type ScannableStep } from "../scan/scan.js";
+import { type ColumnStat, featureIndex } from "../scan/features.js";
+import { featureRecord, type ScannableStep, type StepFeatures } from "../scan/scan.js";
 import { CANONICAL_METRICS } from "../telemetry/records.js";
 
 /** Step metrics of telemetry.md: every canonical metric is watched. */
@@ -93,7 +93,7 @@ export function readSignals(
     let reported = false;
     switch (source.kind) {
       case "metric":
-        if (Object.prototype.hasOwnProperty.call(metrics, source.name)) {
+        if (Object.hasOwn(metrics, source.name)) {
           v = Number(metrics[source.name]);
           reported = true;
         }
@@ -113,7 +113,8 @@ export function readSignals(
         break;
       case "column":
         // Canonical columns lead every feature row in canonical order (pack.ts).
-        if (row && tensor?.has(source.column) && step.columns[source.columnIndex] === source.column) v = row[source.index];
+        if (row && tensor?.has(source.column) && step.columns[source.columnIndex] === source.column)
+          v = row[source.index];
         reported = Number.isFinite(v);
         break;
       default:

@@ -4,9 +4,10 @@
  * escalation ladder with cooldown, budget and verification. See
  * docs/remediation.md.
  */
-export { RemediationPolicy, type Decision, type DecisionKind, type PolicyOutput } from "./policy.js";
-export { POLICY_DEFAULTS, resolveOptions, type PolicyOptions } from "./options.js";
-export { rollbackTarget, type DiagnosisEntry, type PolicyInput } from "./input.js";
-export { LEVEL_NAMES, planRound, type Level, type PlannedRound, type RoundContext } from "./ladder.js";
-export { REMEDIES, resolveRemedy, type Remedy, type RemedyStep, type ResolvedRemedy } from "./remedies.js";
+
+export { type DiagnosisEntry, type PolicyInput, rollbackTarget } from "./input.js";
+export { LEVEL_NAMES, type Level, type PlannedRound, planRound, type RoundContext } from "./ladder.js";
+export { POLICY_DEFAULTS, type PolicyOptions, resolveOptions } from "./options.js";
+export { type Decision, type DecisionKind, type PolicyOutput, RemediationPolicy } from "./policy.js";
+export { REMEDIES, type Remedy, type RemedyStep, type ResolvedRemedy, resolveRemedy } from "./remedies.js";
 export type { Pending, PolicyState, RunState } from "./state.js";

@@ -7,7 +7,7 @@
  * deviation: NaN or Infinity there means the run itself produced non-finite
  * data, which is information.
  */
-import { isFaultId, type FaultId } from "../verdict/faults.js";
+import { type FaultId, isFaultId } from "../verdict/faults.js";
 
 export interface DiagnosisEntry {
   fault: string;
@@ -72,7 +72,9 @@ export function cleanInput(input: unknown): CleanInput | null {
       deviation: finite(deviation) && deviation >= 0 ? deviation : null,
       nonFinite,
       threshold: finite(threshold) && threshold > 0 ? threshold : null,
-      checkpoints: Array.isArray(raw.checkpoints) ? raw.checkpoints.filter((c): c is number => finite(c) && c >= 0) : [],
+      checkpoints: Array.isArray(raw.checkpoints)
+        ? raw.checkpoints.filter((c): c is number => finite(c) && c >= 0)
+        : [],
     };
   } catch {
     // A hostile object (a throwing getter): no information.

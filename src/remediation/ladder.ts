@@ -11,8 +11,9 @@
  * level is left the round is a final alert. This module only builds rounds;
  * when to run one is the policy's business (policy.ts).
  */
-import type { Action, ActionKind } from "../verdict/types.js";
+
 import type { FaultId } from "../verdict/faults.js";
+import type { Action, ActionKind } from "../verdict/types.js";
 import { conf, describeActions } from "./describe.js";
 import { rollbackTarget } from "./input.js";
 import { REMEDIES, resolveRemedy } from "./remedies.js";
@@ -53,7 +54,10 @@ export function planRound(ctx: RoundContext, from: Level): PlannedRound {
   const { fault, allowed } = ctx;
   const dropped: Action[] = [];
   const notes: string[] = [];
-  const rollback = (): Action => ({ kind: "rollback", to_step: rollbackTarget(ctx.checkpoints, ctx.onset, ctx.alarmStep) });
+  const rollback = (): Action => ({
+    kind: "rollback",
+    to_step: rollbackTarget(ctx.checkpoints, ctx.onset, ctx.alarmStep),
+  });
   const named = `${fault} (${conf(ctx.confidence)})`;
 
   if (REMEDIES[fault].human) {
@@ -77,12 +81,20 @@ export function planRound(ctx: RoundContext, from: Level): PlannedRound {
   for (let level = from; level <= 2; level++) {
     if (level === 0) {
       dropped.push(...remedy.dropped);
-      if (remedy.actions.length > 0) return { level: 0, label: "level 0 adjust", actions: remedy.actions, dropped, notes, final: false };
+      if (remedy.actions.length > 0)
+        return { level: 0, label: "level 0 adjust", actions: remedy.actions, dropped, notes, final: false };
     } else if (level === 1) {
       const back = rollback();
       if (allowed.has("rollback")) {
         if (from === 1) dropped.push(...remedy.dropped);
-        return { level: 1, label: "level 1 rollback", actions: [back, ...remedy.actions], dropped, notes, final: false };
+        return {
+          level: 1,
+          label: "level 1 rollback",
+          actions: [back, ...remedy.actions],
+          dropped,
+          notes,
+          final: false,
+        };
       }
       dropped.push(back);
     } else {
@@ -92,7 +104,12 @@ export function planRound(ctx: RoundContext, from: Level): PlannedRound {
     }
   }
   const actions: Action[] = allowed.has("alert")
-    ? [{ kind: "alert", message: `${named}: ${whatTried(ctx.tried)}; no allowed action can stop the run: a human must act` }]
+    ? [
+        {
+          kind: "alert",
+          message: `${named}: ${whatTried(ctx.tried)}; no allowed action can stop the run: a human must act`,
+        },
+      ]
     : [];
   return { level: "exhausted", label: "no allowed level left", actions, dropped, notes, final: true };
 }

@@ -40,19 +40,26 @@ const isCount = (x: unknown, min: number): x is number => typeof x === "number" 
 /** Fills in defaults and checks every option; throws a `RangeError` naming the first bad one. */
 export function resolveOptions(options: Partial<PolicyOptions> = {}): PolicyOptions {
   const o = { ...POLICY_DEFAULTS, ...stripUndefined(options) };
-  if (o.mode !== "act" && o.mode !== "advise") throw new RangeError(`remediation: mode must be "act" or "advise", got ${String(o.mode)}`);
+  if (o.mode !== "act" && o.mode !== "advise")
+    throw new RangeError(`remediation: mode must be "act" or "advise", got ${String(o.mode)}`);
   if (!Array.isArray(o.allowed)) throw new RangeError("remediation: allowed must be an array of action kinds");
   for (const kind of o.allowed) {
-    if (!ACTION_KINDS.includes(kind)) throw new RangeError(`remediation: unknown action kind in allowed: ${String(kind)}`);
+    if (!ACTION_KINDS.includes(kind))
+      throw new RangeError(`remediation: unknown action kind in allowed: ${String(kind)}`);
   }
-  if (!isCount(o.cooldown, 0)) throw new RangeError(`remediation: cooldown must be an integer >= 0, got ${String(o.cooldown)}`);
-  if (!isCount(o.budget, 0)) throw new RangeError(`remediation: budget must be an integer >= 0, got ${String(o.budget)}`);
-  if (!isCount(o.verifySteps, 1)) throw new RangeError(`remediation: verifySteps must be an integer >= 1, got ${String(o.verifySteps)}`);
-  if (!isCount(o.maxRuns, 1)) throw new RangeError(`remediation: maxRuns must be an integer >= 1, got ${String(o.maxRuns)}`);
+  if (!isCount(o.cooldown, 0))
+    throw new RangeError(`remediation: cooldown must be an integer >= 0, got ${String(o.cooldown)}`);
+  if (!isCount(o.budget, 0))
+    throw new RangeError(`remediation: budget must be an integer >= 0, got ${String(o.budget)}`);
+  if (!isCount(o.verifySteps, 1))
+    throw new RangeError(`remediation: verifySteps must be an integer >= 1, got ${String(o.verifySteps)}`);
+  if (!isCount(o.maxRuns, 1))
+    throw new RangeError(`remediation: maxRuns must be an integer >= 1, got ${String(o.maxRuns)}`);
   if (typeof o.minConfidence !== "number" || !(o.minConfidence >= 0 && o.minConfidence <= 1)) {
     throw new RangeError(`remediation: minConfidence must be in [0, 1], got ${String(o.minConfidence)}`);
   }
-  if (o.reference === null || typeof o.reference !== "object") throw new RangeError("remediation: reference must be an object of numbers");
+  if (o.reference === null || typeof o.reference !== "object")
+    throw new RangeError("remediation: reference must be an object of numbers");
   const reference: Record<string, number> = {};
   for (const [name, value] of Object.entries(o.reference)) {
     // A reference that is not a finite number is no reference: the remedy falls back.

@@ -14,12 +14,13 @@
  * clock, no randomness, no I/O), so a snapshot restored elsewhere decides the
  * same. `decide` never throws: a bad number in the input is no information.
  */
-import type { Action, ActionKind } from "../verdict/types.js";
+
 import type { FaultId } from "../verdict/faults.js";
+import type { Action, ActionKind } from "../verdict/types.js";
 import { conf, describeActions, num } from "./describe.js";
-import { bestDiagnosis, cleanInput, type CleanInput, type PolicyInput } from "./input.js";
-import { planRound, triedEntry, type Level } from "./ladder.js";
-import { resolveOptions, stripUndefined, type PolicyOptions } from "./options.js";
+import { bestDiagnosis, type CleanInput, cleanInput, type PolicyInput } from "./input.js";
+import { type Level, planRound, triedEntry } from "./ladder.js";
+import { type PolicyOptions, resolveOptions, stripUndefined } from "./options.js";
 import { REMEDIES } from "./remedies.js";
 import { checkState, copyRun, freshState, type PolicyState, type RunState } from "./state.js";
 
@@ -127,7 +128,8 @@ export class RemediationPolicy {
     const checked = checkState(state);
     const policy = new RemediationPolicy({ ...checked.options, ...stripUndefined(overrides ?? {}) });
     for (const [run, s] of checked.runs) policy.#runs.set(run, s);
-    for (const run of policy.runs().slice(0, Math.max(0, policy.#runs.size - policy.options.maxRuns))) policy.#runs.delete(run);
+    for (const run of policy.runs().slice(0, Math.max(0, policy.#runs.size - policy.options.maxRuns)))
+      policy.#runs.delete(run);
     return policy;
   }
 
@@ -146,14 +148,32 @@ export class RemediationPolicy {
       }
     }
 
-    if (state.pending !== null) return this.#watch(state, x, out);
+    if (state.pending !== null) {
+      this.#watch(state, x, out);
+      return;
+    }
 
     if (!alarm) {
       const quietFor = state.lastAlarm === null ? 0 : x.step - state.lastAlarm;
       if ((state.level !== null || state.episodeStart !== null) && quietFor >= this.options.verifySteps) {
-        const what = state.level !== null ? `ladder back to level 0 (was level ${state.level})` : "alarm episode closed";
-        out.push(decision(x.step, "quiet", `step ${x.step}: quiet for ${quietFor} steps since the alarm at step ${state.lastAlarm}: ${what}`));
-        Object.assign(state, { level: null, fault: null, confidence: null, onset: null, tried: [], episodeStart: null, alerted: false });
+        const what =
+          state.level !== null ? `ladder back to level 0 (was level ${state.level})` : "alarm episode closed";
+        out.push(
+          decision(
+            x.step,
+            "quiet",
+            `step ${x.step}: quiet for ${quietFor} steps since the alarm at step ${state.lastAlarm}: ${what}`,
+          ),
+        );
+        Object.assign(state, {
+          level: null,
+          fault: null,
+          confidence: null,
+          onset: null,
+          tried: [],
+          episodeStart: null,
+          alerted: false,
+        });
       }
       return;
     }
@@ -171,12 +191,18 @@ export class RemediationPolicy {
     }
 
     const target = this.#target(x);
-    if (target === null) return this.#uncertain(state, x, out);
+    if (target === null) {
+      this.#uncertain(state, x, out);
+      return;
+    }
     const from: Level = state.level === null ? 0 : state.level === 0 ? 1 : 2;
     const notes: string[] = [];
-    if (state.level !== null) notes.push(`relapse: alarm again within ${this.options.verifySteps} quiet steps of the level ${state.level} round`);
+    if (state.level !== null)
+      notes.push(
+        `relapse: alarm again within ${this.options.verifySteps} quiet steps of the level ${state.level} round`,
+      );
     if (x.nonFinite) notes.push("non-finite deviation: straight to rollback");
-    this.#round(state, x, target, x.nonFinite ? Math.max(from, 1) as Level : from, null, notes, out);
+    this.#round(state, x, target, x.nonFinite ? (Math.max(from, 1) as Level) : from, null, notes, out);
   }
 
   /** After a round: judge recovery over `verifySteps`, escalate when it does not come. */
@@ -184,14 +210,16 @@ export class RemediationPolicy {
     const p = state.pending!;
     const threshold = state.threshold;
     const dev = x.deviation;
-    const recovered = dev !== null && ((threshold !== null && dev < threshold) || (p.deviation !== null && dev < p.deviation / 2));
+    const recovered =
+      dev !== null && ((threshold !== null && dev < threshold) || (p.deviation !== null && dev < p.deviation / 2));
     p.streak = recovered ? p.streak + 1 : 0;
     const need = Math.min(2, this.options.verifySteps);
     const since = x.step - p.step;
     const named = `${state.fault} (${conf(state.confidence)})`;
     const done = state.tried[state.tried.length - 1] ?? "the last round";
     if (p.streak >= need) {
-      const under = threshold !== null && dev! < threshold ? `below ${num(threshold)}` : `below half of ${num(p.deviation)}`;
+      const under =
+        threshold !== null && dev! < threshold ? `below ${num(threshold)}` : `below half of ${num(p.deviation)}`;
       out.push(
         decision(
           x.step,
@@ -208,7 +236,8 @@ export class RemediationPolicy {
     let why: string;
     if (x.nonFinite) why = `deviation non-finite ${since} step(s) after the round at step ${p.step}`;
     else if (dev === null) why = `deviation unknown after ${since} steps`;
-    else if (threshold !== null && dev >= threshold) why = `deviation ${num(dev)} still above ${num(threshold)} after ${since} steps`;
+    else if (threshold !== null && dev >= threshold)
+      why = `deviation ${num(dev)} still above ${num(threshold)} after ${since} steps`;
     else why = `deviation ${num(dev)} not recovered on ${need} consecutive steps after ${since} steps`;
     const target = this.#target(x) ?? { fault: state.fault!, confidence: state.confidence, onset: state.onset };
     const next: Level = p.level === 0 ? 1 : 2;
@@ -245,7 +274,15 @@ export class RemediationPolicy {
   }
 
   /** One action round at the first allowed level at or above `from`; `why` is set for an escalation. */
-  #round(state: RunState, x: CleanInput, target: Target, from: Level, why: string | null, notes: string[], out: Decision[]): void {
+  #round(
+    state: RunState,
+    x: CleanInput,
+    target: Target,
+    from: Level,
+    why: string | null,
+    notes: string[],
+    out: Decision[],
+  ): void {
     const { fault, confidence } = target;
     const onset = target.onset ?? (fault === state.fault ? state.onset : null);
     const named = `${fault} (${conf(confidence)})`;
@@ -261,7 +298,9 @@ export class RemediationPolicy {
           ? [{ kind: "alert", message: reason }]
           : [];
       const last = actions.length > 0 ? `final ${actions[0].kind}` : "nothing (halt and alert not allowed)";
-      out.push(decision(x.step, "budget_spent", `${lead}budget of ${this.options.budget} round(s) spent: ${last}`, actions));
+      out.push(
+        decision(x.step, "budget_spent", `${lead}budget of ${this.options.budget} round(s) spent: ${last}`, actions),
+      );
       state.finished = true;
       return;
     }
@@ -297,7 +336,10 @@ export class RemediationPolicy {
     state.onset = onset;
     state.tried.push(triedEntry(plan.actions, x.step));
     state.lastActionStep = x.step;
-    state.pending = plan.level === 0 || plan.level === 1 ? { step: x.step, level: plan.level, deviation: x.deviation, streak: 0 } : null;
+    state.pending =
+      plan.level === 0 || plan.level === 1
+        ? { step: x.step, level: plan.level, deviation: x.deviation, streak: 0 }
+        : null;
     state.finished = plan.final;
   }
 }

@@ -11,8 +11,9 @@
  * trainer adapter supplies, and a plan whose reference is missing falls back to
  * the next plan of the row.
  */
-import type { Action, ActionKind } from "../verdict/types.js";
+
 import type { FaultId } from "../verdict/faults.js";
+import type { Action, ActionKind } from "../verdict/types.js";
 
 /** One step of a remedy: an action, or a `set_hparam` whose value comes from the reference. */
 export type RemedyStep =
@@ -154,7 +155,7 @@ export function resolveRemedy(
     let usable = true;
     for (const step of plan) {
       if (step.kind === "set_hparam" && step.value === "reference") {
-        const value = Object.prototype.hasOwnProperty.call(references, step.name) ? references[step.name] : undefined;
+        const value = Object.hasOwn(references, step.name) ? references[step.name] : undefined;
         if (typeof value !== "number" || !Number.isFinite(value)) {
           missing.push(step.name);
           usable = false;

@@ -6,9 +6,9 @@
  * list of rounds tried on the current ladder (at most one per level plus
  * relapses, reset when the run goes quiet).
  */
-import { isFaultId, type FaultId } from "../verdict/faults.js";
-import { resolveOptions, type PolicyOptions } from "./options.js";
+import { type FaultId, isFaultId } from "../verdict/faults.js";
 import type { Level } from "./ladder.js";
+import { type PolicyOptions, resolveOptions } from "./options.js";
 
 /** An action round whose effect is being watched. */
 export interface Pending {
@@ -90,7 +90,8 @@ export function checkState(state: unknown): PolicyState {
   if (!Array.isArray(s.runs)) fail("runs is not an array");
   const runs: [string, RunState][] = [];
   for (const entry of s.runs as unknown[]) {
-    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== "string") fail("a run entry is not [name, state]");
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== "string")
+      fail("a run entry is not [name, state]");
     const [name, raw] = entry as [string, unknown];
     runs.push([name, checkRun(name, raw, fail)]);
   }
@@ -114,8 +115,14 @@ function checkRun(name: string, raw: unknown, fail: (what: string) => never): Ru
     if (!p || typeof p !== "object" || !isNum(p.step) || !(p.level === 0 || p.level === 1) || !numOrNull(p.deviation)) {
       fail(`run ${name}: pending`);
     }
-    if (!(typeof p!.streak === "number" && Number.isInteger(p!.streak) && p!.streak >= 0)) fail(`run ${name}: pending streak`);
-    pending = { step: p!.step as number, level: p!.level as 0 | 1, deviation: p!.deviation as number | null, streak: p!.streak as number };
+    if (!(typeof p!.streak === "number" && Number.isInteger(p!.streak) && p!.streak >= 0))
+      fail(`run ${name}: pending streak`);
+    pending = {
+      step: p!.step as number,
+      level: p!.level as 0 | 1,
+      deviation: p!.deviation as number | null,
+      streak: p!.streak as number,
+    };
   }
   return {
     lastStep: r.lastStep as number | null,

@@ -1,5 +1,5 @@
-import type { Kernels } from "../backend/kernel.js";
 import { COLUMN_STATS, STEP_FEATURES } from "../backend/generated/layout.js";
+import type { Kernels } from "../backend/kernel.js";
 import { featureNames } from "./features.js";
 import { packTensors, type TensorLike } from "./pack.js";
 

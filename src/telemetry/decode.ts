@@ -13,7 +13,7 @@
  * - in trajectory cells only (columns and rows), `true`/`false` as 1/0, so that
  *   0/1 flag columns (`correct`, `truncated`, `format_ok`) may be sent as booleans.
  */
-import { CANONICAL_TRAJECTORY_COLUMNS } from "./records.js";
+
 import type {
   EventRecord,
   Problem,
@@ -22,6 +22,7 @@ import type {
   TrajectoriesRecord,
   TrajectoryRecord,
 } from "./records.js";
+import { CANONICAL_TRAJECTORY_COLUMNS } from "./records.js";
 
 type JsonObject = Record<string, unknown>;
 
@@ -112,12 +113,7 @@ function decodeStep(value: JsonObject, run: string, step: number, fail: Fail): S
   return record;
 }
 
-function decodeTrajectories(
-  value: JsonObject,
-  run: string,
-  step: number,
-  fail: Fail,
-): TrajectoriesRecord | Problem {
+function decodeTrajectories(value: JsonObject, run: string, step: number, fail: Fail): TrajectoriesRecord | Problem {
   const columns = value.columns;
   if (!isObject(columns)) return fail(`columns: expected an object of arrays, got ${describe(columns)}`, "columns");
   const names = Object.keys(columns);

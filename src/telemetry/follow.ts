@@ -6,7 +6,7 @@
  * file has gone quiet, and when it started over: truncated (its size went
  * below what was read) or replaced (the path names another file: rotation).
  */
-import { open, stat, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export type FollowEvent =

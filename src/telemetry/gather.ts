@@ -130,7 +130,10 @@ export class StepGatherer {
     this.added++;
     this.report.noteRecord(record.kind, record.run);
     let state = this.runs.get(record.run);
-    if (!state) this.runs.set(record.run, (state = { newest: -1 }));
+    if (!state) {
+      state = { newest: -1 };
+      this.runs.set(record.run, state);
+    }
     if (late === "replace") state.emitted ??= new Set();
 
     const open = state.open;

@@ -13,7 +13,7 @@
  *   `line` is the last line read whole, and reading goes on with the next source.
  */
 import { createReadStream } from "node:fs";
-import { Readable, pipeline } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
 import type { Problem } from "./records.js";
@@ -255,7 +255,8 @@ export function readFailure(
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown }).code;
   const isGzip = typeof code === "string" && code.startsWith("Z_"); // zlib's error codes
-  if (!gotData && !isGzip) return { source, line: lastLine, reason: `cannot read ${source}: ${message}`, cause: "source" };
+  if (!gotData && !isGzip)
+    return { source, line: lastLine, reason: `cannot read ${source}: ${message}`, cause: "source" };
   const what = isGzip ? `gzip data is truncated or corrupt (${message})` : `read failed (${message})`;
   const dropped = partialLine ? `; the incomplete line ${lastLine + 1} was dropped` : "";
   const reason = `${what} after line ${lastLine}${dropped}; the rest of the source was skipped`;

@@ -9,8 +9,8 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { readSourceRecords, type ReadSourceOptions, type RecordBatch } from "../adapters/source.js";
-import { StepGatherer, type LocatedRecord, type StepData } from "./gather.js";
+import { type ReadSourceOptions, type RecordBatch, readSourceRecords } from "../adapters/source.js";
+import { type LocatedRecord, type StepData, StepGatherer } from "./gather.js";
 import type { LineSource } from "./lines.js";
 import { IngestReport, type IngestReportOptions } from "./report.js";
 

@@ -121,7 +121,10 @@ export class IngestReport {
   /** Counts the metrics of an emitted step towards its run's coverage (which metrics some steps lack). */
   noteStepMetrics(run: string, metrics: Readonly<Record<string, number>>): void {
     let c = this.coverage.get(run);
-    if (!c) this.coverage.set(run, (c = { steps: 0, has: new Map() }));
+    if (!c) {
+      c = { steps: 0, has: new Map() };
+      this.coverage.set(run, c);
+    }
     c.steps++;
     for (const name of Object.keys(metrics)) c.has.set(name, (c.has.get(name) ?? 0) + 1);
   }

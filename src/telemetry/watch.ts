@@ -15,15 +15,16 @@
  * still for the quiet time, and the steps newer than those already yielded
  * are yielded.
  */
-import { open, readFile, stat } from "node:fs/promises";
+
 import { createReadStream } from "node:fs";
+import { open, readFile, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HEAD_BYTES, detectDocument } from "../adapters/detect.js";
+import { detectDocument, HEAD_BYTES } from "../adapters/detect.js";
 import { formatNamed } from "../adapters/index.js";
-import { LineReading, readSourceRecords, type RecordBatch } from "../adapters/source.js";
+import { LineReading, type RecordBatch, readSourceRecords } from "../adapters/source.js";
 import type { DocumentFormat, DocumentInput } from "../adapters/types.js";
-import { followFile, type FollowOptions } from "./follow.js";
-import { StepGatherer, type StepData } from "./gather.js";
+import { type FollowOptions, followFile } from "./follow.js";
+import { type StepData, StepGatherer } from "./gather.js";
 import { gatherBatch, type ReadTelemetryOptions } from "./read.js";
 import { IngestReport } from "./report.js";
 

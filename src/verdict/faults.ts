@@ -29,7 +29,7 @@ export const FAULT_IDS = Object.keys(FAULT_FAMILIES) as FaultId[];
 
 /** Whether `value` is one of the 16 fault ids (diagnoses arrive as plain strings). */
 export function isFaultId(value: unknown): value is FaultId {
-  return typeof value === "string" && Object.prototype.hasOwnProperty.call(FAULT_FAMILIES, value);
+  return typeof value === "string" && Object.hasOwn(FAULT_FAMILIES, value);
 }
 
 /**

@@ -11,7 +11,8 @@ const file = (name: string, content: string | Uint8Array) => {
   writeFileSync(path, content);
   return path;
 };
-const verlLine = (step: number, score: number) => `(TaskRunner pid=7) step:${step} - critic/score/mean:${score} - actor/entropy:0.5`;
+const verlLine = (step: number, score: number) =>
+  `(TaskRunner pid=7) step:${step} - critic/score/mean:${score} - actor/entropy:0.5`;
 const fileLine = (step: number, score: number) => JSON.stringify({ step, data: { "critic/score/mean": score } });
 
 describe("truncated last lines of a live log", () => {
@@ -20,7 +21,11 @@ describe("truncated last lines of a live log", () => {
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => s.step)).toEqual([1]);
     expect(report.problems).toEqual([
-      { source: path, line: 2, reason: expect.stringMatching(/^verl step line: incomplete \(the last line has no line end/) },
+      {
+        source: path,
+        line: 2,
+        reason: expect.stringMatching(/^verl step line: incomplete \(the last line has no line end/),
+      },
     ]);
   });
 
@@ -43,7 +48,16 @@ describe("truncated last lines of a live log", () => {
 
 describe("mixed output and malformed lines", () => {
   it("reads the metric lines around unrelated output and malformed ones, reporting each malformed line", async () => {
-    const path = file("mixed.jsonl", [fileLine(1, 0.5), "Traceback (most recent call last):", fileLine(2, 0.6), '{"step": "x", "data": {}}', fileLine(3, 0.7)].join("\n") + "\n");
+    const path = file(
+      "mixed.jsonl",
+      `${[
+        fileLine(1, 0.5),
+        "Traceback (most recent call last):",
+        fileLine(2, 0.6),
+        '{"step": "x", "data": {}}',
+        fileLine(3, 0.7),
+      ].join("\n")}\n`,
+    );
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     expect(report.problems.map((p) => p.line)).toEqual([2, 4]);
@@ -52,7 +66,7 @@ describe("mixed output and malformed lines", () => {
 
   it("reports a value that is not a number once per key, and uses the rest of the record", async () => {
     const lines = [1, 2].map((step) => JSON.stringify({ step, data: { "critic/score/mean": 0.5, note: "warm-up" } }));
-    const path = file("text.jsonl", lines.join("\n") + "\n");
+    const path = file("text.jsonl", `${lines.join("\n")}\n`);
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => s.metrics)).toEqual([{ reward_mean: 0.5 }, { reward_mean: 0.5 }]);
     expect(report.unusableValues).toBe(1);
@@ -62,7 +76,7 @@ describe("mixed output and malformed lines", () => {
 
 describe("a partially written gzip file", () => {
   it("yields the steps before the cut and reports the source", async () => {
-    const text = Array.from({ length: 400 }, (_, i) => verlLine(i + 1, i / 400)).join("\n") + "\n";
+    const text = `${Array.from({ length: 400 }, (_, i) => verlLine(i + 1, i / 400)).join("\n")}\n`;
     const whole = gzipSync(text);
     const path = file("partial.log.gz", whole.subarray(0, whole.length - 30));
     const { steps, report } = await readAll([path]);
@@ -86,22 +100,49 @@ describe("a partially written gzip file", () => {
 
 describe("duplicated and out-of-order steps in a foreign log: later record wins, reported", () => {
   it("re-emits a step logged again after a resume, marked revised, and emits a late step late", async () => {
-    const order: Array<[number, number]> = [[1, 0.1], [2, 0.2], [3, 0.3], [2, 0.22], [3, 0.33], [4, 0.4], [6, 0.6], [5, 0.5]];
-    const path = file("resumed.jsonl", order.map(([s, v]) => fileLine(s, v)).join("\n") + "\n");
+    const order: Array<[number, number]> = [
+      [1, 0.1],
+      [2, 0.2],
+      [3, 0.3],
+      [2, 0.22],
+      [3, 0.33],
+      [4, 0.4],
+      [6, 0.6],
+      [5, 0.5],
+    ];
+    const path = file("resumed.jsonl", `${order.map(([s, v]) => fileLine(s, v)).join("\n")}\n`);
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => [s.step, s.metrics?.reward_mean, s.revised ?? false])).toEqual([
-      [1, 0.1, false], [2, 0.2, false], [3, 0.3, false],
-      [2, 0.22, true], [3, 0.33, true], [4, 0.4, false], [6, 0.6, false], [5, 0.5, false],
+      [1, 0.1, false],
+      [2, 0.2, false],
+      [3, 0.3, false],
+      [2, 0.22, true],
+      [3, 0.33, true],
+      [4, 0.4, false],
+      [6, 0.6, false],
+      [5, 0.5, false],
     ]);
     expect(report.replacedSteps).toBe(2);
     expect(report.lateSteps).toBe(1);
     expect(report.revisedSteps).toBe(2);
     expect(report.problems.map((p) => [p.line, p.reason])).toEqual([
-      [4, 'step: step 2 of run "' + path + '" arrived again after step 3; the later record replaces the earlier one (later record wins)'],
-      [5, 'step: step 3 of run "' + path + '" arrived again after step 3; the later record replaces the earlier one (later record wins)'],
-      [8, 'step: step 5 of run "' + path + '" arrived after step 6; used, emitted late'],
+      [
+        4,
+        'step: step 2 of run "' +
+          path +
+          '" arrived again after step 3; the later record replaces the earlier one (later record wins)',
+      ],
+      [
+        5,
+        'step: step 3 of run "' +
+          path +
+          '" arrived again after step 3; the later record replaces the earlier one (later record wins)',
+      ],
+      [8, `step: step 5 of run "${path}" arrived after step 6; used, emitted late`],
     ]);
-    expect(report.summary()).toContain("2 steps arrived again (the later record replaced the earlier); 1 step arrived out of order (used, emitted late):");
+    expect(report.summary()).toContain(
+      "2 steps arrived again (the later record replaced the earlier); 1 step arrived out of order (used, emitted late):",
+    );
   });
 });
 
@@ -110,10 +151,14 @@ describe("missing metrics", () => {
     const path = file("gaps.csv", "_step,train/reward,train/kl\n1,0.5,0.01\n2,0.6,\n3,0.7,0.03\n");
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => s.metrics)).toEqual([
-      { reward_mean: 0.5, kl_ref: 0.01 }, { reward_mean: 0.6 }, { reward_mean: 0.7, kl_ref: 0.03 },
+      { reward_mean: 0.5, kl_ref: 0.01 },
+      { reward_mean: 0.6 },
+      { reward_mean: 0.7, kl_ref: 0.03 },
     ]);
     expect(report.missingMetrics).toEqual({ [path]: { kl_ref: 1 } });
-    expect(report.summary()).toContain(`run ${path}: metrics missing on some steps (absent there, not zero): kl_ref (1 of 3)`);
+    expect(report.summary()).toContain(
+      `run ${path}: metrics missing on some steps (absent there, not zero): kl_ref (1 of 3)`,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 /** No input bytes make a reader throw: whatever comes in, problems are reported and reading ends normally. */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
@@ -17,9 +17,18 @@ const MAGICS = [
 ];
 
 /** Lines of every text fixture: mutated, cut and shuffled, they reach the parsers' inner paths. */
-const fixtureLines = ["trl-console.log", "verl-console.log", "verl-file.jsonl", "wandb-export.csv", "swift-logging.jsonl", "openrlhf-history.jsonl", "verl-rollout/1.jsonl"]
-  .flatMap((name) => readFileSync(formatFixture(name), "utf8").split("\n"));
-const parquetFixture = readFileSync(formatFixture(`trl-completions/${readdirSync(formatFixture("trl-completions"))[0]}`));
+const fixtureLines = [
+  "trl-console.log",
+  "verl-console.log",
+  "verl-file.jsonl",
+  "wandb-export.csv",
+  "swift-logging.jsonl",
+  "openrlhf-history.jsonl",
+  "verl-rollout/1.jsonl",
+].flatMap((name) => readFileSync(formatFixture(name), "utf8").split("\n"));
+const parquetFixture = readFileSync(
+  formatFixture(`trl-completions/${readdirSync(formatFixture("trl-completions"))[0]}`),
+);
 
 const bytes = fc.oneof(
   fc.uint8Array({ maxLength: 300 }),

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { readTelemetry, type ReadTelemetryOptions, type StepData } from "../../src/telemetry/index.js";
+import { type ReadTelemetryOptions, readTelemetry, type StepData } from "../../src/telemetry/index.js";
 import { collect } from "../telemetry/helpers.js";
 
 export { collect, tempDir } from "../telemetry/helpers.js";

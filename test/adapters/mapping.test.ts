@@ -9,16 +9,39 @@ describe("trl-console: the HF Trainer's dict lines among progress bars", () => {
   it("maps float-valued dicts, numbering steps by the training bar, joining eval and summary dicts to their step", async () => {
     const path = formatFixture("trl-console.log");
     const { steps, report } = await readAll([path]);
-    expect(steps.map((s) => [s.run, s.step])).toEqual([[path, 1], [path, 2], [path, 3]]);
+    expect(steps.map((s) => [s.run, s.step])).toEqual([
+      [path, 1],
+      [path, 2],
+      [path, 3],
+    ]);
     expect(steps[0].metrics).toEqual({
-      loss: 0.0123, grad_norm: 0.2218, lr: 9e-7, response_length_mean: 187.5, truncation_rate: 0.125,
-      reward_mean: 1.375, reward_std: 0.6124, kl_ref: 0.0012, entropy: 0.6213, clip_frac: 0, step_time: 3.71,
-      num_tokens: 12345, "completions/min_length": 12, "completions/max_length": 256,
-      "completions/mean_terminated_length": 170.2, "completions/min_terminated_length": 12,
-      "completions/max_terminated_length": 250, "rewards/accuracy_reward/mean": 0.5,
-      "rewards/accuracy_reward/std": 0.5345, "rewards/format_reward/mean": 0.875,
-      "rewards/format_reward/std": 0.3536, frac_reward_zero_std: 0.25, "clip_ratio/low_mean": 0,
-      "clip_ratio/low_min": 0, "clip_ratio/high_mean": 0, "clip_ratio/high_max": 0, epoch: 0.01,
+      loss: 0.0123,
+      grad_norm: 0.2218,
+      lr: 9e-7,
+      response_length_mean: 187.5,
+      truncation_rate: 0.125,
+      reward_mean: 1.375,
+      reward_std: 0.6124,
+      kl_ref: 0.0012,
+      entropy: 0.6213,
+      clip_frac: 0,
+      step_time: 3.71,
+      num_tokens: 12345,
+      "completions/min_length": 12,
+      "completions/max_length": 256,
+      "completions/mean_terminated_length": 170.2,
+      "completions/min_terminated_length": 12,
+      "completions/max_terminated_length": 250,
+      "rewards/accuracy_reward/mean": 0.5,
+      "rewards/accuracy_reward/std": 0.5345,
+      "rewards/format_reward/mean": 0.875,
+      "rewards/format_reward/std": 0.3536,
+      frac_reward_zero_std: 0.25,
+      "clip_ratio/low_mean": 0,
+      "clip_ratio/low_min": 0,
+      "clip_ratio/high_mean": 0,
+      "clip_ratio/high_max": 0,
+      epoch: 0.01,
     });
     expect(steps[1].metrics).toMatchObject({ grad_norm: NaN, reward_mean: 1.5, eval_loss: 0.0101, eval_reward: 1.25 });
     expect(steps[2].metrics).toMatchObject({ reward_mean: 1.625, train_loss: 0.0031, train_runtime: 11.2 });
@@ -38,8 +61,14 @@ describe("trl-console: the HF Trainer's dict lines among progress bars", () => {
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => s.step)).toEqual([1, 2]);
     expect(steps[0].metrics).toEqual({
-      loss: 0, grad_norm: 0.2218, lr: 0, response_length_mean: 256, reward_mean: 0.125, reward_std: 0.1768,
-      kl_ref: 0, epoch: 0.0005352,
+      loss: 0,
+      grad_norm: 0.2218,
+      lr: 0,
+      response_length_mean: 256,
+      reward_mean: 0.125,
+      reward_std: 0.1768,
+      kl_ref: 0,
+      epoch: 0.0005352,
     });
     expect(steps[1].metrics).toMatchObject({ grad_norm: NaN, kl_ref: NaN, lr: 1e-6 });
     // A dict in a warning is not a trainer log; the last line is cut off mid-dict.
@@ -61,9 +90,21 @@ describe("trl-state: trainer_state.json", () => {
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     expect(steps[0].metrics).toEqual({
-      clip_frac: 0, truncation_rate: 0.125, response_length_mean: 187.5, entropy: 0.6213, grad_norm: 0.2218,
-      kl_ref: 0.0012, lr: 9e-7, loss: 0.0123, reward_mean: 1.375, reward_std: 0.6124, step_time: 3.71, epoch: 0.01,
-      frac_reward_zero_std: 0.25, num_tokens: 12345, "rewards/accuracy_reward/mean": 0.5,
+      clip_frac: 0,
+      truncation_rate: 0.125,
+      response_length_mean: 187.5,
+      entropy: 0.6213,
+      grad_norm: 0.2218,
+      kl_ref: 0.0012,
+      lr: 9e-7,
+      loss: 0.0123,
+      reward_mean: 1.375,
+      reward_std: 0.6124,
+      step_time: 3.71,
+      epoch: 0.01,
+      frac_reward_zero_std: 0.25,
+      num_tokens: 12345,
+      "rewards/accuracy_reward/mean": 0.5,
     });
     expect(steps[1].metrics).toMatchObject({ grad_norm: NaN, eval_loss: 0.0101, eval_runtime: 0.71 });
     expect(steps[2].metrics).toMatchObject({ reward_mean: 1.625, total_flos: 0, train_loss: 0.0031 });
@@ -76,11 +117,18 @@ describe("trl-completions: the per-step completions parquet, as pandas writes it
   it("sums the reward functions, keeps them and the advantage, and groups consecutive repeated prompts", async () => {
     const dir = formatFixture("trl-completions");
     const { steps, report } = await readAll([dir]);
-    expect(steps.map((s) => [s.run, s.step, s.trajectories?.rows])).toEqual([[dir, 1, 8], [dir, 2, 8]]);
+    expect(steps.map((s) => [s.run, s.step, s.trajectories?.rows])).toEqual([
+      [dir, 1, 8],
+      [dir, 2, 8],
+    ]);
     const [one, two] = steps;
-    expect([...one.trajectories!.columns.keys()].sort()).toEqual(
-      ["accuracy_reward", "advantage", "format_reward", "group", "reward"],
-    );
+    expect([...one.trajectories!.columns.keys()].sort()).toEqual([
+      "accuracy_reward",
+      "advantage",
+      "format_reward",
+      "group",
+      "reward",
+    ]);
     expect(column(one, "accuracy_reward")).toEqual([1, 0, 1, 1, 0, 0, 0, 0]);
     expect(column(one, "format_reward")).toEqual([1, 1, 0, 1, 1, 1, NaN, 1]);
     expect(column(one, "reward")).toEqual([2, 1, 1, 2, 1, 1, 0, 1]); // a None reward adds nothing
@@ -104,11 +152,27 @@ describe("verl-console", () => {
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     expect(steps[1].metrics).toEqual({
-      entropy: 0.598, kl_ref: 0.001, pg_loss: -0.012, clip_frac: 0, ppo_kl: 0, grad_norm: 0.038, reward_mean: 0.425,
-      response_length_mean: 322, truncation_rate: 0.012, step_time: 48.02, "actor/kl_coef": 0.001,
-      "actor/lr(1e-4)": 0.01, "critic/score/max": 1, "critic/score/min": 0, "critic/rewards/mean": 0.425,
-      "critic/advantages/mean": 0, "response_length/max": 512, "prompt_length/mean": 98.25, "timing/gen": 32.31,
-      "timing/update_actor": 12.55, "perf/throughput": 62.919,
+      entropy: 0.598,
+      kl_ref: 0.001,
+      pg_loss: -0.012,
+      clip_frac: 0,
+      ppo_kl: 0,
+      grad_norm: 0.038,
+      reward_mean: 0.425,
+      response_length_mean: 322,
+      truncation_rate: 0.012,
+      step_time: 48.02,
+      "actor/kl_coef": 0.001,
+      "actor/lr(1e-4)": 0.01,
+      "critic/score/max": 1,
+      "critic/score/min": 0,
+      "critic/rewards/mean": 0.425,
+      "critic/advantages/mean": 0,
+      "response_length/max": 512,
+      "prompt_length/mean": 98.25,
+      "timing/gen": 32.31,
+      "timing/update_actor": 12.55,
+      "perf/throughput": 62.919,
     });
     expect(report.otherLines).toBe(4);
     expect(report.problemCount).toBe(0);
@@ -119,9 +183,16 @@ describe("verl-console", () => {
     const { steps, report } = await readAll([path]);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     expect(steps[0].metrics).toMatchObject({
-      entropy: 0.22266578674316406, pg_loss: -0.004271888360381126, ppo_kl: -8.163164312320433e-6, lr: 1e-6,
-      reward_mean: 0.5625, truncation_rate: 0.03125, step_time: 63.019921, "critic/advantages/mean": 2.1e-8,
-      "perf/throughput": 1104.22, "training/global_step": 1,
+      entropy: 0.22266578674316406,
+      pg_loss: -0.004271888360381126,
+      ppo_kl: -8.163164312320433e-6,
+      lr: 1e-6,
+      reward_mean: 0.5625,
+      truncation_rate: 0.03125,
+      step_time: 63.019921,
+      "critic/advantages/mean": 2.1e-8,
+      "perf/throughput": 1104.22,
+      "training/global_step": 1,
     });
     expect(steps[2].metrics?.entropy).toBeNaN();
     // Step 2 logged again after a resume: the later line's values win, reported.
@@ -136,8 +207,17 @@ describe("verl-file: the file logger's JSONL", () => {
   it("maps data, keeps elapsed_seconds, reads bare NaN", async () => {
     const { steps, report } = await readAll([formatFixture("verl-file.jsonl")]);
     expect(steps[0].metrics).toEqual({
-      entropy: 0.6121, pg_loss: -0.0113, clip_frac: 0, ppo_kl: 0, grad_norm: 0.0412, lr: 1e-6, reward_mean: 0.3125,
-      response_length_mean: 301.5, truncation_rate: 0, step_time: 48.02, "critic/rewards/mean": 0.3125,
+      entropy: 0.6121,
+      pg_loss: -0.0113,
+      clip_frac: 0,
+      ppo_kl: 0,
+      grad_norm: 0.0412,
+      lr: 1e-6,
+      reward_mean: 0.3125,
+      response_length_mean: 301.5,
+      truncation_rate: 0,
+      step_time: 48.02,
+      "critic/rewards/mean": 0.3125,
       "training/global_step": 1,
     });
     expect(steps[1].metrics).toMatchObject({ grad_norm: NaN, ppo_kl: 1.2e-5, elapsed_seconds: 96.4 });
@@ -149,7 +229,10 @@ describe("verl-rollout: rollout_data_dir dumps", () => {
   it("maps score to reward and acc to correct, groups identical inputs, leaves text out", async () => {
     const dir = formatFixture("verl-rollout");
     const { steps, report } = await readAll([dir]);
-    expect(steps.map((s) => [s.run, s.step, s.trajectories?.rows])).toEqual([[dir, 1, 8], [dir, 2, 8]]);
+    expect(steps.map((s) => [s.run, s.step, s.trajectories?.rows])).toEqual([
+      [dir, 1, 8],
+      [dir, 2, 8],
+    ]);
     const [one, two] = steps;
     expect([...one.trajectories!.columns.keys()]).toEqual(["group", "reward", "correct"]);
     expect(column(one, "group")).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
@@ -165,9 +248,19 @@ describe("swift-jsonl: ms-swift logging.jsonl", () => {
     const { steps, report } = await readAll([formatFixture("swift-logging.jsonl")]);
     expect(steps.map((s) => s.step)).toEqual([5, 10]);
     expect(steps[0].metrics).toMatchObject({
-      loss: 0.00412, grad_norm: 0.52, lr: 1e-6, response_length_mean: 412.5, truncation_rate: 0.0625,
-      reward_mean: 1.3125, reward_std: 0.55, kl_ref: 0.00031, clip_frac: 0, entropy: 0.71, "memory(GiB)": 21.7,
-      "entropy/max": 2.3, epoch: 0.01,
+      loss: 0.00412,
+      grad_norm: 0.52,
+      lr: 1e-6,
+      response_length_mean: 412.5,
+      truncation_rate: 0.0625,
+      reward_mean: 1.3125,
+      reward_std: 0.55,
+      kl_ref: 0.00031,
+      clip_frac: 0,
+      entropy: 0.71,
+      "memory(GiB)": 21.7,
+      "entropy/max": 2.3,
+      epoch: 0.01,
     });
     expect(Object.keys(steps[0].metrics!)).not.toContain("percentage");
     expect(steps[1].metrics).toMatchObject({ kl_ref: NaN, eval_loss: 0.0051, eval_reward: 1.21 });
@@ -180,10 +273,23 @@ describe("wandb-jsonl: OpenRLHF's train/* keys as W&B exports its history", () =
   it("steps by train/global_step, times by _timestamp, maps OpenRLHF's names, skips media rows", async () => {
     const path = formatFixture("openrlhf-history.jsonl");
     const { steps, report } = await readAll([path]);
-    expect(steps.map((s) => [s.step, s.time])).toEqual([[1, 1732250060.5], [2, 1732250121], [3, 1732250181.5]]);
+    expect(steps.map((s) => [s.step, s.time])).toEqual([
+      [1, 1732250060.5],
+      [2, 1732250121],
+      [3, 1732250181.5],
+    ]);
     expect(steps[0].metrics).toEqual({
-      pg_loss: 0.012, lr: 5e-7, grad_norm: 0.21, kl_ref: 0.0004, reward_mean: 0.31, response_length_mean: 410,
-      clip_frac: 0.0015, ppo_kl: 2e-5, "train/return": 0.3, "train/total_length": 530, "train/group_reward_std": 0.18,
+      pg_loss: 0.012,
+      lr: 5e-7,
+      grad_norm: 0.21,
+      kl_ref: 0.0004,
+      reward_mean: 0.31,
+      response_length_mean: 410,
+      clip_frac: 0.0015,
+      ppo_kl: 2e-5,
+      "train/return": 0.3,
+      "train/total_length": 530,
+      "train/group_reward_std": 0.18,
     });
     expect(report.otherLines).toBe(1);
     expect(report.problemCount).toBe(0);
@@ -194,9 +300,18 @@ describe("wandb-csv", () => {
   it("reads run.history().to_csv(): index column ignored, empty cells missing, NaN kept", async () => {
     const path = formatFixture("wandb-export.csv");
     const { steps, report } = await readAll([path]);
-    expect(steps.map((s) => [s.step, s.time])).toEqual([[1, 1732250060.5], [2, 1732250121], [3, 1732250181.5]]);
+    expect(steps.map((s) => [s.step, s.time])).toEqual([
+      [1, 1732250060.5],
+      [2, 1732250121],
+      [3, 1732250181.5],
+    ]);
     expect(steps[0].metrics).toEqual({
-      pg_loss: 0.012, kl_ref: 0.0004, reward_mean: 0.31, response_length_mean: 410, clip_frac: 0.0015, lr: 5e-7,
+      pg_loss: 0.012,
+      kl_ref: 0.0004,
+      reward_mean: 0.31,
+      response_length_mean: 410,
+      clip_frac: 0.0015,
+      lr: 5e-7,
     });
     expect(steps[1].metrics).not.toHaveProperty("kl_ref");
     expect(steps[2].metrics?.kl_ref).toBeNaN();
@@ -205,7 +320,13 @@ describe("wandb-csv", () => {
 
   it("reads a panel export: one run per '<run> - <metric>' prefix, __MIN/__MAX kept", async () => {
     const { steps } = await readAll([formatFixture("wandb-panel.csv")]);
-    expect(steps.map((s) => `${s.run}/${s.step}`)).toEqual(["grpo-a/1", "grpo-a/2", "grpo-b/1", "grpo-a/3", "grpo-b/3"]);
+    expect(steps.map((s) => `${s.run}/${s.step}`)).toEqual([
+      "grpo-a/1",
+      "grpo-a/2",
+      "grpo-b/1",
+      "grpo-a/3",
+      "grpo-b/3",
+    ]);
     expect(steps[0].metrics).toEqual({ reward_mean: 0.31, "train/reward__MIN": 0.31, "train/reward__MAX": 0.31 });
   });
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { COLUMN_ALIASES, METRIC_ALIASES, canonicalColumns, canonicalMetrics } from "../../src/adapters/names.js";
-import { CANONICAL_METRICS, CANONICAL_TRAJECTORY_COLUMNS } from "../../src/telemetry/index.js";
 import { DOC, namesBlock } from "../../scripts/gen-formats-doc.js";
+import { COLUMN_ALIASES, canonicalColumns, canonicalMetrics, METRIC_ALIASES } from "../../src/adapters/names.js";
+import { CANONICAL_METRICS, CANONICAL_TRAJECTORY_COLUMNS } from "../../src/telemetry/index.js";
 
 describe("the name table", () => {
   it("maps foreign names onto canonical ones and keeps every other name as it is", () => {
@@ -38,7 +38,11 @@ describe("the name table", () => {
   });
 
   it("maps trajectory columns without the prefix rule", () => {
-    expect(canonicalColumns({ score: [1], acc: [0], "train/score": [2] })).toEqual({ reward: [1], correct: [0], "train/score": [2] });
+    expect(canonicalColumns({ score: [1], acc: [0], "train/score": [2] })).toEqual({
+      reward: [1],
+      correct: [0],
+      "train/score": [2],
+    });
   });
 
   it("only targets canonical names, and gives each foreign name one meaning", () => {

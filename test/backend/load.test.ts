@@ -39,9 +39,9 @@ describe("backend selection", () => {
   });
 
   it("reports both reasons when neither backend loads", () => {
-    expect(() => selectKernels({ loadNative: broken("no addon"), loadWasm: broken("no wasm"), warn: () => {} })).toThrow(
-      /native: no addon.*wasm: no wasm/,
-    );
+    expect(() =>
+      selectKernels({ loadNative: broken("no addon"), loadWasm: broken("no wasm"), warn: () => {} }),
+    ).toThrow(/native: no addon.*wasm: no wasm/);
   });
 
   it("reads RFTFM_BACKEND", () => {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -16,7 +16,15 @@ describe("rftfm --help", () => {
     const scan = runCli(["scan", "--help"]);
     expect(scan.status).toBe(0);
     const text = scan.stdout.replace(/\s+/g, " ");
-    for (const option of ["--json", "--features", "--fingerprints <file>", "--prior", "--strict", "--backend <name>", "- for standard input"]) {
+    for (const option of [
+      "--json",
+      "--features",
+      "--fingerprints <file>",
+      "--prior",
+      "--strict",
+      "--backend <name>",
+      "- for standard input",
+    ]) {
       expect(text).toContain(option);
     }
   });
@@ -59,19 +67,35 @@ describe("rftfm scan", () => {
     expect(r.status).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines.map((l) => l.run)).toEqual(["demo-healthy", "demo-entropy-collapse"]);
-    for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(["run", "steps", "alarm", "first_alarm_step", "diagnosis", "actions"]));
-    const [healthy, collapse] = lines as { alarm: boolean; first_alarm_step: number | null; diagnosis: { fault: string; family: string; confidence: number }[] }[];
+    for (const l of lines)
+      expect(Object.keys(l)).toEqual(
+        expect.arrayContaining(["run", "steps", "alarm", "first_alarm_step", "diagnosis", "actions"]),
+      );
+    const [healthy, collapse] = lines as {
+      alarm: boolean;
+      first_alarm_step: number | null;
+      diagnosis: { fault: string; family: string; confidence: number }[];
+    }[];
     expect(healthy).toMatchObject({ steps: 40, alarm: false, first_alarm_step: null, diagnosis: [] });
     expect(collapse.alarm).toBe(true);
     expect(collapse.first_alarm_step).toBeGreaterThan(0);
-    expect(collapse.diagnosis[0]).toMatchObject({ fault: expect.any(String), family: expect.any(String), confidence: expect.any(Number) });
+    expect(collapse.diagnosis[0]).toMatchObject({
+      fault: expect.any(String),
+      family: expect.any(String),
+      confidence: expect.any(Number),
+    });
   });
 
   it("judges against the healthy prior only when asked, or with a fingerprint file", () => {
-    const withPrior = jsonLines(runCli(["scan", example, "--json", "--prior"]).stdout) as { alarm: boolean; first_alarm_step: number }[];
+    const withPrior = jsonLines(runCli(["scan", example, "--json", "--prior"]).stdout) as {
+      alarm: boolean;
+      first_alarm_step: number;
+    }[];
     // The example is not of the benchmark's setup: against its prior, everything is off from the start.
     expect(withPrior.every((l) => l.alarm && l.first_alarm_step <= 2)).toBe(true);
-    const withFile = jsonLines(runCli(["scan", example, "--json", "--fingerprints", join(root, "fingerprints/default.json")]).stdout);
+    const withFile = jsonLines(
+      runCli(["scan", example, "--json", "--fingerprints", join(root, "fingerprints/default.json")]).stdout,
+    );
     expect(withFile).toEqual(withPrior);
     const bad = runCli(["scan", example, "--fingerprints", join(root, "package.json")]);
     expect(bad.status).not.toBe(0);
@@ -106,7 +130,12 @@ describe("rftfm scan", () => {
     const r = runCli(["scan", mixed, "--features", "--json"]);
     expect(r.status).toBe(0);
     const lines = jsonLines(r.stdout);
-    const steps = lines.filter((l) => l.kind === "step_features") as { run: string; step: number; trajectories: number; features: Record<string, unknown> }[];
+    const steps = lines.filter((l) => l.kind === "step_features") as {
+      run: string;
+      step: number;
+      trajectories: number;
+      features: Record<string, unknown>;
+    }[];
     expect(steps.map((s) => `${s.run}/${s.step}`).sort()).toEqual(["a/0", "a/1", "b/0", "b/1"]);
     // Step a/1: the block with mismatched columns is rejected, the two rows are kept.
     expect(steps.find((s) => s.run === "a" && s.step === 1)!.trajectories).toBe(2);
@@ -151,14 +180,28 @@ describe("rftfm scan", () => {
 
   it("reads trainers' logs and directories of per-step dumps, detecting each format", () => {
     const formats = join(root, "test/fixtures/formats");
-    const r = runCli(["scan", join(formats, "verl-console.log"), join(formats, "trl-completions"), "--features", "--json", "--strict"]);
+    const r = runCli([
+      "scan",
+      join(formats, "verl-console.log"),
+      join(formats, "trl-completions"),
+      "--features",
+      "--json",
+      "--strict",
+    ]);
     expect(r.status).toBe(1); // --strict: the verl log repeats a step (reported)
     const lines = jsonLines(r.stdout);
-    const steps = lines.filter((l) => l.kind === "step_features") as { run: string; step: number; trajectories: number }[];
+    const steps = lines.filter((l) => l.kind === "step_features") as {
+      run: string;
+      step: number;
+      trajectories: number;
+    }[];
     // Each run's steps in order; a run's last step is complete at the end of all input.
     expect(steps.map((s) => [s.run.split("/").at(-1), s.step, s.trajectories])).toEqual([
-      ["verl-console.log", 1, 0], ["verl-console.log", 2, 0], ["trl-completions", 1, 8],
-      ["verl-console.log", 3, 0], ["trl-completions", 2, 8],
+      ["verl-console.log", 1, 0],
+      ["verl-console.log", 2, 0],
+      ["trl-completions", 1, 8],
+      ["verl-console.log", 3, 0],
+      ["trl-completions", 2, 8],
     ]);
     const ingest = lines.at(-1) as { formats: Record<string, string>; replacedSteps: number };
     expect(Object.values(ingest.formats)).toEqual(["verl-console", "trl-completions", "trl-completions"]);

@@ -13,7 +13,7 @@ function nabCsv(rows: number, spikeAt: number): string {
     const v = 50 + 10 * Math.sin(i / 20) + ((i * 7919) % 13) / 13 + (i === spikeAt ? 200 : 0);
     lines.push(`${t},${v}`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 describe("rftfm score-series", () => {
@@ -35,13 +35,16 @@ describe("rftfm score-series", () => {
   it("writes to --out, and the score of a row does not depend on later rows", () => {
     const dir = mkdtempSync(join(tmpdir(), "rftfm-score-series-"));
     const full = nabCsv(500, 300);
-    const head = full.split("\n").slice(0, 401).join("\n") + "\n";
+    const head = `${full.split("\n").slice(0, 401).join("\n")}\n`;
     writeFileSync(join(dir, "full.csv"), full);
     writeFileSync(join(dir, "head.csv"), head);
     for (const name of ["full", "head"]) {
       expect(runCli(["score-series", join(dir, `${name}.csv`), "--out", join(dir, `${name}.out.csv`)]).status).toBe(0);
     }
-    const scored = (name: string) => readFileSync(join(dir, `${name}.out.csv`), "utf8").trim().split("\n");
+    const scored = (name: string) =>
+      readFileSync(join(dir, `${name}.out.csv`), "utf8")
+        .trim()
+        .split("\n");
     expect(scored("full").slice(0, 401)).toEqual(scored("head"));
   });
 

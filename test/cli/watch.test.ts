@@ -42,17 +42,24 @@ async function until(check: () => boolean, what: string, ms = 4000): Promise<voi
 describe("rftfm watch, in process", () => {
   it("prints each step as the file grows, waits for a line's end, and starts over on truncation", async () => {
     const path = join(dir, "train.log");
-    writeFileSync(path, "INFO starting\n" + verlLine(1, 0.25) + verlLine(2, 0.5));
+    writeFileSync(path, `INFO starting\n${verlLine(1, 0.25)}${verlLine(2, 0.5)}`);
     const out = capture();
     const err = capture();
     const stop = new AbortController();
     const options: WatchCommandOptions = { json: true, features: true, poll: 20, settle: 0.15 };
     const done = runWatch(kernels, path, options, { out: out.stream, err: err.stream }, stop.signal);
-    const steps = () => out.lines().map((l) => JSON.parse(l)).filter((l) => l.kind === "step_features");
+    const steps = () =>
+      out
+        .lines()
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.kind === "step_features");
 
     // Step 1 completes when step 2 starts; step 2 once the log has been quiet for the settle time.
     await until(() => steps().length === 2, "steps 1 and 2");
-    expect(steps().map((s) => [s.step, s.metrics.reward_mean])).toEqual([[1, 0.25], [2, 0.5]]);
+    expect(steps().map((s) => [s.step, s.metrics.reward_mean])).toEqual([
+      [1, 0.25],
+      [2, 0.5],
+    ]);
 
     // Half a line: nothing until its line end is written.
     const third = verlLine(3, 0.75);
@@ -72,7 +79,13 @@ describe("rftfm watch, in process", () => {
     stop.abort();
     expect(await done).toBe(0);
     const ingest = JSON.parse(out.lines().at(-1)!);
-    expect(ingest).toMatchObject({ kind: "ingest", sources: 1, steps: 4, sourceErrors: 1, formats: { [path]: "verl-console" } });
+    expect(ingest).toMatchObject({
+      kind: "ingest",
+      sources: 1,
+      steps: 4,
+      sourceErrors: 1,
+      formats: { [path]: "verl-console" },
+    });
     expect(ingest.problems[0].reason).toMatch(/was truncated; reading it again from the start/);
     expect(err.text()).toContain("was truncated");
   });
@@ -83,7 +96,12 @@ describe("rftfm watch, in process", () => {
       const scanned = capture();
       await runScan(kernels, [path], { json: true, features: true }, { out: scanned.stream, err: capture().stream });
       const watched = capture();
-      await runWatch(kernels, path, { json: true, features: true, once: true, settle: 0 }, { out: watched.stream, err: capture().stream });
+      await runWatch(
+        kernels,
+        path,
+        { json: true, features: true, once: true, settle: 0 },
+        { out: watched.stream, err: capture().stream },
+      );
       const stepLines = (lines: string[]) => lines.filter((l) => l.includes('"kind":"step_features"'));
       expect(stepLines(watched.lines()), fixture).toEqual(stepLines(scanned.lines()));
       expect(stepLines(watched.lines()).length).toBeGreaterThan(0);
@@ -93,11 +111,19 @@ describe("rftfm watch, in process", () => {
   it("prints a verdict per step as the log grows, the same verdicts scan's monitor gives, and a summary per run", async () => {
     const example = join(root, "examples/small-run.jsonl");
     const watched = capture();
-    await runWatch(kernels, example, { json: true, once: true, settle: 0 }, { out: watched.stream, err: capture().stream });
+    await runWatch(
+      kernels,
+      example,
+      { json: true, once: true, settle: 0 },
+      { out: watched.stream, err: capture().stream },
+    );
     const lines = watched.lines().map((l) => JSON.parse(l));
     const verdicts = lines.filter((l) => l.kind === undefined);
     expect(verdicts).toHaveLength(80);
-    for (const v of verdicts) expect(Object.keys(v)).toEqual(expect.arrayContaining(["run", "step", "anomalous", "anomalies", "diagnosis", "actions"]));
+    for (const v of verdicts)
+      expect(Object.keys(v)).toEqual(
+        expect.arrayContaining(["run", "step", "anomalous", "anomalies", "diagnosis", "actions"]),
+      );
     expect(lines.at(-1).kind).toBe("ingest");
     // The first alarm of each run is where scan's run summary puts it.
     const scanned = capture();
@@ -115,7 +141,12 @@ describe("rftfm watch, in process", () => {
 
   it("prints readable rows under a header per run with --features", async () => {
     const out = capture();
-    await runWatch(kernels, formatFixture("verl-rollout/1.jsonl"), { once: true, features: true }, { out: out.stream, err: capture().stream });
+    await runWatch(
+      kernels,
+      formatFixture("verl-rollout/1.jsonl"),
+      { once: true, features: true },
+      { out: out.stream, err: capture().stream },
+    );
     const [title, header, row] = out.lines();
     expect(title).toMatch(/^run .*verl-rollout \(backend: (native|wasm)\)$/);
     expect(header.trim().split(/\s+/).slice(0, 3)).toEqual(["step", "traj", "reward"]);
@@ -127,11 +158,23 @@ describe("rftfm watch, in process", () => {
 describe("rftfm watch, as a command", () => {
   it("stops cleanly on SIGINT: prints the open step and the report, exits 0", async () => {
     const path = join(dir, "live.jsonl");
-    const line = (step: number) => JSON.stringify({ step, data: { "critic/score/mean": step / 4 } }) + "\n";
+    const line = (step: number) => `${JSON.stringify({ step, data: { "critic/score/mean": step / 4 } })}\n`;
     writeFileSync(path, line(1) + line(2));
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(root, "src/cli/main.ts"), "watch", path, "--json", "--features", "--poll", "20", "--settle", "60"],
+      [
+        "--import",
+        "tsx",
+        join(root, "src/cli/main.ts"),
+        "watch",
+        path,
+        "--json",
+        "--features",
+        "--poll",
+        "20",
+        "--settle",
+        "60",
+      ],
       { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -142,8 +185,15 @@ describe("rftfm watch, as a command", () => {
     await until(() => stdout.includes('"step_features"'), "step 1", 20_000);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
-    const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.kind, l.step])).toEqual([["step_features", 1], ["step_features", 2], ["ingest", undefined]]);
+    const lines = stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.kind, l.step])).toEqual([
+      ["step_features", 1],
+      ["step_features", 2],
+      ["ingest", undefined],
+    ]);
     expect(lines[1]).toMatchObject({ metrics: { reward_mean: 0.5 } });
   }, 30_000);
 });

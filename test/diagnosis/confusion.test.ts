@@ -48,7 +48,12 @@ describe("splitting the reward/correctness disagreement", () => {
   });
 
   it("is unknown without reward_std (binary reward unverified)", () => {
-    const { reward_std: _s, ...signals } = binaryRun(batch(0.6, 0.5, 0.45), { reward: 1, correct: 0, corr: -5, std: 0 });
+    const { reward_std: _s, ...signals } = binaryRun(batch(0.6, 0.5, 0.45), {
+      reward: 1,
+      correct: 0,
+      corr: -5,
+      std: 0,
+    });
     expect(confusion(ctx(signals))).toBeUndefined();
   });
 });

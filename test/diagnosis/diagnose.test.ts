@@ -13,8 +13,18 @@ function prints(top: Partial<Record<FaultId, [similarity: number, confidence: nu
   const left = 1 - named.reduce((s, [, [, c]]) => s + c, 0);
   const others = FAULT_IDS.filter((f) => !(f in top));
   return [
-    ...named.map(([fault, [similarity, confidence]]) => ({ fault, family: FAULT_FAMILIES[fault], similarity, confidence })),
-    ...others.map((fault) => ({ fault, family: FAULT_FAMILIES[fault], similarity: 0.1, confidence: left / others.length })),
+    ...named.map(([fault, [similarity, confidence]]) => ({
+      fault,
+      family: FAULT_FAMILIES[fault],
+      similarity,
+      confidence,
+    })),
+    ...others.map((fault) => ({
+      fault,
+      family: FAULT_FAMILIES[fault],
+      similarity: 0.1,
+      confidence: left / others.length,
+    })),
   ].sort((a, b) => b.confidence - a.confidence);
 }
 
@@ -43,7 +53,8 @@ describe("DEFAULT_RULES", () => {
     expect(diagnosis[0]?.fault).toBe(fault);
     expect(diagnosis[0].family).toBe(FAULT_FAMILIES[fault]);
     expect(diagnosis[0].evidence.length).toBeGreaterThan(0);
-    for (let i = 1; i < diagnosis.length; i++) expect(diagnosis[i].confidence).toBeLessThanOrEqual(diagnosis[i - 1].confidence);
+    for (let i = 1; i < diagnosis.length; i++)
+      expect(diagnosis[i].confidence).toBeLessThanOrEqual(diagnosis[i - 1].confidence);
   });
 });
 
@@ -57,7 +68,9 @@ describe("diagnose merging", () => {
     expect(top.family).toBe("optimization_dynamics");
     expect(top.confidence).toBeCloseTo(Math.max(rule.confidence, 0.6), 3);
     expect(top.evidence.slice(0, rule.evidence.length)).toEqual(rule.evidence);
-    expect(top.evidence[rule.evidence.length]).toBe("deviation pattern matches the kl_penalty_off fingerprint (similarity 0.91)");
+    expect(top.evidence[rule.evidence.length]).toBe(
+      "deviation pattern matches the kl_penalty_off fingerprint (similarity 0.91)",
+    );
     // kl_ref.p90 is not named by the rule: it comes as a |z| line at the judged step.
     expect(top.evidence).toContain("kl_ref.p90 0.4 at step 17, +7.0σ from healthy");
     // kl_ref.mean is kl_ref's twin, already named by the rule: not repeated.
@@ -74,7 +87,9 @@ describe("diagnose merging", () => {
     expect(rule.confidence).toBeLessThan(0.7);
     const d = diagnose(ctx(weak, { fingerprints: prints({ temperature_misconfigured: [0.95, 0.9] }) }));
     expect(d[0]).toMatchObject({ fault: "temperature_misconfigured", confidence: 0.9 });
-    expect(d[0].evidence).toEqual(["deviation pattern matches the temperature_misconfigured fingerprint (similarity 0.95)"]);
+    expect(d[0].evidence).toEqual([
+      "deviation pattern matches the temperature_misconfigured fingerprint (similarity 0.95)",
+    ]);
     expect(d[1].fault).toBe("kl_penalty_off");
   });
 
@@ -85,14 +100,22 @@ describe("diagnose merging", () => {
   });
 
   it("breaks a confidence tie in favour of the fault that rules and fingerprints agree on", () => {
-    const fixed = (id: string, fault: FaultId): Rule => ({ id, faults: [fault], description: "", apply: () => ({ fault, confidence: 0.5, evidence: [id] }) });
+    const fixed = (id: string, fault: FaultId): Rule => ({
+      id,
+      faults: [fault],
+      description: "",
+      apply: () => ({ fault, confidence: 0.5, evidence: [id] }),
+    });
     const c = ctx(healthy(), { fingerprints: prints({ worker_failure: [0.5, 0.2] }) });
     const d = diagnose(c, [fixed("a", "reward_noise"), fixed("b", "worker_failure")]);
     expect(d.map((x) => x.fault).slice(0, 2)).toEqual(["worker_failure", "reward_noise"]);
   });
 
   it("estimates an onset from the fault's signals for a fingerprint-only diagnosis, else uses the alarm step", () => {
-    const drifting = { ...healthy(), "group.size_min": series([8, 8, 8, 5, 4, 3, 2, 2], [0, 0, 0, -4, -5, -6, -8, -8], 8) };
+    const drifting = {
+      ...healthy(),
+      "group.size_min": series([8, 8, 8, 5, 4, 3, 2, 2], [0, 0, 0, -4, -5, -6, -8, -8], 8),
+    };
     const c = ctx(drifting, { fingerprints: prints({ group_misindexing: [0.8, 0.5], reward_noise: [0.3, 0.2] }) });
     const d = diagnose(c, []);
     expect(d.find((x) => x.fault === "group_misindexing")?.onset).toBe(13);
@@ -121,7 +144,12 @@ describe("diagnose robustness and extension", () => {
   });
 
   it("rejects invalid findings (unknown fault, fault outside the rule's faults, NaN confidence) and clamps confidence", () => {
-    const returning = (id: string, out: unknown): Rule => ({ id, faults: ["tool_failure"], description: "", apply: () => out as never });
+    const returning = (id: string, out: unknown): Rule => ({
+      id,
+      faults: ["tool_failure"],
+      description: "",
+      apply: () => out as never,
+    });
     const report = diagnoseReport(ctx(healthy()), [
       returning("unknown", { fault: "cosmic_rays", confidence: 0.9, evidence: [] }),
       returning("outside", { fault: "nan_inf", confidence: 0.9, evidence: [] }),
@@ -129,13 +157,24 @@ describe("diagnose robustness and extension", () => {
       returning("big", { fault: "tool_failure", confidence: 7, evidence: ["x", 3] }),
     ]);
     expect(report.failures.map((f) => f.rule)).toEqual(["unknown", "outside", "nan"]);
-    expect(report.diagnosis).toEqual([{ fault: "tool_failure", family: "tool_environment", confidence: 1, evidence: ["x"], onset: 15 }]);
+    expect(report.diagnosis).toEqual([
+      { fault: "tool_failure", family: "tool_environment", confidence: 1, evidence: ["x"], onset: 15 },
+    ]);
   });
 
   it("survives a context whose signal() throws and an error handler that throws", () => {
     const base = ctx(healthy(), { fingerprints: prints({ nan_inf: [0.9, 0.9] }) });
-    const broken: DiagnosisContext = { ...base, signal: () => { throw new Error("no signals today"); } };
-    const report = diagnoseReport(broken, DEFAULT_RULES, { onRuleError: () => { throw new Error("handler"); } });
+    const broken: DiagnosisContext = {
+      ...base,
+      signal: () => {
+        throw new Error("no signals today");
+      },
+    };
+    const report = diagnoseReport(broken, DEFAULT_RULES, {
+      onRuleError: () => {
+        throw new Error("handler");
+      },
+    });
     expect(report.failures.length).toBeGreaterThanOrEqual(DEFAULT_RULES.length);
     expect(report.diagnosis.map((d) => d.fault)).toEqual(["nan_inf"]);
   });
@@ -149,7 +188,12 @@ describe("diagnose robustness and extension", () => {
         const t = c.signal("step_time");
         const i = t ? t.steps.indexOf(c.step) : -1;
         return t && i >= 0 && t.values[i] > 30
-          ? { fault: "worker_failure", confidence: 0.99, evidence: [`step_time ${t.values[i]} s at step ${c.step}`], onset: 12 }
+          ? {
+              fault: "worker_failure",
+              confidence: 0.99,
+              evidence: [`step_time ${t.values[i]} s at step ${c.step}`],
+              onset: 12,
+            }
           : null;
       },
     };

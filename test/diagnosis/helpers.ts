@@ -25,7 +25,11 @@ export function flat(value: number, reference = value): TraceInput {
 
 /** Healthy at `before` (z 0) up to the alarm, then `after` with deviation `z` from the alarm on. */
 export function jump(before: number, after: number, z: number, reference = before): TraceInput {
-  return { values: [...fill(BEFORE, before), ...fill(AFTER, after)], z: [...fill(BEFORE, 0), ...fill(AFTER, z)], reference };
+  return {
+    values: [...fill(BEFORE, before), ...fill(AFTER, after)],
+    z: [...fill(BEFORE, 0), ...fill(AFTER, z)],
+    reference,
+  };
 }
 
 /** Off from the first step: `value` with deviation `z` at every step (a misconfiguration). */

@@ -28,9 +28,13 @@ describe("advantage_misnormalization rule", () => {
   });
 
   it("fires on advantages pointing against the reward (a sign flip) and on an exploded scale", () => {
-    const flipped = advantageMisnormalizationRule.apply(ctx({ ...healthy(), "corr.advantage_reward": always(-0.95, -30, 0.8) }));
+    const flipped = advantageMisnormalizationRule.apply(
+      ctx({ ...healthy(), "corr.advantage_reward": always(-0.95, -30, 0.8) }),
+    );
     expect(mentions(flipped, "corr.advantage_reward -0.95 at step", "against the reward")).toBe(true);
-    const scaled = advantageMisnormalizationRule.apply(ctx({ ...healthy(), "group.adv_scale_max": always(9.5, 50, 0.95) }));
+    const scaled = advantageMisnormalizationRule.apply(
+      ctx({ ...healthy(), "group.adv_scale_max": always(9.5, 50, 0.95) }),
+    );
     expect(mentions(scaled, "group.adv_scale_max 9.5", "scale off")).toBe(true);
   });
 

@@ -45,7 +45,9 @@ describe("gradient_explosion rule", () => {
 
   it("grows with the spike", () => {
     const at = (v: number, z: number) =>
-      gradientExplosionRule.apply(ctx({ ...healthy(), grad_norm: series([0.5, 0.5, 0.5, 0.5, 0.5, v, 0.5, 0.5], [0, 0, 0, 0, 0, z, 0, 0], 0.5) }))!.confidence;
+      gradientExplosionRule.apply(
+        ctx({ ...healthy(), grad_norm: series([0.5, 0.5, 0.5, 0.5, 0.5, v, 0.5, 0.5], [0, 0, 0, 0, 0, z, 0, 0], 0.5) }),
+      )!.confidence;
     expect(at(50, 12)).toBeLessThan(at(500, 40));
   });
 
@@ -56,7 +58,9 @@ describe("gradient_explosion rule", () => {
 
   it("does not fire on a modest rise, nor when values are non-finite (nan_inf's)", () => {
     expect(gradientExplosionRule.apply(ctx({ ...healthy(), grad_norm: jump(0.5, 0.9, 4) }))).toBeNull();
-    expect(gradientExplosionRule.apply(ctx({ ...SCENARIOS.gradient_explosion(), nonfinite: jump(0, 3, I) }))).toBeNull();
+    expect(
+      gradientExplosionRule.apply(ctx({ ...SCENARIOS.gradient_explosion(), nonfinite: jump(0, 3, I) })),
+    ).toBeNull();
   });
 });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { lengthTruncationRule, rolloutPolicyMismatchRule, temperatureMisconfiguredRule } from "../../src/diagnosis/rules.js";
+import {
+  lengthTruncationRule,
+  rolloutPolicyMismatchRule,
+  temperatureMisconfiguredRule,
+} from "../../src/diagnosis/rules.js";
 import { ctx, healthy, jump, mentions, stepOnly } from "./helpers.js";
 import { SCENARIOS } from "./scenarios.js";
 
@@ -15,7 +19,11 @@ describe("temperature_misconfigured rule", () => {
 
   it("reads a cold temperature too", () => {
     const f = temperatureMisconfiguredRule.apply(
-      ctx({ ...healthy(), entropy: { ...jump(0.1, 0.1, -9, 0.8), z: new Array(8).fill(-9) }, "group.zero_var_share": { ...jump(0.7, 0.7, 8, 0.2), z: new Array(8).fill(8) } }),
+      ctx({
+        ...healthy(),
+        entropy: { ...jump(0.1, 0.1, -9, 0.8), z: new Array(8).fill(-9) },
+        "group.zero_var_share": { ...jump(0.7, 0.7, 8, 0.2), z: new Array(8).fill(8) },
+      }),
     );
     expect(mentions(f, "sampling too cold")).toBe(true);
   });
@@ -56,13 +64,19 @@ describe("rollout_policy_mismatch rule", () => {
   });
 
   it("on step-only logs, fires weakly from clip_frac and ppo_kl alone", () => {
-    const f = rolloutPolicyMismatchRule.apply(ctx({ ...stepOnly(), clip_frac: jump(0.01, 0.08, 6), ppo_kl: jump(0.002, 0.01, 5) }));
+    const f = rolloutPolicyMismatchRule.apply(
+      ctx({ ...stepOnly(), clip_frac: jump(0.01, 0.08, 6), ppo_kl: jump(0.002, 0.01, 5) }),
+    );
     expect(f?.fault).toBe("rollout_policy_mismatch");
     expect(f!.confidence).toBeLessThan(0.4);
   });
 
   it("does not fire when the log-prob statistics are logged and healthy", () => {
-    expect(rolloutPolicyMismatchRule.apply(ctx({ ...healthy(), clip_frac: jump(0.01, 0.08, 6), ppo_kl: jump(0.002, 0.01, 5) }))).toBeNull();
+    expect(
+      rolloutPolicyMismatchRule.apply(
+        ctx({ ...healthy(), clip_frac: jump(0.01, 0.08, 6), ppo_kl: jump(0.002, 0.01, 5) }),
+      ),
+    ).toBeNull();
     expect(rolloutPolicyMismatchRule.apply(ctx(healthy()))).toBeNull();
   });
 });

@@ -20,7 +20,13 @@ describe("reward_hacking rule", () => {
   });
 
   it("does not fire when correctness rises with the reward (learning), nor without any correctness signal", () => {
-    const learning = { ...healthy(), reward_mean: jump(0.5, 0.9, 8), correct_mean: jump(0.5, 0.88, 8), "reward.mean": jump(0.5, 0.9, 8), "correct.mean": jump(0.5, 0.88, 8) };
+    const learning = {
+      ...healthy(),
+      reward_mean: jump(0.5, 0.9, 8),
+      correct_mean: jump(0.5, 0.88, 8),
+      "reward.mean": jump(0.5, 0.9, 8),
+      "correct.mean": jump(0.5, 0.88, 8),
+    };
     expect(rewardHackingRule.apply(ctx(learning))).toBeNull();
     const { correct_mean: _c, ...noCorrect } = stepOnly();
     expect(rewardHackingRule.apply(ctx({ ...noCorrect, reward_mean: jump(0.5, 0.9, 8) }))).toBeNull();
@@ -50,7 +56,11 @@ describe("reward_parse_failure rule", () => {
   });
 
   it("does not fire when correctness falls with the reward (harder batches), nor when both rise", () => {
-    const harder = { ...SCENARIOS.reward_parse_failure(), correct_mean: jump(0.6, 0.02, -20), "correct.mean": jump(0.6, 0.02, -20) };
+    const harder = {
+      ...SCENARIOS.reward_parse_failure(),
+      correct_mean: jump(0.6, 0.02, -20),
+      "correct.mean": jump(0.6, 0.02, -20),
+    };
     expect(rewardParseFailureRule.apply(ctx(harder))).toBeNull();
     expect(rewardParseFailureRule.apply(ctx(SCENARIOS.difficulty_skew()))).toBeNull();
     expect(rewardParseFailureRule.apply(ctx(healthy()))).toBeNull();

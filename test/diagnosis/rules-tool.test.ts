@@ -12,7 +12,8 @@ describe("tool_failure rule", () => {
   });
 
   it("judges from the value when no z is known, stronger for more errors", () => {
-    const at = (rate: number) => toolFailureRule.apply(ctx({ "rate.tool_error": noZ([0, 0, 0, 0, 0, rate, rate, rate], 0) }));
+    const at = (rate: number) =>
+      toolFailureRule.apply(ctx({ "rate.tool_error": noZ([0, 0, 0, 0, 0, rate, rate, rate], 0) }));
     expect(mentions(at(0.3), "rate.tool_error 0.3 at step 15", "healthy 0")).toBe(true);
     expect(at(0.3)!.confidence).toBeLessThan(at(0.6)!.confidence);
     expect(at(0.05)).toBeNull();
@@ -33,7 +34,11 @@ describe("observation_corruption rule", () => {
   });
 
   it("does not fire when workers were lost, nor when correctness falls without an input symptom", () => {
-    expect(observationCorruptionRule.apply(ctx({ ...SCENARIOS.observation_corruption(), num_trajectories: jump(64, 40, -20) }))).toBeNull();
+    expect(
+      observationCorruptionRule.apply(
+        ctx({ ...SCENARIOS.observation_corruption(), num_trajectories: jump(64, 40, -20) }),
+      ),
+    ).toBeNull();
     expect(observationCorruptionRule.apply(ctx({ ...healthy(), correct_mean: jump(0.7, 0.3, -10) }))).toBeNull();
   });
 });
@@ -51,7 +56,11 @@ describe("worker_failure rule", () => {
     const slow = workerFailureRule.apply(ctx({ ...stepOnly(), step_time: jump(3, 30, 10) }));
     expect(slow?.fault).toBe("worker_failure");
     expect(slow!.confidence).toBeLessThan(0.6);
-    expect(workerFailureRule.apply(ctx({ ...stepOnly(), step_time: jump(3, 30, 10), response_length_mean: jump(12, 40, 9) }))).toBeNull();
+    expect(
+      workerFailureRule.apply(
+        ctx({ ...stepOnly(), step_time: jump(3, 30, 10), response_length_mean: jump(12, 40, 9) }),
+      ),
+    ).toBeNull();
   });
 
   it("does not fire on a healthy run", () => {

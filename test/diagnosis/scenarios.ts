@@ -23,7 +23,11 @@ export const SCENARIOS: Record<FaultId, () => Signals> = {
   gradient_explosion: () => ({
     ...healthy(),
     grad_norm: series([0.5, 0.5, 0.5, 0.5, 0.5, 500, 0.6, 0.5], [0, 0, 0, 0, 0, 40, 0.5, 0], 0.5),
-    ...both("kl_ref", "kl_ref.mean", series([0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.05, 0.05], [0, 0, 0, 0, 0, 0, 5, 5], 0.01)),
+    ...both(
+      "kl_ref",
+      "kl_ref.mean",
+      series([0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.05, 0.05], [0, 0, 0, 0, 0, 0, 5, 5], 0.01),
+    ),
   }),
   lr_too_high: () => ({
     ...healthy(),
@@ -31,12 +35,24 @@ export const SCENARIOS: Record<FaultId, () => Signals> = {
     grad_norm: always(3, 8, 0.5),
     ppo_kl: always(0.05, 9, 0.002),
     clip_frac: always(0.2, 7, 0.01),
-    ...both("kl_ref", "kl_ref.mean", series([0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], [4, 6, 8, 10, 12, 14, 16, 18], 0.01)),
+    ...both(
+      "kl_ref",
+      "kl_ref.mean",
+      series([0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], [4, 6, 8, 10, 12, 14, 16, 18], 0.01),
+    ),
   }),
   kl_penalty_off: () => ({
     ...healthy(),
-    ...both("kl_ref", "kl_ref.mean", series([0.01, 0.012, 0.015, 0.02, 0.03, 0.06, 0.1, 0.15], [0, 0.5, 1, 2, 3.5, 6, 9, 13], 0.01)),
-    ...both("entropy", "entropy_mean.mean", series([0.8, 0.8, 0.78, 0.75, 0.7, 0.6, 0.5, 0.4], [0, 0, -0.5, -1, -2, -3.5, -4.5, -6], 0.8)),
+    ...both(
+      "kl_ref",
+      "kl_ref.mean",
+      series([0.01, 0.012, 0.015, 0.02, 0.03, 0.06, 0.1, 0.15], [0, 0.5, 1, 2, 3.5, 6, 9, 13], 0.01),
+    ),
+    ...both(
+      "entropy",
+      "entropy_mean.mean",
+      series([0.8, 0.8, 0.78, 0.75, 0.7, 0.6, 0.5, 0.4], [0, 0, -0.5, -1, -2, -3.5, -4.5, -6], 0.8),
+    ),
   }),
   rollout_policy_mismatch: () => ({
     ...healthy(),

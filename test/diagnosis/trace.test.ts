@@ -8,7 +8,9 @@ import { ctx, healthy, jump, noZ, series } from "./helpers.js";
 
 describe("evidence wording", () => {
   it("names signal, value, step and deviation", () => {
-    const c = ctx({ kl_ref: series([0.01, 0.01, 0.01, 0.01, 0.01, 0.2, 0.3, 0.41], [0, 0, 0, 0, 0, 6, 9, 14.2], 0.01) });
+    const c = ctx({
+      kl_ref: series([0.01, 0.01, 0.01, 0.01, 0.01, 0.2, 0.3, 0.41], [0, 0, 0, 0, 0, 6, 9, 14.2], 0.01),
+    });
     const t = c.signal("kl_ref")!;
     expect(describeLine(t, span(c, t)[2])).toBe("kl_ref 0.41 at step 17, +14.2σ from healthy");
     expect(num(4.2e5)).toBe("4.2e+5");
@@ -38,7 +40,10 @@ describe("moved", () => {
   });
 
   it("falls back on the value against the reference (or a nominal one) without z", () => {
-    const c = makeContext({ alarmStep: 5, signals: { a: noZ([1, 1, 1, 1, 1, 1.6, 1.6, 1.6], 1), b: { values: [0, 0, 0, 0, 0, 0.4, 0.4, 0.4] } } });
+    const c = makeContext({
+      alarmStep: 5,
+      signals: { a: noZ([1, 1, 1, 1, 1, 1.6, 1.6, 1.6], 1), b: { values: [0, 0, 0, 0, 0, 0.4, 0.4, 0.4] } },
+    });
     const a = moved(c, c.signal("a"), "up", { abs: { min: 0.1, full: 1.1 } })!;
     expect(a.strength).toBeCloseTo(0.5);
     expect(a.up).toBe(true);

@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { formatFingerprintSet } from "../../src/index.js";
 import { runCli } from "../cli/run-cli.js";
 import { FIXTURE_FINGERPRINTS, writeFixtureCorpus } from "./corpus-fixture.js";
-import { formatFingerprintSet } from "../../src/index.js";
-import { writeFileSync } from "node:fs";
 
 describe("rftfm faultbench", () => {
   it("explains its commands and every option", () => {
@@ -13,8 +12,12 @@ describe("rftfm faultbench", () => {
     expect(help.status).toBe(0);
     for (const command of ["generate", "eval", "remediate"]) expect(help.stdout).toContain(command);
     expect(runCli(["--help"]).stdout).toMatch(/demo \[options\]/);
-    expect(runCli(["demo", "--help"]).stdout).toMatch(/--fault <id>[\s\S]*--severity <level>[\s\S]*--seed <n>[\s\S]*--json/);
-    expect(runCli(["fingerprints", "learn", "--help"]).stdout).toMatch(/--corpus <dir>[\s\S]*--split <name>[\s\S]*--out <file>/);
+    expect(runCli(["demo", "--help"]).stdout).toMatch(
+      /--fault <id>[\s\S]*--severity <level>[\s\S]*--seed <n>[\s\S]*--json/,
+    );
+    expect(runCli(["fingerprints", "learn", "--help"]).stdout).toMatch(
+      /--corpus <dir>[\s\S]*--split <name>[\s\S]*--out <file>/,
+    );
     expect(help.stdout).not.toContain("__worker");
     const options: Record<string, string[]> = {
       generate: ["--out", "--runs", "--seed", "--steps", "--workers"],
@@ -38,7 +41,17 @@ describe("rftfm faultbench", () => {
     for (const heading of ["By family", "By fault type", "By severity", "Diagnosis over detected runs only"]) {
       expect(table.stdout).toContain(heading);
     }
-    const json = runCli(["faultbench", "eval", "--corpus", corpus, "--split", "all", "--json", "--fingerprints", fingerprints]);
+    const json = runCli([
+      "faultbench",
+      "eval",
+      "--corpus",
+      corpus,
+      "--split",
+      "all",
+      "--json",
+      "--fingerprints",
+      fingerprints,
+    ]);
     expect(json.status).toBe(0);
     const result = JSON.parse(json.stdout);
     expect(result).toMatchObject({ split: "all", detector: { name: "monitor", fingerprints }, scores: { runs: 6 } });

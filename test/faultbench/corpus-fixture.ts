@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Labels, RunEntry } from "../../bench/faultbench/corpus.js";
-import { FAULT_FAMILIES, HEALTHY, type FaultId, type Severity } from "../../bench/faultbench/faults.js";
+import { FAULT_FAMILIES, type FaultId, HEALTHY, type Severity } from "../../bench/faultbench/faults.js";
 import { NOMINAL } from "../../bench/faultbench/trainer.js";
 import { DEFAULT_DETECTION, type FingerprintSet } from "../../src/index.js";
 
@@ -48,15 +48,46 @@ export const FIXTURE: Record<string, FixtureRun & { firstAlarm: number | null }>
   // Flat: no alarm.
   h1: { fault: null, firstAlarm: null },
   // A non-finite value alarms at once: a false alarm.
-  h2: { fault: null, plant: (s, m) => s === 20 && (m.grad_norm = "NaN"), firstAlarm: 20 },
+  h2: {
+    fault: null,
+    plant: (s, m) => {
+      if (s === 20) m.grad_norm = "NaN";
+    },
+    firstAlarm: 20,
+  },
   // Gradient norm x100 from the onset on: a spike at once, delay 0.
-  f1: { fault: "gradient_explosion", severity: "severe", onset: 15, plant: (s, m) => s >= 15 && (m.grad_norm = 100 * Number(m.grad_norm)), firstAlarm: 15 },
+  f1: {
+    fault: "gradient_explosion",
+    severity: "severe",
+    onset: 15,
+    plant: (s, m) => {
+      if (s >= 15) m.grad_norm = 100 * Number(m.grad_norm);
+    },
+    firstAlarm: 15,
+  },
   // The same change 8 steps before the labelled onset: an early alarm.
-  f2: { fault: "gradient_explosion", severity: "moderate", onset: 20, plant: (s, m) => s >= 12 && (m.grad_norm = 100 * Number(m.grad_norm)), firstAlarm: 12 },
+  f2: {
+    fault: "gradient_explosion",
+    severity: "moderate",
+    onset: 20,
+    plant: (s, m) => {
+      if (s >= 12) m.grad_norm = 100 * Number(m.grad_norm);
+    },
+    firstAlarm: 12,
+  },
   // No visible change: missed.
   f3: { fault: "worker_failure", severity: "subtle", onset: 15, firstAlarm: null },
   // Train split: three quarters of the trajectories gone from step 10.
-  f4: { fault: "worker_failure", severity: "severe", onset: 10, split: "train", plant: (s, m) => s >= 10 && (m.num_trajectories = 16), firstAlarm: 10 },
+  f4: {
+    fault: "worker_failure",
+    severity: "severe",
+    onset: 10,
+    split: "train",
+    plant: (s, m) => {
+      if (s >= 10) m.num_trajectories = 16;
+    },
+    firstAlarm: 10,
+  },
 };
 
 /** Writes the fixture corpus into a fresh temporary directory and returns it. */
@@ -67,11 +98,15 @@ export function writeFixtureCorpus(): string {
   for (const [run, spec] of Object.entries(FIXTURE)) {
     const lines: string[] = [];
     for (let step = 1; step <= STEPS; step++) {
-      const metrics: Record<string, number | string> = { grad_norm: 1 + 0.05 * Math.sin(1.3 * step), num_trajectories: 64, entropy: 0.5 };
+      const metrics: Record<string, number | string> = {
+        grad_norm: 1 + 0.05 * Math.sin(1.3 * step),
+        num_trajectories: 64,
+        entropy: 0.5,
+      };
       spec.plant?.(step, metrics);
       lines.push(JSON.stringify({ kind: "step", run, step, metrics }));
     }
-    writeFileSync(join(dir, "runs", `${run}.jsonl`), lines.join("\n") + "\n");
+    writeFileSync(join(dir, "runs", `${run}.jsonl`), `${lines.join("\n")}\n`);
     const entry: RunEntry = {
       file: `runs/${run}.jsonl`,
       fault: spec.fault ?? HEALTHY,

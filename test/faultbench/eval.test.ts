@@ -12,7 +12,11 @@ describe("faultbench eval", () => {
   it("finds the planted alarms and scores the test split by the documented rules", async () => {
     const result = await evaluateCorpus({ corpus, split: "test", fingerprints: FIXTURE_FINGERPRINTS });
     expect(Object.fromEntries(result.runs.map((r) => [r.run, r.firstAlarm]))).toEqual({
-      h1: null, h2: 20, f1: 15, f2: 12, f3: null,
+      h1: null,
+      h2: 20,
+      f1: 15,
+      f2: 12,
+      f3: null,
     });
     expect(result.runs.find((r) => r.run === "f1")!.signals).toEqual(["grad_norm"]);
     const s = result.scores;
@@ -24,14 +28,19 @@ describe("faultbench eval", () => {
     expect(all.flag_everything).toEqual({ precision: 0.6, recall: 1, f1: expect.closeTo(0.75, 12) });
     // f1 is diagnosed gradient_explosion; f2 (early) and f3 (missed) count as wrong.
     expect(all.diagnosis).toMatchObject({ type_top1: 1 / 3, family_top1: 1 / 3 });
-    expect(result.runs.find((r) => r.run === "f1")!.diagnosis[0]).toMatchObject({ fault: "gradient_explosion", family: "optimization_dynamics" });
+    expect(result.runs.find((r) => r.run === "f1")!.diagnosis[0]).toMatchObject({
+      fault: "gradient_explosion",
+      family: "optimization_dynamics",
+    });
     expect(s.groups.find((g) => g.group === "worker_failure")!.detection).toMatchObject({ tp: 0, fp: 1, fn: 1 });
     expect(result.problems).toEqual([]);
   });
 
   it("keeps to the chosen split", async () => {
     const all = await evaluateCorpus({ corpus, split: "all", fingerprints: FIXTURE_FINGERPRINTS });
-    expect(all.runs.map((r) => [r.run, r.firstAlarm])).toEqual(Object.entries(FIXTURE).map(([run, f]) => [run, f.firstAlarm]));
+    expect(all.runs.map((r) => [r.run, r.firstAlarm])).toEqual(
+      Object.entries(FIXTURE).map(([run, f]) => [run, f.firstAlarm]),
+    );
     const train = await evaluateCorpus({ corpus, split: "train", fingerprints: FIXTURE_FINGERPRINTS });
     expect(train.runs.map((r) => r.run)).toEqual(["f4"]);
     expect(train.scores.false_alarm_rate).toBeNull();

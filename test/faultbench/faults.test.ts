@@ -6,21 +6,23 @@
 import { describe, expect, it } from "vitest";
 import { CONFIGURATION_FAULTS, FAULT_IDS, type FaultId } from "../../bench/faultbench/faults.js";
 import { NOMINAL } from "../../bench/faultbench/trainer.js";
-import { mean, trainShort, type LoggedStep } from "./helpers.js";
+import { type LoggedStep, mean, trainShort } from "./helpers.js";
 
 const ONSET = 3;
 const healthy = trainShort(null);
 const runs = new Map(FAULT_IDS.map((fault) => [fault, trainShort(fault, { onset: ONSET })]));
 const run = (fault: FaultId) => runs.get(fault)!;
 /** Steps from onset on (0-based index of step ONSET is ONSET - 1). */
-const after = (steps: LoggedStep[]) => steps.slice(ONSET - 1);
-const before = (steps: LoggedStep[]) => steps.slice(0, ONSET - 1);
+const afterOnset = (steps: LoggedStep[]) => steps.slice(ONSET - 1);
+const beforeOnset = (steps: LoggedStep[]) => steps.slice(0, ONSET - 1);
 const rows = (steps: LoggedStep[], column: string) => steps.flatMap((s) => s.columns[column]);
 
 /** Whether the step's group ids put samples of different prompts together. */
 const mixesPrompts = (s: LoggedStep) => {
   const prompts = new Map<number, Set<number>>();
-  s.columns.group.forEach((g, i) => prompts.set(g, (prompts.get(g) ?? new Set()).add(s.columns.prompt_id[i])));
+  s.columns.group.forEach((g, i) => {
+    prompts.set(g, (prompts.get(g) ?? new Set()).add(s.columns.prompt_id[i]));
+  });
   return [...prompts.values()].some((p) => p.size > 1);
 };
 
@@ -33,23 +35,27 @@ const advantageAlignment = (s: LoggedStep) => {
 
 describe("fault injection", () => {
   it.each(FAULT_IDS.filter((f) => !CONFIGURATION_FAULTS.has(f)))("%s changes nothing before its onset", (fault) => {
-    expect(before(run(fault).steps)).toEqual(before(healthy.steps));
+    expect(beforeOnset(run(fault).steps)).toEqual(beforeOnset(healthy.steps));
   });
 
   it("reward_noise: rewards disagree with correctness from onset on", () => {
-    const disagree = (steps: LoggedStep[]) => steps.some((s) => s.columns.reward.some((r, i) => r !== s.columns.correct[i]));
-    expect(disagree(after(run("reward_noise").steps))).toBe(true);
+    const disagree = (steps: LoggedStep[]) =>
+      steps.some((s) => s.columns.reward.some((r, i) => r !== s.columns.correct[i]));
+    expect(disagree(afterOnset(run("reward_noise").steps))).toBe(true);
   });
 
   it("reward_hacking: the lenient parser pays answers that are not correct, never the reverse", () => {
-    const steps = after(run("reward_hacking").steps);
+    const steps = afterOnset(run("reward_hacking").steps);
     const paidWrong = steps.flatMap((s) => s.columns.reward.filter((r, i) => r === 1 && s.columns.correct[i] === 0));
     expect(paidWrong.length).toBeGreaterThan(0);
-    for (const s of steps) s.columns.reward.forEach((r, i) => expect(r).toBeGreaterThanOrEqual(s.columns.correct[i]));
+    for (const s of steps)
+      s.columns.reward.forEach((r, i) => {
+        expect(r).toBeGreaterThanOrEqual(s.columns.correct[i]);
+      });
   });
 
   it("reward_parse_failure: every reward is 0 from onset on, while some answers are correct", () => {
-    const steps = after(run("reward_parse_failure").steps);
+    const steps = afterOnset(run("reward_parse_failure").steps);
     expect(rows(steps, "reward").every((r) => r === 0)).toBe(true);
     expect(rows(steps, "correct").some((c) => c === 1)).toBe(true);
   });
@@ -64,7 +70,9 @@ describe("fault injection", () => {
     const { trainer, steps } = run("length_truncation");
     expect(trainer.hp.maxResponseLength).toBe(5);
     expect(Math.max(...rows(steps, "length"))).toBeLessThanOrEqual(5);
-    expect(mean(steps.map((s) => s.metrics.truncation_rate))).toBeGreaterThan(mean(healthy.steps.map((s) => s.metrics.truncation_rate)) + 0.2);
+    expect(mean(steps.map((s) => s.metrics.truncation_rate))).toBeGreaterThan(
+      mean(healthy.steps.map((s) => s.metrics.truncation_rate)) + 0.2,
+    );
   });
 
   it("rollout_policy_mismatch: the weight sync stops, so the rollout-vs-trainer log-prob gap and the ratios drift", () => {
@@ -94,14 +102,17 @@ describe("fault injection", () => {
 
   it("gradient_explosion: the gradient norm jumps by orders of magnitude at onset", () => {
     const at = ONSET - 1;
-    expect(run("gradient_explosion").steps[at].metrics.grad_norm).toBeGreaterThan(100 * healthy.steps[at].metrics.grad_norm);
+    expect(run("gradient_explosion").steps[at].metrics.grad_norm).toBeGreaterThan(
+      100 * healthy.steps[at].metrics.grad_norm,
+    );
   });
 
   it("nan_inf: non-finite values appear in the trajectories from onset on", () => {
-    const nonfinite = (s: LoggedStep) => Object.values(s.columns).some((column) => column.some((x) => !Number.isFinite(x)));
+    const nonfinite = (s: LoggedStep) =>
+      Object.values(s.columns).some((column) => column.some((x) => !Number.isFinite(x)));
     const steps = run("nan_inf").steps;
-    expect(before(steps).some(nonfinite)).toBe(false);
-    expect(after(steps).every(nonfinite)).toBe(true);
+    expect(beforeOnset(steps).some(nonfinite)).toBe(false);
+    expect(afterOnset(steps).every(nonfinite)).toBe(true);
   });
 
   it("group_misindexing: group ids put samples of different prompts together from step 1", () => {
@@ -116,26 +127,26 @@ describe("fault injection", () => {
 
   it("difficulty_skew: every prompt comes from the easy pool from onset on", () => {
     const steps = run("difficulty_skew").steps;
-    expect(rows(before(steps), "prompt_id").every((id) => id < 512)).toBe(true);
-    expect(rows(after(steps), "prompt_id").every((id) => id >= 512 && id < 1024)).toBe(true);
+    expect(rows(beforeOnset(steps), "prompt_id").every((id) => id < 512)).toBe(true);
+    expect(rows(afterOnset(steps), "prompt_id").every((id) => id >= 512 && id < 1024)).toBe(true);
   });
 
   it("tool_failure: every calculator call fails from onset on, none before", () => {
     const steps = run("tool_failure").steps;
-    expect(rows(before(steps), "tool_errors").every((e) => e === 0)).toBe(true);
-    expect(rows(after(steps), "tool_calls").reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    expect(rows(after(steps), "tool_errors")).toEqual(rows(after(steps), "tool_calls"));
+    expect(rows(beforeOnset(steps), "tool_errors").every((e) => e === 0)).toBe(true);
+    expect(rows(afterOnset(steps), "tool_calls").reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(rows(afterOnset(steps), "tool_errors")).toEqual(rows(afterOnset(steps), "tool_calls"));
   });
 
   it("observation_corruption: garbled prompts make answers wrong from onset on", () => {
-    const correct = (steps: LoggedStep[]) => mean(after(steps).map((s) => s.metrics.correct_mean));
+    const correct = (steps: LoggedStep[]) => mean(afterOnset(steps).map((s) => s.metrics.correct_mean));
     expect(correct(run("observation_corruption").steps)).toBeLessThan(0.5 * correct(healthy.steps));
   });
 
   it("worker_failure: 6 of 8 rollout workers stop, so 16 trajectories are left and the step waits out their timeout", () => {
     const steps = run("worker_failure").steps;
-    expect(after(steps).map((s) => s.metrics.num_trajectories)).toEqual(after(steps).map(() => 16));
-    const slowestBefore = Math.max(...before(steps).map((s) => s.metrics.step_time));
-    for (const s of after(steps)) expect(s.metrics.step_time).toBeGreaterThan(slowestBefore + 1);
+    expect(afterOnset(steps).map((s) => s.metrics.num_trajectories)).toEqual(afterOnset(steps).map(() => 16));
+    const slowestBefore = Math.max(...beforeOnset(steps).map((s) => s.metrics.step_time));
+    for (const s of afterOnset(steps)) expect(s.metrics.step_time).toBeGreaterThan(slowestBefore + 1);
   });
 });

@@ -1,6 +1,6 @@
-import type { TelemetryRecord } from "../../src/index.js";
 import { CONFIGURATION_FAULTS, type FaultId, type Severity } from "../../bench/faultbench/faults.js";
-import { NOMINAL, Trainer, type RunSpec } from "../../bench/faultbench/trainer.js";
+import { NOMINAL, type RunSpec, Trainer } from "../../bench/faultbench/trainer.js";
+import type { TelemetryRecord } from "../../src/index.js";
 
 /** One trained step as the telemetry tells it. */
 export interface LoggedStep {
@@ -12,7 +12,10 @@ export interface LoggedStep {
 export const SEED = 3;
 
 /** Trains a short run on the nominal settings and returns the trainer and what each step logged. */
-export function trainShort(fault: FaultId | null, options: { severity?: Severity; steps?: number; onset?: number } = {}) {
+export function trainShort(
+  fault: FaultId | null,
+  options: { severity?: Severity; steps?: number; onset?: number } = {},
+) {
   const { severity = "severe", steps = 7, onset = 3 } = options;
   const spec: RunSpec = {
     id: fault ?? "healthy",
@@ -30,7 +33,8 @@ export function trainShort(fault: FaultId | null, options: { severity?: Severity
 function logOf(records: TelemetryRecord[]): LoggedStep {
   const step = records.find((r) => r.kind === "step");
   const tensor = records.find((r) => r.kind === "trajectories");
-  if (step?.kind !== "step" || tensor?.kind !== "trajectories") throw new Error("a step logs a step record and a trajectories record");
+  if (step?.kind !== "step" || tensor?.kind !== "trajectories")
+    throw new Error("a step logs a step record and a trajectories record");
   return { metrics: step.metrics, columns: tensor.columns };
 }
 

@@ -20,12 +20,15 @@ describe("fault benchmark labels", () => {
     for (const seed of seeds) {
       for (const fault of FAULT_IDS) {
         for (const severity of SEVERITIES) {
-          expect(entries.filter(([run, e]) => corpusSeed(run) === seed && e.fault === fault && e.severity === severity)).toHaveLength(1);
+          expect(
+            entries.filter(([run, e]) => corpusSeed(run) === seed && e.fault === fault && e.severity === severity),
+          ).toHaveLength(1);
         }
       }
     }
     const healthy = entries.filter(([, e]) => e.fault === HEALTHY).length;
-    for (const fault of FAULT_IDS) expect(healthy).toBeGreaterThanOrEqual(entries.filter(([, e]) => e.fault === fault).length);
+    for (const fault of FAULT_IDS)
+      expect(healthy).toBeGreaterThanOrEqual(entries.filter(([, e]) => e.fault === fault).length);
   });
 
   it("agrees with the specs it labels", () => {
@@ -56,7 +59,8 @@ describe("fault benchmark labels", () => {
 
   it("splits by seed: the last seeds are the test split, and no seed is in both", () => {
     const splitOf = new Map<number, Set<string>>();
-    for (const [run, e] of entries) splitOf.set(corpusSeed(run), (splitOf.get(corpusSeed(run)) ?? new Set()).add(e.split));
+    for (const [run, e] of entries)
+      splitOf.set(corpusSeed(run), (splitOf.get(corpusSeed(run)) ?? new Set()).add(e.split));
     for (const splits of splitOf.values()) expect(splits.size).toBe(1);
     const testSeeds = seeds.filter((s) => splitOf.get(s)!.has("test"));
     expect(testSeeds).toEqual(seeds.slice(-DEFAULT_CORPUS.testSeeds));

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { quantile, scoreOutcomes, type GroupScores, type RunOutcome } from "../../bench/faultbench/metrics.js";
+import { type GroupScores, quantile, type RunOutcome, scoreOutcomes } from "../../bench/faultbench/metrics.js";
 
 const healthy = (run: string, firstAlarm: number | null): RunOutcome => ({
-  run, fault: "healthy", family: "healthy", severity: null, onset: null, firstAlarm, diagnosis: [],
+  run,
+  fault: "healthy",
+  family: "healthy",
+  severity: null,
+  onset: null,
+  firstAlarm,
+  diagnosis: [],
 });
 const dx = (...faults: [string, string][]) => faults.map(([fault, family]) => ({ fault, family, confidence: 0.5 }));
 
@@ -16,15 +22,49 @@ const outcomes: RunOutcome[] = [
   healthy("h2", 5),
   healthy("h3", null),
   healthy("h4", null),
-  { run: "a1", fault: "tool_failure", family: "tool_environment", severity: "severe", onset: 10, firstAlarm: 12, diagnosis: dx(["tool_failure", "tool_environment"]) },
-  { run: "a2", fault: "tool_failure", family: "tool_environment", severity: "moderate", onset: 10, firstAlarm: 8, diagnosis: dx(["tool_failure", "tool_environment"]) },
   {
-    run: "a3", fault: "worker_failure", family: "tool_environment", severity: "severe", onset: 20, firstAlarm: 25,
+    run: "a1",
+    fault: "tool_failure",
+    family: "tool_environment",
+    severity: "severe",
+    onset: 10,
+    firstAlarm: 12,
+    diagnosis: dx(["tool_failure", "tool_environment"]),
+  },
+  {
+    run: "a2",
+    fault: "tool_failure",
+    family: "tool_environment",
+    severity: "moderate",
+    onset: 10,
+    firstAlarm: 8,
+    diagnosis: dx(["tool_failure", "tool_environment"]),
+  },
+  {
+    run: "a3",
+    fault: "worker_failure",
+    family: "tool_environment",
+    severity: "severe",
+    onset: 20,
+    firstAlarm: 25,
     diagnosis: dx(["tool_failure", "tool_environment"], ["worker_failure", "tool_environment"]),
   },
-  { run: "a4", fault: "worker_failure", family: "tool_environment", severity: "subtle", onset: 20, firstAlarm: null, diagnosis: [] },
   {
-    run: "b1", fault: "lr_too_high", family: "optimization_dynamics", severity: "severe", onset: 0, firstAlarm: 0,
+    run: "a4",
+    fault: "worker_failure",
+    family: "tool_environment",
+    severity: "subtle",
+    onset: 20,
+    firstAlarm: null,
+    diagnosis: [],
+  },
+  {
+    run: "b1",
+    fault: "lr_too_high",
+    family: "optimization_dynamics",
+    severity: "severe",
+    onset: 0,
+    firstAlarm: 0,
     diagnosis: dx(
       ["kl_penalty_off", "optimization_dynamics"],
       ["gradient_explosion", "optimization_dynamics"],
@@ -46,7 +86,15 @@ describe("fault benchmark metrics", () => {
   });
 
   it("counts a first alarm before onset as a false alarm and a miss", () => {
-    expect(group("tool_failure").detection).toEqual({ tp: 1, fp: 2, fn: 1, early: 1, precision: 1 / 3, recall: 0.5, f1: expect.closeTo(0.4, 12) });
+    expect(group("tool_failure").detection).toEqual({
+      tp: 1,
+      fp: 2,
+      fn: 1,
+      early: 1,
+      precision: 1 / 3,
+      recall: 0.5,
+      f1: expect.closeTo(0.4, 12),
+    });
     expect(group("tool_failure").delay).toEqual({ median: 2, p90: 2 });
   });
 
@@ -88,7 +136,15 @@ describe("fault benchmark metrics", () => {
 
   it("lists only groups that have runs, and averages F1 over the families present", () => {
     expect(scores.groups.map((g) => g.group)).toEqual([
-      "all", "optimization_dynamics", "tool_environment", "lr_too_high", "tool_failure", "worker_failure", "subtle", "moderate", "severe",
+      "all",
+      "optimization_dynamics",
+      "tool_environment",
+      "lr_too_high",
+      "tool_failure",
+      "worker_failure",
+      "subtle",
+      "moderate",
+      "severe",
     ]);
     expect(scores.macro_f1.detector).toBeCloseTo((2 / 3 + 0.5) / 2, 12);
     // Flag-everything: tool_environment 4 of 8 flagged runs faulty (F1 2/3), optimization_dynamics 1 of 5 (F1 1/3).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CORPUS } from "../../bench/faultbench/corpus.js";
 import { REMEDIABLE_FAULTS } from "../../bench/faultbench/faults.js";
-import { planRemediation, runRemediation, RECOVERY_TOLERANCE } from "../../bench/faultbench/remediate.js";
+import { planRemediation, RECOVERY_TOLERANCE, runRemediation } from "../../bench/faultbench/remediate.js";
 
 describe("faultbench remediate", () => {
   it("plans the remediable faults of the test seeds and every healthy run of those seeds", () => {
@@ -35,7 +35,12 @@ describe("faultbench remediate", () => {
     expect(report.recovered_share).toBe(run.recovered ? 1 : 0);
     expect(report.healthy_action_rate).toBe(report.healthy[0].actions.length > 0 ? 1 : 0);
     expect(report.per_fault).toEqual([
-      { fault: "worker_failure", runs: 1, recovered: Number(run.recovered), unremediated_recovered: Number(run.unremediated_recovered) },
+      {
+        fault: "worker_failure",
+        runs: 1,
+        recovered: Number(run.recovered),
+        unremediated_recovered: Number(run.unremediated_recovered),
+      },
     ]);
   });
 });

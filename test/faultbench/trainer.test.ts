@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Action, TelemetryRecord } from "../../src/index.js";
 import { NOMINAL, runTraining } from "../../bench/faultbench/trainer.js";
+import type { Action, TelemetryRecord } from "../../src/index.js";
 import { mean, SEED, trainShort } from "./helpers.js";
 
 describe("fault benchmark trainer", () => {
@@ -27,7 +27,12 @@ describe("fault benchmark trainer", () => {
       (records) => {
         seen.push(records);
         const step = records.find((r) => r.kind === "step")!.step;
-        return step === 6 ? ([{ kind: "rollback", to_step: 5 }, { kind: "scale_lr", factor: 0.5 }] satisfies Action[]) : [];
+        return step === 6
+          ? ([
+              { kind: "rollback", to_step: 5 },
+              { kind: "scale_lr", factor: 0.5 },
+            ] satisfies Action[])
+          : [];
       },
     );
     const events = (records: TelemetryRecord[]) =>

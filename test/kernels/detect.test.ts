@@ -98,7 +98,9 @@ describe.each(backends)("detectors on $name", (kernels) => {
   });
 
   it("accepts an empty batch", () => {
-    withBank(kernels, {}, (bank) => expect(push(bank, [])).toEqual({ outputs: new Float64Array(0), flags: new Int32Array(0) }));
+    withBank(kernels, {}, (bank) =>
+      expect(push(bank, [])).toEqual({ outputs: new Float64Array(0), flags: new Int32Array(0) }),
+    );
   });
 
   it("flags non-finite values and keeps them out of the state", () => {
@@ -146,7 +148,9 @@ describe.each(backends)("detectors on $name", (kernels) => {
         }
         delays.sort((a, b) => a - b);
         expect(delays.length, `${shift}: trials kept`).toBeGreaterThanOrEqual(runs - 2);
-        expect(delays[Math.floor(delays.length * 0.95)], `${shift} sigma, 95th percentile delay`).toBeLessThanOrEqual(bound);
+        expect(delays[Math.floor(delays.length * 0.95)], `${shift} sigma, 95th percentile delay`).toBeLessThanOrEqual(
+          bound,
+        );
       });
     }
   });
@@ -162,7 +166,12 @@ describe.each(backends)("detectors on $name", (kernels) => {
 
   it("evicts the least recently observed run when full, and on request", () => {
     withBank(kernels, { max_runs: 2, max_signals: 2 }, (bank) => {
-      let { flags } = push(bank, [[1, 0, 1], [2, 1, 2], [1, 1, 1], [3, 0, 3]]);
+      let { flags } = push(bank, [
+        [1, 0, 1],
+        [2, 1, 2],
+        [1, 1, 1],
+        [3, 0, 3],
+      ]);
       const joined = bit("new_run") | bit("evicted");
       expect([...flags].map((f) => f & joined)).toEqual([bit("new_run"), bit("new_run"), 0, joined]);
       expect(bank.runs).toBe(2);
@@ -199,16 +208,26 @@ describe.each(backends)("detectors on $name", (kernels) => {
     expect(() => kernels.detectors.restoreBank(new Uint8Array(12))).toThrow(DETECT_SNAPSHOT_ERROR);
     withBank(kernels, { max_signals: 2 }, (bank) => {
       const before = bank.snapshot();
-      expect(() => push(bank, [[1, 0, 1], [1, 2, 1]])).toThrow(`${DETECT_SHAPE_ERROR}: signal 2 of observation 1`);
-      const short = () => bank.push(new Uint32Array(2), new Uint32Array(2), new Float64Array(2), new Float64Array(W), new Int32Array(2));
+      expect(() =>
+        push(bank, [
+          [1, 0, 1],
+          [1, 2, 1],
+        ]),
+      ).toThrow(`${DETECT_SHAPE_ERROR}: signal 2 of observation 1`);
+      const short = () =>
+        bank.push(new Uint32Array(2), new Uint32Array(2), new Float64Array(2), new Float64Array(W), new Int32Array(2));
       expect(short).toThrow(DETECT_SHAPE_ERROR);
       expect(bank.snapshot()).toEqual(before);
       const truncated = before.slice(0, before.length - 8);
-      expect(() => kernels.detectors.restoreBank(truncated)).toThrow(`${DETECT_SNAPSHOT_ERROR}: not a detector bank snapshot`);
+      expect(() => kernels.detectors.restoreBank(truncated)).toThrow(
+        `${DETECT_SNAPSHOT_ERROR}: not a detector bank snapshot`,
+      );
       // A snapshot of another layout version (the second f64) is refused.
       const older = before.slice();
       new DataView(older.buffer).setFloat64(8, DETECT_VERSION - 1, true);
-      expect(() => kernels.detectors.restoreBank(older)).toThrow(`${DETECT_SNAPSHOT_ERROR}: not a detector bank snapshot: wrong magic number or layout version`);
+      expect(() => kernels.detectors.restoreBank(older)).toThrow(
+        `${DETECT_SNAPSHOT_ERROR}: not a detector bank snapshot: wrong magic number or layout version`,
+      );
     });
   });
 
@@ -243,7 +262,10 @@ describe("detector parity", () => {
     const observations: [number, number, number][] = [];
     for (let i = 0; i < 20_000; i++) {
       const run = random.int(12);
-      const v = random.uniform() < 0.001 ? NaN : random.normal() * (1 + run) + (i > 12_000 && run % 3 === 0 ? 5 * (1 + run) : 0);
+      const v =
+        random.uniform() < 0.001
+          ? NaN
+          : random.normal() * (1 + run) + (i > 12_000 && run % 3 === 0 ? 5 * (1 + run) : 0);
       observations.push([run * 7919, random.int(4), random.uniform() < 0.002 ? v + 40 : v]);
     }
     const options: DetectorOptions = { max_runs: 8, max_signals: 4 };
@@ -260,7 +282,7 @@ describe("detector parity", () => {
     const crossed = wasm.detectors.restoreBank(banks[0].snapshot());
     expect(push(crossed, observations.slice(0, 500))).toEqual(push(banks[0], observations.slice(0, 500)));
     crossed.free();
-    banks.forEach((bank) => bank.free());
+    for (const bank of banks) bank.free();
 
     const values = Float64Array.from(observations, (o) => o[2]);
     const scores = [native, wasm].map((k) => {
@@ -277,8 +299,9 @@ describe("detector parity", () => {
     // A cycle of 100 rows that turns into one of 40 rows at row 2500, in the same
     // range: no new extreme, only a rhythm never seen before (the context score).
     const random = seededRandom(7);
-    const values = Float64Array.from({ length: 4000 }, (_, i) =>
-      50 + 40 * Math.sin((2 * Math.PI * i) / (i < 2500 ? 100 : 40)) + random.normal() * 0.5,
+    const values = Float64Array.from(
+      { length: 4000 },
+      (_, i) => 50 + 40 * Math.sin((2 * Math.PI * i) / (i < 2500 ? 100 : 40)) + random.normal() * 0.5,
     );
     const scores = [native, wasm].map((k) => {
       const scorer = k.detectors.createSeriesScorer();

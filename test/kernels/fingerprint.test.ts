@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DETECT_SHAPE_ERROR, type FingerprintMatcher, type FingerprintCentroids, type Kernels } from "../../src/backend/kernel.js";
+import {
+  DETECT_SHAPE_ERROR,
+  type FingerprintCentroids,
+  type FingerprintMatcher,
+  type Kernels,
+} from "../../src/backend/kernel.js";
 import { backends, freeing, thrown } from "./backends.js";
 
 /**
@@ -71,8 +76,16 @@ describe.each(backends)("fingerprint matching on $name", (kernels) => {
   it("counts a dimension as used only when the vector has it and its weight is above 0", () => {
     const set = { fingerprints: 1, dims: 3, centroids: Float64Array.of(1, 1, 1), weights: Float64Array.of(1, 0, 1) };
     withMatcher(kernels, set, (matcher) => {
-      expect(match(matcher, [1, 1, NaN], 1)).toEqual({ used: 1, similarity: Float64Array.of(1), confidence: Float64Array.of(1) });
-      expect(match(matcher, [NaN, 1, NaN], 1)).toEqual({ used: 0, similarity: Float64Array.of(0), confidence: Float64Array.of(1) });
+      expect(match(matcher, [1, 1, NaN], 1)).toEqual({
+        used: 1,
+        similarity: Float64Array.of(1),
+        confidence: Float64Array.of(1),
+      });
+      expect(match(matcher, [NaN, 1, NaN], 1)).toEqual({
+        used: 0,
+        similarity: Float64Array.of(0),
+        confidence: Float64Array.of(1),
+      });
     });
   });
 
@@ -81,7 +94,9 @@ describe.each(backends)("fingerprint matching on $name", (kernels) => {
     expect(create({ fingerprints: 0 })).toThrow(`${DETECT_SHAPE_ERROR}: fingerprints must be a whole number`);
     expect(create({ dims: 2.5 })).toThrow(`${DETECT_SHAPE_ERROR}: dims must be a whole number`);
     expect(create({ centroids: new Float64Array(5) })).toThrow(`${DETECT_SHAPE_ERROR}: centroids (5)`);
-    expect(create({ weights: new Float64Array(2) })).toThrow(`${DETECT_SHAPE_ERROR}: centroids (6) must have fingerprints x dims (2 x 3 = 6) entries, weights (2)`);
+    expect(create({ weights: new Float64Array(2) })).toThrow(
+      `${DETECT_SHAPE_ERROR}: centroids (6) must have fingerprints x dims (2 x 3 = 6) entries, weights (2)`,
+    );
     expect(create({ weights: Float64Array.of(1, -1, 1) })).toThrow(
       `${DETECT_SHAPE_ERROR}: weight -1 of dimension 1 must be finite and at least 0`,
     );
@@ -97,7 +112,9 @@ describe.each(backends)("fingerprint matching on $name", (kernels) => {
       expect(() => matcher.match(Float64Array.of(1, 1), 1, similarity, confidence)).toThrow(
         `${DETECT_SHAPE_ERROR}: vector (2) must have dims (3) entries`,
       );
-      expect(() => matcher.match(Float64Array.of(1, 1, 1), 1, similarity.subarray(1), confidence)).toThrow(DETECT_SHAPE_ERROR);
+      expect(() => matcher.match(Float64Array.of(1, 1, 1), 1, similarity.subarray(1), confidence)).toThrow(
+        DETECT_SHAPE_ERROR,
+      );
       expect([...similarity, ...confidence]).toEqual([7, 7, 7, 7]);
     });
   });
@@ -115,7 +132,9 @@ describe("fingerprint matching parity", () => {
       expect(thrown(() => native.detectors.createMatcher(set))).toBe(thrown(() => wasm.detectors.createMatcher(set)));
     }
     const [a, b] = [native, wasm].map((k) =>
-      withMatcher(k, SET, (m) => thrown(() => m.match(Float64Array.of(1, 1, 1), -0.5, new Float64Array(2), new Float64Array(2)))),
+      withMatcher(k, SET, (m) =>
+        thrown(() => m.match(Float64Array.of(1, 1, 1), -0.5, new Float64Array(2), new Float64Array(2))),
+      ),
     );
     expect(a).toBe(b);
   });
@@ -128,7 +147,9 @@ describe("fingerprint matching parity", () => {
     const [a, b] = [native, wasm].map((kernels) =>
       withMatcher(kernels, set, (matcher) => {
         const out = new Float64Array(2 * temperatures.length);
-        temperatures.forEach((t, i) => matcher.match(Float64Array.of(1), t, new Float64Array(2), out.subarray(2 * i, 2 * i + 2)));
+        temperatures.forEach((t, i) => {
+          matcher.match(Float64Array.of(1), t, new Float64Array(2), out.subarray(2 * i, 2 * i + 2));
+        });
         return out;
       }),
     );
@@ -148,9 +169,14 @@ describe("fingerprint matching parity", () => {
         set: fc.record({
           fingerprints: fc.constant(fingerprints),
           dims: fc.constant(dims),
-          centroids: fc.array(entry, { minLength: fingerprints * dims, maxLength: fingerprints * dims }).map((a) => Float64Array.from(a)),
+          centroids: fc
+            .array(entry, { minLength: fingerprints * dims, maxLength: fingerprints * dims })
+            .map((a) => Float64Array.from(a)),
           weights: fc
-            .array(fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), fc.constant(0)), { minLength: dims, maxLength: dims })
+            .array(fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), fc.constant(0)), {
+              minLength: dims,
+              maxLength: dims,
+            })
             .map((a) => Float64Array.from(a)),
         }),
         vectors: fc.array(fc.array(entry, { minLength: dims, maxLength: dims }), { minLength: 1, maxLength: 4 }),
@@ -165,7 +191,11 @@ describe("fingerprint matching parity", () => {
           withMatcher(kernels, set, (matcher) =>
             vectors.map((v) => {
               const { used, similarity, confidence } = match(matcher, v, temperature);
-              return { used, similarity: new Uint8Array(similarity.buffer), confidence: new Uint8Array(confidence.buffer) };
+              return {
+                used,
+                similarity: new Uint8Array(similarity.buffer),
+                confidence: new Uint8Array(confidence.buffer),
+              };
             }),
           ),
         );

@@ -40,9 +40,13 @@ describe.each(backends)("healthy prior on $name", (kernels) => {
       const z = score(prior, [1, 1, 1, 1, 0, 0], [0, 1, 2, 9, 0, 0], [5, 5, 5, 5, NaN, -Infinity]);
       expect([...z].every(Number.isNaN)).toBe(true);
     });
-    withPrior(kernels, { signals: 1, buckets: 1, center: Float64Array.of(0), scale: Float64Array.of(1e-300) }, (prior) => {
-      expect([...score(prior, [0, 0, 0], [0, 0, 0], [1, -1, 0])]).toEqual([Z_MAX, -Z_MAX, 0]);
-    });
+    withPrior(
+      kernels,
+      { signals: 1, buckets: 1, center: Float64Array.of(0), scale: Float64Array.of(1e-300) },
+      (prior) => {
+        expect([...score(prior, [0, 0, 0], [0, 0, 0], [1, -1, 0])]).toEqual([Z_MAX, -Z_MAX, 0]);
+      },
+    );
   });
 
   it("accepts an empty batch", () => {
@@ -59,9 +63,13 @@ describe.each(backends)("healthy prior on $name", (kernels) => {
     );
     withPrior(kernels, TABLE, (prior) => {
       const z = Float64Array.of(7, 7);
-      const bad = (signals: number[], steps: number[], values: number[], out = z) => () =>
-        prior.score(Uint32Array.from(signals), Uint32Array.from(steps), Float64Array.from(values), out);
-      expect(bad([0, 2], [0, 0], [1, 1])).toThrow(`${DETECT_SHAPE_ERROR}: signal 2 of observation 1 is not below signals (2)`);
+      const bad =
+        (signals: number[], steps: number[], values: number[], out = z) =>
+        () =>
+          prior.score(Uint32Array.from(signals), Uint32Array.from(steps), Float64Array.from(values), out);
+      expect(bad([0, 2], [0, 0], [1, 1])).toThrow(
+        `${DETECT_SHAPE_ERROR}: signal 2 of observation 1 is not below signals (2)`,
+      );
       expect(bad([0, 0], [0], [1, 1])).toThrow(`${DETECT_SHAPE_ERROR}: signals (2), steps (1), values (2)`);
       expect(bad([0, 0], [0, 0], [1, 1], z.subarray(1))).toThrow(DETECT_SHAPE_ERROR);
       expect([...z]).toEqual([7, 7]);
@@ -94,14 +102,22 @@ describe("healthy prior parity", () => {
     { weight: 1, arbitrary: fc.double({ min: 0 }) },
   );
   const setup = fc
-    .record({ signals: fc.integer({ min: 1, max: 5 }), buckets: fc.integer({ min: 1, max: 6 }), n: fc.integer({ min: 0, max: 60 }) })
+    .record({
+      signals: fc.integer({ min: 1, max: 5 }),
+      buckets: fc.integer({ min: 1, max: 6 }),
+      n: fc.integer({ min: 0, max: 60 }),
+    })
     .chain(({ signals, buckets, n }) =>
       fc.record({
         table: fc.record({
           signals: fc.constant(signals),
           buckets: fc.constant(buckets),
-          center: fc.array(value, { minLength: signals * buckets, maxLength: signals * buckets }).map((a) => Float64Array.from(a)),
-          scale: fc.array(scale, { minLength: signals * buckets, maxLength: signals * buckets }).map((a) => Float64Array.from(a)),
+          center: fc
+            .array(value, { minLength: signals * buckets, maxLength: signals * buckets })
+            .map((a) => Float64Array.from(a)),
+          scale: fc
+            .array(scale, { minLength: signals * buckets, maxLength: signals * buckets })
+            .map((a) => Float64Array.from(a)),
         }),
         signals: fc.array(fc.integer({ min: 0, max: signals - 1 }), { minLength: n, maxLength: n }),
         steps: fc.array(fc.oneof(fc.integer({ min: 0, max: buckets + 2 }), fc.nat()), { minLength: n, maxLength: n }),
@@ -147,10 +163,18 @@ describe.each(backends)("accumulating against the prior on $name", (kernels) => 
     const sums = Float64Array.of(1, 1);
     const alarms = Uint8Array.of(7, 7);
     const z = Float64Array.of(1, 1);
-    for (const bad of [{ k: -1, clip: 8, h: 10 }, { k: 2, clip: 0, h: 10 }, { k: 2, clip: 8, h: NaN }]) {
-      expect(thrown(() => kernels.detectors.priorAccumulate(sums, z, bad, alarms))).toMatch(new RegExp(`^${DETECT_SHAPE_ERROR}: accumulation needs`));
+    for (const bad of [
+      { k: -1, clip: 8, h: 10 },
+      { k: 2, clip: 0, h: 10 },
+      { k: 2, clip: 8, h: NaN },
+    ]) {
+      expect(thrown(() => kernels.detectors.priorAccumulate(sums, z, bad, alarms))).toMatch(
+        new RegExp(`^${DETECT_SHAPE_ERROR}: accumulation needs`),
+      );
     }
-    expect(thrown(() => kernels.detectors.priorAccumulate(sums, Float64Array.of(1), settings, alarms))).toMatch(/sums \(2\), z \(1\)/);
+    expect(thrown(() => kernels.detectors.priorAccumulate(sums, Float64Array.of(1), settings, alarms))).toMatch(
+      /sums \(2\), z \(1\)/,
+    );
     expect([...sums, ...alarms]).toEqual([1, 1, 7, 7]);
   });
 });
@@ -160,8 +184,18 @@ describe("accumulating against the prior: native and wasm agree bit for bit", ()
     const [native, wasm] = backends;
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, 2, -2)), { minLength: 5, maxLength: 5 }), { minLength: 1, maxLength: 20 }),
-        fc.record({ k: fc.double({ min: 0, max: 5, noNaN: true }), clip: fc.double({ min: 0.1, max: 20, noNaN: true }), h: fc.double({ min: 0.1, max: 50, noNaN: true }) }),
+        fc.array(
+          fc.array(fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, 2, -2)), {
+            minLength: 5,
+            maxLength: 5,
+          }),
+          { minLength: 1, maxLength: 20 },
+        ),
+        fc.record({
+          k: fc.double({ min: 0, max: 5, noNaN: true }),
+          clip: fc.double({ min: 0.1, max: 20, noNaN: true }),
+          h: fc.double({ min: 0.1, max: 50, noNaN: true }),
+        }),
         (steps, settings) => {
           const a = new Float64Array(5);
           const b = new Float64Array(5);

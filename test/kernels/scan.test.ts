@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CANONICAL_COLUMNS } from "../../src/backend/generated/layout.js";
 import { SCAN_SHAPE_ERROR } from "../../src/backend/kernel.js";
 import { featureRecord, scanSteps } from "../../src/scan/scan.js";
-import { columnStats, oracleFeatures, type OracleTensor } from "../oracle/scan.js";
+import { columnStats, type OracleTensor, oracleFeatures } from "../oracle/scan.js";
 import { backends } from "./backends.js";
 
 const step = (trajectories: OracleTensor | undefined, n = 0) => ({ run: "r", step: n, trajectories });
@@ -72,16 +72,18 @@ function expectClose(actual: Record<string, number>, expected: Record<string, nu
 const special = fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1);
 /** One column's values at one magnitude, so that huge and tiny columns both occur. */
 const columnValues = (rows: number) =>
-  fc.constantFrom(1, 1e-150, 1e150, 1e-5, 1e6).chain((scale) =>
-    fc.array(
-      fc.oneof(
-        { weight: 6, arbitrary: fc.double({ min: -1, max: 1, noNaN: true }).map((x) => x * scale) },
-        { weight: 2, arbitrary: fc.integer({ min: -2, max: 2 }).map((x) => x * scale) },
-        { weight: 1, arbitrary: special },
+  fc
+    .constantFrom(1, 1e-150, 1e150, 1e-5, 1e6)
+    .chain((scale) =>
+      fc.array(
+        fc.oneof(
+          { weight: 6, arbitrary: fc.double({ min: -1, max: 1, noNaN: true }).map((x) => x * scale) },
+          { weight: 2, arbitrary: fc.integer({ min: -2, max: 2 }).map((x) => x * scale) },
+          { weight: 1, arbitrary: special },
+        ),
+        { minLength: rows, maxLength: rows },
       ),
-      { minLength: rows, maxLength: rows },
-    ),
-  );
+    );
 
 const randomTensor: fc.Arbitrary<OracleTensor> = fc
   .record({ rows: fc.integer({ min: 0, max: 40 }), groups: fc.integer({ min: 1, max: 6 }) })
@@ -143,7 +145,9 @@ describe.each(backends)("scan kernel ($name)", (kernels) => {
     const [empty, single, oneGroup, singletons] = results.map(featureRecord);
     expect([empty.rows, empty["reward.count"], empty["group.count"]]).toEqual([0, 0, 0]);
     expect(empty["reward.mean"]).toBeNaN();
-    expect([single["reward.p10"], single["reward.p90"], single["reward.std"], single["group.count"]]).toEqual([0.5, 0.5, 0, 1]);
+    expect([single["reward.p10"], single["reward.p90"], single["reward.std"], single["group.count"]]).toEqual([
+      0.5, 0.5, 0, 1,
+    ]);
     expect(single["group.zero_var_share"]).toBeNaN();
     expect([oneGroup["group.count"], oneGroup["group.size_mean"], oneGroup["group.zero_var_share"]]).toEqual([1, 3, 0]);
     expect([singletons["group.count"], singletons["group.size_max"]]).toEqual([3, 1]);
@@ -180,8 +184,13 @@ describe.each(backends)("scan kernel ($name)", (kernels) => {
   it("equals the straightforward TypeScript computation on random tensors", () => {
     fc.assert(
       fc.property(fc.array(randomTensor, { minLength: 1, maxLength: 4 }), (tensors) => {
-        const results = scanSteps(kernels, tensors.map((t, i) => step(t, i)));
-        results.forEach((r, i) => expectClose(featureRecord(r), oracleFeatures(tensors[i]), tensors[i]));
+        const results = scanSteps(
+          kernels,
+          tensors.map((t, i) => step(t, i)),
+        );
+        results.forEach((r, i) => {
+          expectClose(featureRecord(r), oracleFeatures(tensors[i]), tensors[i]);
+        });
       }),
       { numRuns: 300 },
     );
@@ -199,7 +208,8 @@ describe("native and wasm backends", () => {
           const [fa, fb] = [r.features!, rb[i].features!];
           expect(fa.length).toBe(fb.length);
           for (let k = 0; k < fa.length; k++) {
-            const same = Object.is(fa[k], fb[k]) || Math.abs(fa[k] - fb[k]) <= 1e-6 * Math.max(Math.abs(fa[k]), Math.abs(fb[k]));
+            const same =
+              Object.is(fa[k], fb[k]) || Math.abs(fa[k] - fb[k]) <= 1e-6 * Math.max(Math.abs(fa[k]), Math.abs(fb[k]));
             if (!same) expect.fail(`feature ${k} of step ${i}: native ${fa[k]}, wasm ${fb[k]}`);
           }
         });

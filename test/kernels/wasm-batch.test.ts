@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "../../src/backend/generated/layout.js";
-import { SCAN_SHAPE_ERROR, type BatchShape, type Kernels, type ScanBatch } from "../../src/backend/kernel.js";
+import { type BatchShape, type Kernels, SCAN_SHAPE_ERROR, type ScanBatch } from "../../src/backend/kernel.js";
 import { loadNativeKernels } from "../../src/backend/native.js";
 import { loadWasmKernels } from "../../src/backend/wasm.js";
 
@@ -141,7 +141,12 @@ describe("wasm shape errors", () => {
   }
 
   const cases: [string, BatchShape, number[], string][] = [
-    ["too few columns", { columns: 3, steps: 1, rows: 2 }, [0, 2], `columns is 3, at least the ${C} canonical columns are required`],
+    [
+      "too few columns",
+      { columns: 3, steps: 1, rows: 2 },
+      [0, 2],
+      `columns is 3, at least the ${C} canonical columns are required`,
+    ],
     ["offsets not from 0", { columns: C, steps: 2, rows: 4 }, [1, 2, 4], "offsets must run from 0 to rows (4)"],
     ["offsets not to rows", { columns: C, steps: 2, rows: 4 }, [0, 2, 3], "offsets must run from 0 to rows (4)"],
     ["decreasing offsets", { columns: C, steps: 3, rows: 4 }, [0, 3, 1, 4], "offsets decrease at step 1"],

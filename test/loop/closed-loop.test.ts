@@ -1,9 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Monitor, observeAndApply, type Action, type TelemetryRecord, type TrainerAdapter, type Verdict } from "../../src/index.js";
 import { DEFAULT_CORPUS, planCorpus } from "../../bench/faultbench/corpus.js";
 import { monitorObserver } from "../../bench/faultbench/observers.js";
 import { RECOVERY_TOLERANCE } from "../../bench/faultbench/remediate.js";
-import { runTraining, type RunResult, type RunSpec } from "../../bench/faultbench/trainer.js";
+import { type RunResult, type RunSpec, runTraining } from "../../bench/faultbench/trainer.js";
+import {
+  type Action,
+  Monitor,
+  observeAndApply,
+  type TelemetryRecord,
+  type TrainerAdapter,
+  type Verdict,
+} from "../../src/index.js";
 import { healthyMetricRun } from "../monitor/helpers.js";
 
 /**
@@ -32,11 +39,20 @@ describe("closed loop on the benchmark trainer", () => {
   beforeAll(() => {
     reference = runTraining(healthy, () => {});
     unmonitored = runTraining(faulty, () => {});
-    monitored = runTraining(faulty, (r) => emitted.push(r), monitorObserver((v) => verdicts.push(v)));
+    monitored = runTraining(
+      faulty,
+      (r) => emitted.push(r),
+      monitorObserver((v) => verdicts.push(v)),
+    );
   }, 60_000);
 
   it("runs the plan's test-split run with its fault mid-run", () => {
-    expect(labels.runs[FAULTY]).toMatchObject({ split: "test", fault: "tool_failure", severity: "severe", matched_healthy: "s7-healthy-0" });
+    expect(labels.runs[FAULTY]).toMatchObject({
+      split: "test",
+      fault: "tool_failure",
+      severity: "severe",
+      matched_healthy: "s7-healthy-0",
+    });
     expect(onset).toBe(20);
     expect([reference.steps, unmonitored.steps, monitored.steps]).toEqual([STEPS, STEPS, STEPS]);
     // Unremediated, the fault costs far more than the tolerance: the remedy has something to save.
@@ -58,9 +74,13 @@ describe("closed loop on the benchmark trainer", () => {
     expect(monitored.actions).toEqual([{ step: alarm, action: { kind: "restart_workers" } satisfies Action }]);
     expect(monitored.halted).toBeNull();
     const applied = emitted.filter((r) => r.kind === "event" && r.name === "action_applied");
-    expect(applied).toEqual([{ kind: "event", run: FAULTY, step: alarm, name: "action_applied", data: { action: "restart_workers" } }]);
+    expect(applied).toEqual([
+      { kind: "event", run: FAULTY, step: alarm, name: "action_applied", data: { action: "restart_workers" } },
+    ]);
     // Tool calls fail until the restart and never after it.
-    const toolErrors = emitted.flatMap((r) => (r.kind === "step" ? [[r.step, r.metrics.tool_error_rate] as const] : []));
+    const toolErrors = emitted.flatMap((r) =>
+      r.kind === "step" ? [[r.step, r.metrics.tool_error_rate] as const] : [],
+    );
     expect(toolErrors.filter(([s]) => s <= alarm && s >= onset).every(([, rate]) => rate > 0.3)).toBe(true);
     expect(toolErrors.filter(([s]) => s > alarm).map(([, rate]) => rate)).toEqual(new Array(STEPS - alarm).fill(0));
   });
@@ -103,7 +123,9 @@ describe("observeAndApply", () => {
     const adapter = new BrokenRollback();
     const run = healthyMetricRun("lr", 30, 1, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
     const results = run.map((step) => observeAndApply(monitor, adapter, step));
-    expect(results[20].applied).toEqual([{ action: { kind: "scale_lr", factor: 0.5 }, applied: false, error: "lr is locked" }]);
+    expect(results[20].applied).toEqual([
+      { action: { kind: "scale_lr", factor: 0.5 }, applied: false, error: "lr is locked" },
+    ]);
     // The policy goes on: the rollback round of the escalation is reported refused too.
     const escalation = results.find((r) => r.verdict.step > 20 && r.applied.length > 0)!;
     expect(escalation.applied.map((a) => [a.action.kind, a.applied])).toEqual([

@@ -1,9 +1,9 @@
+import { DEFAULT_CORPUS, planCorpus } from "../../bench/faultbench/corpus.js";
+import { type RunResult, type RunSpec, runTraining } from "../../bench/faultbench/trainer.js";
+import { seededRandom } from "../../bench/random.js";
 import type { StepInput, TelemetryRecord, Verdict } from "../../src/index.js";
 import { defaultFingerprintSet } from "../../src/monitor/fingerprint-set.js";
 import { METRIC_SIGNALS } from "../../src/monitor/signals.js";
-import { seededRandom } from "../../bench/random.js";
-import { DEFAULT_CORPUS, planCorpus } from "../../bench/faultbench/corpus.js";
-import { runTraining, type RunResult, type RunSpec } from "../../bench/faultbench/trainer.js";
 
 /**
  * Step metrics that look healthy to the shipped fingerprint set: every metric

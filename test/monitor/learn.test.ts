@@ -1,19 +1,19 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../bench/random.js";
 import {
+  type FingerprintSet,
   FingerprintSetError,
-  Monitor,
   formatFingerprintSet,
+  type LearnReport,
   learnFingerprints,
+  Monitor,
   parseFingerprintSet,
   readFingerprintSet,
-  type FingerprintSet,
-  type LearnReport,
   type StepInput,
 } from "../../src/index.js";
-import { seededRandom } from "../../bench/random.js";
 
 /**
  * A tiny labelled corpus in the canonical telemetry format (step records only):
@@ -21,8 +21,6 @@ import { seededRandom } from "../../bench/random.js";
  * their onset. The patterns are the fingerprints learning must find.
  */
 type Plant = "healthy" | "lr_too_high" | "tool_failure" | "nan_inf";
-
-const METRICS = ["reward_mean", "kl_ref", "entropy", "loss", "grad_norm", "tool_error_rate"];
 
 function plantedRun(seed: number, steps: number, plant: Plant, onset: number): Record<string, number>[] {
   const rng = seededRandom(seed);
@@ -51,7 +49,8 @@ function plantedRun(seed: number, steps: number, plant: Plant, onset: number): R
   return out;
 }
 
-const asInputs = (run: string, metrics: Record<string, number>[]): StepInput[] => metrics.map((m, step) => ({ run, step, metrics: m }));
+const asInputs = (run: string, metrics: Record<string, number>[]): StepInput[] =>
+  metrics.map((m, step) => ({ run, step, metrics: m }));
 
 function writeCorpus(dir: string): void {
   mkdirSync(join(dir, "runs"));
@@ -60,15 +59,21 @@ function writeCorpus(dir: string): void {
     const file = `runs/${id}.jsonl`;
     const lines = plantedRun(seed, steps, plant, onset ?? Infinity).map((metrics, step) =>
       // JSON has no NaN: telemetry.md writes it as the string "NaN".
-      JSON.stringify({ kind: "step", run: id, step, metrics }, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)),
+      JSON.stringify({ kind: "step", run: id, step, metrics }, (_, v) =>
+        typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
+      ),
     );
-    writeFileSync(join(dir, file), lines.join("\n") + "\n");
+    writeFileSync(join(dir, file), `${lines.join("\n")}\n`);
     runs[id] = { file, fault: plant, split, onset };
   };
   // 8 healthy runs, one longer than the rest (so the prior's last buckets have too few values: null in the file).
   for (let i = 0; i < 8; i++) add(`healthy-${i}`, "healthy", "train", 100 + i, i === 0 ? 45 : 40, null);
-  [15, 18, 21].forEach((onset, i) => add(`lr-${i}`, "lr_too_high", "train", 200 + i, 40, onset));
-  [14, 19, 22].forEach((onset, i) => add(`tool-${i}`, "tool_failure", "train", 300 + i, 40, onset));
+  [15, 18, 21].forEach((onset, i) => {
+    add(`lr-${i}`, "lr_too_high", "train", 200 + i, 40, onset);
+  });
+  [14, 19, 22].forEach((onset, i) => {
+    add(`tool-${i}`, "tool_failure", "train", 300 + i, 40, onset);
+  });
   // Test split: learning on "train" must not read these (a fault of its own, and a healthy run far off).
   add("test-nan", "nan_inf", "test", 400, 40, 20);
   add("test-healthy", "healthy", "test", 401, 40, null);
@@ -118,7 +123,12 @@ describe("learnFingerprints on a tiny planted corpus", () => {
 
   it("puts each fingerprint's largest centroid entries on the planted signals, with the planted sign", () => {
     const lr = centroidOf("lr_too_high");
-    expect(lr.slice(0, 2).map((e) => e.name).sort()).toEqual(["grad_norm", "kl_ref"]);
+    expect(
+      lr
+        .slice(0, 2)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(["grad_norm", "kl_ref"]);
     expect(lr[0].v).toBeGreaterThan(0.5);
     expect(lr[1].v).toBeGreaterThan(0.5);
     expect(Math.abs(lr[2].v)).toBeLessThan(0.25);
@@ -141,27 +151,32 @@ describe("learnFingerprints on a tiny planted corpus", () => {
     expect(set.prior!.center[at("grad_norm")].slice(42).map(Number.isNaN)).toEqual([false, true, true]);
   });
 
-  it.each(["lr_too_high", "tool_failure"] as const)("a monitor with the learnt set diagnoses a fresh planted %s run top-1", (fault) => {
-    const monitor = new Monitor({ fingerprints: set, policy: false, onError: (m) => expect.fail(m) });
-    const healthy = new Monitor({ fingerprints: set, policy: false });
-    const onset = 17;
-    const verdicts = asInputs("fresh", plantedRun(900, 40, fault, onset)).map((i) => monitor.observe(i));
-    // The same seed without the fault: nothing.
-    const quiet = asInputs("fresh", plantedRun(900, 40, "healthy", Infinity)).map((i) => healthy.observe(i));
-    expect(quiet.filter((v) => v.anomalous).map((v) => v.step)).toEqual([]);
-    expect(verdicts.slice(0, onset).some((v) => v.anomalous)).toBe(false);
-    expect(verdicts[onset].anomalous).toBe(true);
-    const settled = verdicts[onset + set.detection.window - 1];
-    expect(settled.diagnosis[0].fault).toBe(fault);
-    expect(monitor.summary("fresh")!.diagnosis[0].fault).toBe(fault);
-    expect(monitor.summary("fresh")!.first_alarm_step).toBe(onset);
-  });
+  it.each(["lr_too_high", "tool_failure"] as const)(
+    "a monitor with the learnt set diagnoses a fresh planted %s run top-1",
+    (fault) => {
+      const monitor = new Monitor({ fingerprints: set, policy: false, onError: (m) => expect.fail(m) });
+      const healthy = new Monitor({ fingerprints: set, policy: false });
+      const onset = 17;
+      const verdicts = asInputs("fresh", plantedRun(900, 40, fault, onset)).map((i) => monitor.observe(i));
+      // The same seed without the fault: nothing.
+      const quiet = asInputs("fresh", plantedRun(900, 40, "healthy", Infinity)).map((i) => healthy.observe(i));
+      expect(quiet.filter((v) => v.anomalous).map((v) => v.step)).toEqual([]);
+      expect(verdicts.slice(0, onset).some((v) => v.anomalous)).toBe(false);
+      expect(verdicts[onset].anomalous).toBe(true);
+      const settled = verdicts[onset + set.detection.window - 1];
+      expect(settled.diagnosis[0].fault).toBe(fault);
+      expect(monitor.summary("fresh")!.diagnosis[0].fault).toBe(fault);
+      expect(monitor.summary("fresh")!.first_alarm_step).toBe(onset);
+    },
+  );
 
   it("learns from every split with split 'all' (the test split's nan_inf run adds its fingerprint)", async () => {
     const all = await learnFingerprints({ corpus: dir, split: "all" });
     expect([all.healthyRuns, all.faultyRuns]).toEqual([9, 7]);
     expect(all.set.fingerprints.map((f) => f.fault)).toEqual(["lr_too_high", "nan_inf", "tool_failure"]);
-    await expect(learnFingerprints({ corpus: dir, split: "validation" })).rejects.toThrow('no run of split "validation"');
+    await expect(learnFingerprints({ corpus: dir, split: "validation" })).rejects.toThrow(
+      'no run of split "validation"',
+    );
   });
 });
 
@@ -173,11 +188,20 @@ describe("fingerprint set documents", () => {
     expect(formatFingerprintSet(parsed)).toBe(text);
     expect(parsed.signals).toEqual(set.signals);
     expect(parsed.detection).toEqual(set.detection);
-    expect(parsed.fingerprints.map((f) => [f.fault, f.family, f.runs])).toEqual(set.fingerprints.map((f) => [f.fault, f.family, f.runs]));
-    const close = (a: number[], b: number[]) => a.forEach((x, i) => (Number.isNaN(b[i]) ? expect(x).toBeNaN() : expect(x).toBeCloseTo(b[i], 5)));
+    expect(parsed.fingerprints.map((f) => [f.fault, f.family, f.runs])).toEqual(
+      set.fingerprints.map((f) => [f.fault, f.family, f.runs]),
+    );
+    const close = (a: number[], b: number[]) =>
+      a.forEach((x, i) => {
+        Number.isNaN(b[i]) ? expect(x).toBeNaN() : expect(x).toBeCloseTo(b[i], 5);
+      });
     close(parsed.noise, set.noise);
-    parsed.fingerprints.forEach((f, i) => close(f.centroid, set.fingerprints[i].centroid));
-    parsed.prior!.center.forEach((row, s) => close(row, set.prior!.center[s]));
+    parsed.fingerprints.forEach((f, i) => {
+      close(f.centroid, set.fingerprints[i].centroid);
+    });
+    parsed.prior!.center.forEach((row, s) => {
+      close(row, set.prior!.center[s]);
+    });
     // No-reference cells are null in the file and NaN again after parsing.
     expect(text).toContain("null");
     expect(parsed.prior!.scale[set.signals.indexOf("grad_norm")][44]).toBeNaN();
@@ -203,31 +227,133 @@ describe("fingerprint set documents", () => {
     throw new Error("expected parseFingerprintSet to reject the document");
   };
 
+  // A fingerprint document spoilt one field at a time: any shape may be written into it.
+  // biome-ignore lint/suspicious/noExplicitAny: the tests write values of every wrong type into the document
+  type Doc = any;
+  const spoilWith = (change: (d: Doc) => void) => (d: Doc) => {
+    change(d);
+    return d;
+  };
+
   it.each([
     ["not an object", () => 42, "fingerprints: (document): not a JSON object"],
-    ["the wrong format", (d: any) => ({ ...d, format: "rftfm-monitor" }), 'fingerprints: format: expected "rftfm-fingerprints", got "rftfm-monitor"'],
-    ["another version", (d: any) => ({ ...d, version: 2 }), "fingerprints: version: expected 1, got 2"],
-    ["no signals", (d: any) => ({ ...d, signals: [] }), "fingerprints: signals: expected a non-empty array of signal names"],
-    ["a negative noise entry", (d: any) => ((d.noise[2] = -1), d), "fingerprints: noise[2]: bad value -1"],
-    ["a missing noise entry", (d: any) => ((d.noise[1] = null), d), "fingerprints: noise[1]: bad value null"],
-    ["a string noise entry", (d: any) => ((d.noise[0] = "0.1"), d), 'fingerprints: noise[0]: bad value "0.1"'],
-    ["a short noise vector", (d: any) => ((d.noise = d.noise.slice(1)), d), "fingerprints: noise: expected 6 numbers (one per signal)"],
-    ["a missing weight", (d: any) => ((d.weights[3] = null), d), "fingerprints: weights[3]: bad value null"],
-    ["a prior row short of buckets", (d: any) => ((d.prior.center[4] = [1]), d), "fingerprints: prior.center[4]: expected 45 values (one per bucket)"],
-    ["zero buckets", (d: any) => ((d.prior.buckets = 0), d), "fingerprints: prior.buckets: expected an integer >= 1"],
-    ["a zero window", (d: any) => ((d.detection.window = 0), d), "fingerprints: detection.window: expected a positive number"],
-    ["no temperature", (d: any) => ((d.temperature = undefined), d), "fingerprints: temperature: expected a positive number"],
-    ["an unknown fault id", (d: any) => ((d.fingerprints[1].fault = "lr_too_low"), d), 'fingerprints: fingerprints[1].fault: unknown fault id "lr_too_low"'],
-    ["a prototype key as fault id", (d: any) => ((d.fingerprints[0].fault = "constructor"), d), 'fingerprints: fingerprints[0].fault: unknown fault id "constructor"'],
-    ["a null fingerprint", (d: any) => ((d.fingerprints[0] = null), d), "fingerprints: fingerprints[0].fault: unknown fault id undefined"],
-    ["a short centroid", (d: any) => ((d.fingerprints[0].centroid = [1, 0]), d), "fingerprints: fingerprints[0].centroid: expected 6 numbers (one per signal)"],
-    ["fingerprints not an array", (d: any) => ((d.fingerprints = {}), d), "fingerprints: fingerprints: expected an array"],
+    [
+      "the wrong format",
+      (d: Doc) => ({ ...d, format: "rftfm-monitor" }),
+      'fingerprints: format: expected "rftfm-fingerprints", got "rftfm-monitor"',
+    ],
+    ["another version", (d: Doc) => ({ ...d, version: 2 }), "fingerprints: version: expected 1, got 2"],
+    [
+      "no signals",
+      (d: Doc) => ({ ...d, signals: [] }),
+      "fingerprints: signals: expected a non-empty array of signal names",
+    ],
+    [
+      "a negative noise entry",
+      spoilWith((d) => {
+        d.noise[2] = -1;
+      }),
+      "fingerprints: noise[2]: bad value -1",
+    ],
+    [
+      "a missing noise entry",
+      spoilWith((d) => {
+        d.noise[1] = null;
+      }),
+      "fingerprints: noise[1]: bad value null",
+    ],
+    [
+      "a string noise entry",
+      spoilWith((d) => {
+        d.noise[0] = "0.1";
+      }),
+      'fingerprints: noise[0]: bad value "0.1"',
+    ],
+    [
+      "a short noise vector",
+      spoilWith((d) => {
+        d.noise = d.noise.slice(1);
+      }),
+      "fingerprints: noise: expected 6 numbers (one per signal)",
+    ],
+    [
+      "a missing weight",
+      spoilWith((d) => {
+        d.weights[3] = null;
+      }),
+      "fingerprints: weights[3]: bad value null",
+    ],
+    [
+      "a prior row short of buckets",
+      spoilWith((d) => {
+        d.prior.center[4] = [1];
+      }),
+      "fingerprints: prior.center[4]: expected 45 values (one per bucket)",
+    ],
+    [
+      "zero buckets",
+      spoilWith((d) => {
+        d.prior.buckets = 0;
+      }),
+      "fingerprints: prior.buckets: expected an integer >= 1",
+    ],
+    [
+      "a zero window",
+      spoilWith((d) => {
+        d.detection.window = 0;
+      }),
+      "fingerprints: detection.window: expected a positive number",
+    ],
+    [
+      "no temperature",
+      spoilWith((d) => {
+        d.temperature = undefined;
+      }),
+      "fingerprints: temperature: expected a positive number",
+    ],
+    [
+      "an unknown fault id",
+      spoilWith((d) => {
+        d.fingerprints[1].fault = "lr_too_low";
+      }),
+      'fingerprints: fingerprints[1].fault: unknown fault id "lr_too_low"',
+    ],
+    [
+      "a prototype key as fault id",
+      spoilWith((d) => {
+        d.fingerprints[0].fault = "constructor";
+      }),
+      'fingerprints: fingerprints[0].fault: unknown fault id "constructor"',
+    ],
+    [
+      "a null fingerprint",
+      spoilWith((d) => {
+        d.fingerprints[0] = null;
+      }),
+      "fingerprints: fingerprints[0].fault: unknown fault id undefined",
+    ],
+    [
+      "a short centroid",
+      spoilWith((d) => {
+        d.fingerprints[0].centroid = [1, 0];
+      }),
+      "fingerprints: fingerprints[0].centroid: expected 6 numbers (one per signal)",
+    ],
+    [
+      "fingerprints not an array",
+      spoilWith((d) => {
+        d.fingerprints = {};
+      }),
+      "fingerprints: fingerprints: expected an array",
+    ],
   ])("rejects %s, naming the field", (_, spoil, message) => {
     expect(problem(spoil(doc()))).toBe(message);
   });
 
   it("names the source it read", () => {
-    expect(problem({ ...doc(), format: 1 }, "mine.json")).toBe('mine.json: format: expected "rftfm-fingerprints", got 1');
+    expect(problem({ ...doc(), format: 1 }, "mine.json")).toBe(
+      'mine.json: format: expected "rftfm-fingerprints", got 1',
+    );
     const path = join(dir, "broken.json");
     writeFileSync(path, "{ not json");
     expect(() => readFingerprintSet(path)).toThrow(FingerprintSetError);

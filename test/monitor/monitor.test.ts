@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Monitor, type MonitorOptions, type MonitorSnapshot, type StepInput, type Verdict } from "../../src/index.js";
+import { TRAINER_REFERENCE } from "../../bench/faultbench/observers.js";
 import type { Kernels } from "../../src/backend/kernel.js";
+import { Monitor, type MonitorOptions, type MonitorSnapshot, type StepInput, type Verdict } from "../../src/index.js";
 import { defaultFingerprintSet } from "../../src/monitor/fingerprint-set.js";
 import { HISTORY_BEFORE_ALARM } from "../../src/monitor/run-state.js";
 import { isTensorSignal } from "../../src/monitor/signals.js";
-import { TRAINER_REFERENCE } from "../../bench/faultbench/observers.js";
 import { backends } from "../kernels/backends.js";
 import { firstAlarm, healthyMetricRun, stepInputs, testSpec, trainRecords } from "./helpers.js";
 
@@ -45,7 +45,14 @@ describe("Monitor verdicts on synthetic step metrics", () => {
       expect(verdicts.filter((v) => v.anomalous).map((v) => v.step)).toEqual([]);
       expect(verdicts.flatMap((v) => [...v.actions, ...v.diagnosis, ...(v.decisions ?? [])])).toEqual([]);
       expect(verdicts.every((v) => v.errors === undefined)).toBe(true);
-      expect(monitor.summary("healthy")).toMatchObject({ run: "healthy", steps: 50, alarm: false, first_alarm_step: null, diagnosis: [], actions: [] });
+      expect(monitor.summary("healthy")).toMatchObject({
+        run: "healthy",
+        steps: 50,
+        alarm: false,
+        first_alarm_step: null,
+        diagnosis: [],
+        actions: [],
+      });
       expect(monitor.deviationVector("healthy")).toBeNull();
     });
 
@@ -72,7 +79,8 @@ describe("Monitor verdicts on synthetic step metrics", () => {
       const set = defaultFingerprintSet();
       const g = set.signals.indexOf("grad_norm");
       expect(vector[g]).toBe(set.detection.clip);
-      for (let s = 0; s < vector.length; s++) if (s !== g && Number.isFinite(vector[s])) expect(Math.abs(vector[s])).toBeLessThan(3);
+      for (let s = 0; s < vector.length; s++)
+        if (s !== g && Number.isFinite(vector[s])) expect(Math.abs(vector[s])).toBeLessThan(3);
     });
 
     it("flags a NaN loss at step 25 as non-finite at that step, and the policy rolls back and skips the batch", () => {
@@ -95,7 +103,10 @@ describe("Monitor verdicts on synthetic step metrics", () => {
     const alarm = firstAlarm(withPrior)!;
     expect(alarm).toBeGreaterThanOrEqual(1); // `consecutive` 2: never on the first step
     expect(alarm).toBeLessThanOrEqual(2);
-    expect(withPrior[alarm].anomalies.find((a) => a.detector === "prior")).toMatchObject({ signal: "kl_ref", direction: "up" });
+    expect(withPrior[alarm].anomalies.find((a) => a.detector === "prior")).toMatchObject({
+      signal: "kl_ref",
+      direction: "up",
+    });
     expect(firstAlarm(observeAll(new Monitor({ prior: false }), run()))).toBeNull();
   });
 });
@@ -109,7 +120,11 @@ describe("Monitor never throws", () => {
     ["an empty run", { run: "", step: 1 }, "run: expected a non-empty string"],
     ["a NaN step", { run: "r", step: NaN }, "step: expected a non-negative integer, got NaN"],
     ["a huge step", { run: "r", step: 1e300 }, "step: expected a non-negative integer, got 1e+300"],
-    ["a step beyond 2^53", { run: "r", step: 2 ** 60 }, "step: expected a non-negative integer, got 1152921504606847000"],
+    [
+      "a step beyond 2^53",
+      { run: "r", step: 2 ** 60 },
+      "step: expected a non-negative integer, got 1152921504606847000",
+    ],
     ["a negative step", { run: "r", step: -3 }, "step: expected a non-negative integer, got -3"],
     ["a fractional step", { run: "r", step: 2.5 }, "step: expected a non-negative integer, got 2.5"],
     ["a string step", { run: "r", step: "4" }, 'step: expected a non-negative integer, got "4"'],
@@ -120,9 +135,21 @@ describe("Monitor never throws", () => {
       { run: "r", step: 1, trajectories: { reward: [1, 0, 1], group: [0, 0] } },
       "trajectories.group: 2 values, other columns have 3",
     ],
-    ["trajectories: 5", { run: "r", step: 1, trajectories: 5 }, "trajectories: expected an object of column name -> array of numbers"],
-    ["trajectories: null", { run: "r", step: 1, trajectories: null }, "trajectories: expected an object of column name -> array of numbers"],
-    ["a string column", { run: "r", step: 1, trajectories: { reward: "0101" } }, "trajectories.reward: expected an array of numbers"],
+    [
+      "trajectories: 5",
+      { run: "r", step: 1, trajectories: 5 },
+      "trajectories: expected an object of column name -> array of numbers",
+    ],
+    [
+      "trajectories: null",
+      { run: "r", step: 1, trajectories: null },
+      "trajectories: expected an object of column name -> array of numbers",
+    ],
+    [
+      "a string column",
+      { run: "r", step: 1, trajectories: { reward: "0101" } },
+      "trajectories.reward: expected an array of numbers",
+    ],
     ["events: 5", { run: "r", step: 1, events: 5 }, "events: expected an array of event records"],
   ];
 
@@ -163,7 +190,13 @@ describe("Monitor never throws", () => {
   it("bad events are read past: a null entry or an event without a step", () => {
     const monitor = new Monitor({ onError: (m) => expect.fail(m) });
     const [a, b, c] = healthyMetricRun("ev", 3);
-    const events = [null, 5, { name: "checkpoint" }, { name: "checkpoint", step: "x" }, { name: "checkpoint", step: 2 }];
+    const events = [
+      null,
+      5,
+      { name: "checkpoint" },
+      { name: "checkpoint", step: "x" },
+      { name: "checkpoint", step: 2 },
+    ];
     const verdicts = [monitor.observe(a), monitor.observe({ ...b, events: events as never }), monitor.observe(c)];
     expect(verdicts.map((v) => v.errors)).toEqual([undefined, undefined, undefined]);
     expect(verdicts.map((v) => v.step)).toEqual([0, 1, 2]);
@@ -247,7 +280,10 @@ function withFlakyBank(kernels: Kernels, failing: () => boolean): Kernels {
 describe("Monitor with step metrics only", () => {
   it("reports the tensor signals it lacks on the first verdict and in the summary, and still alarms on a metric fault", () => {
     const monitor = new Monitor();
-    const verdicts = observeAll(monitor, healthyMetricRun("steps-only", 30, 3, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v)));
+    const verdicts = observeAll(
+      monitor,
+      healthyMetricRun("steps-only", 30, 3, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v)),
+    );
     const tensorSignals = defaultFingerprintSet().signals.filter(isTensorSignal);
     expect(tensorSignals).toContain("group.zero_var_share");
     expect(tensorSignals).toContain("nonfinite");
@@ -292,7 +328,8 @@ describe("Monitor run bookkeeping", () => {
   it("keeps memory bounded: 2 runs held, bounded history, whatever the number of runs and steps", () => {
     const monitor = new Monitor({ maxRuns: 2, policy: { mode: "act" } });
     const size = () => JSON.stringify(monitor.snapshot()).length;
-    const blowup = (r: string, seed: number) => healthyMetricRun(r, 40, seed, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
+    const blowup = (r: string, seed: number) =>
+      healthyMetricRun(r, 40, seed, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
     for (let r = 0; r < 4; r++) observeAll(monitor, blowup(`r${r}`, r));
     const after4 = size();
     for (let r = 4; r < 40; r++) observeAll(monitor, blowup(`r${r}`, r));
@@ -301,7 +338,8 @@ describe("Monitor run bookkeeping", () => {
     expect(snapshot.runs).toHaveLength(2);
     expect((snapshot.policy as { runs: unknown[] }).runs).toHaveLength(2);
     const { window } = defaultFingerprintSet().detection;
-    for (const [, state] of snapshot.runs as [string, { history: unknown[] }][]) expect(state.history).toHaveLength(window + HISTORY_BEFORE_ALARM);
+    for (const [, state] of snapshot.runs as [string, { history: unknown[] }][])
+      expect(state.history).toHaveLength(window + HISTORY_BEFORE_ALARM);
     expect(size()).toBeLessThan(after4 * 1.1);
   });
 
@@ -310,7 +348,8 @@ describe("Monitor run bookkeeping", () => {
       policy: { mode: "act" },
       policyFor: (run) => (run === "advised" ? { mode: "advise" } : run === "quiet" ? false : undefined),
     };
-    const blowup = (r: string) => healthyMetricRun(r, 30, 7, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
+    const blowup = (r: string) =>
+      healthyMetricRun(r, 30, 7, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
     const monitor = new Monitor(options);
     const at20 = (r: string) => observeAll(monitor, blowup(r)).find((v) => v.step === 20)!;
     const acted = at20("acting");
@@ -334,7 +373,9 @@ describe("Monitor run bookkeeping", () => {
     // grad_norm x1000 from step 20 that no remedy removes: adjust, then rollback, then halt.
     const run = healthyMetricRun("rewind", 60, 3, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
     const withCheckpoints = (input: StepInput): StepInput =>
-      input.step > 0 && input.step % 5 === 1 ? { ...input, events: [{ name: "checkpoint", step: input.step - 1 }] } : input;
+      input.step > 0 && input.step % 5 === 1
+        ? { ...input, events: [{ name: "checkpoint", step: input.step - 1 }] }
+        : input;
     const monitor = new Monitor({ policy: { mode: "act" } });
     const before: Verdict[] = [];
     let rollback: { step: number; to: number } | undefined;
@@ -398,37 +439,40 @@ describe("Monitor snapshot and restore on a logged benchmark run", () => {
     inputs = stepInputs(trainRecords(spec).records);
   });
 
-  it.each(backends)("restores mid-run from JSON and decides identically afterwards, policy acting ($name)", (kernels) => {
-    expect(inputs.map((i) => i.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    const original = new Monitor(options(kernels));
-    const before = observeAll(original, inputs.slice(0, 15));
-    const snapshot = JSON.parse(JSON.stringify(original.snapshot())) as MonitorSnapshot;
-    const restored = Monitor.restore(snapshot, options(kernels));
-    expect(restored.runIds).toEqual(original.runIds);
-    const later = observeAll(original, inputs.slice(15));
-    const replayed = observeAll(restored, inputs.slice(15));
-    expect(replayed).toEqual(later);
-    expect(restored.summary(spec.id)).toEqual(original.summary(spec.id));
-    expect(restored.snapshot()).toEqual(original.snapshot());
-    whole.set(kernels.name, [...before, ...later]);
-    // Control: without the policy's state the restored monitor would act again at once rather than escalate.
-    const forgetful = Monitor.restore({ ...snapshot, policy: null }, options(kernels));
-    expect(observeAll(forgetful, inputs.slice(15))).not.toEqual(later);
+  it.each(backends)(
+    "restores mid-run from JSON and decides identically afterwards, policy acting ($name)",
+    (kernels) => {
+      expect(inputs.map((i) => i.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      const original = new Monitor(options(kernels));
+      const before = observeAll(original, inputs.slice(0, 15));
+      const snapshot = JSON.parse(JSON.stringify(original.snapshot())) as MonitorSnapshot;
+      const restored = Monitor.restore(snapshot, options(kernels));
+      expect(restored.runIds).toEqual(original.runIds);
+      const later = observeAll(original, inputs.slice(15));
+      const replayed = observeAll(restored, inputs.slice(15));
+      expect(replayed).toEqual(later);
+      expect(restored.summary(spec.id)).toEqual(original.summary(spec.id));
+      expect(restored.snapshot()).toEqual(original.snapshot());
+      whole.set(kernels.name, [...before, ...later]);
+      // Control: without the policy's state the restored monitor would act again at once rather than escalate.
+      const forgetful = Monitor.restore({ ...snapshot, policy: null }, options(kernels));
+      expect(observeAll(forgetful, inputs.slice(15))).not.toEqual(later);
 
-    // The snapshot falls inside the policy's ladder: a round before it, the escalation after it.
-    const verdicts = [...before, ...later];
-    verdicts.forEach(expectWellFormed);
-    expect(firstAlarm(verdicts)).toBe(12);
-    expect(verdicts[11].diagnosis[0].fault).toBe("tool_failure");
-    const rounds = verdicts.filter((v) => v.actions.length).map((v) => [v.step, v.actions.map((a) => a.kind)]);
-    expect(rounds).toEqual([
-      [12, ["restart_workers"]],
-      [16, ["rollback", "restart_workers"]],
-      [20, ["halt"]],
-    ]);
-    // The checkpoint events reached the monitor: the rollback goes to the last checkpoint before the onset.
-    expect(verdicts[15].actions[0]).toEqual({ kind: "rollback", to_step: 10 });
-  });
+      // The snapshot falls inside the policy's ladder: a round before it, the escalation after it.
+      const verdicts = [...before, ...later];
+      verdicts.forEach(expectWellFormed);
+      expect(firstAlarm(verdicts)).toBe(12);
+      expect(verdicts[11].diagnosis[0].fault).toBe("tool_failure");
+      const rounds = verdicts.filter((v) => v.actions.length).map((v) => [v.step, v.actions.map((a) => a.kind)]);
+      expect(rounds).toEqual([
+        [12, ["restart_workers"]],
+        [16, ["rollback", "restart_workers"]],
+        [20, ["halt"]],
+      ]);
+      // The checkpoint events reached the monitor: the rollback goes to the last checkpoint before the onset.
+      expect(verdicts[15].actions[0]).toEqual({ kind: "rollback", to_step: 10 });
+    },
+  );
 
   it("native and wasm give the same verdicts, and a native snapshot continues on wasm", () => {
     const [native, wasm] = backends;

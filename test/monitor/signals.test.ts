@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CANONICAL_COLUMNS, featureRecord, scan } from "../../src/index.js";
 import { defaultFingerprintSet } from "../../src/monitor/fingerprint-set.js";
-import { isTensorSignal, readSignals, type MonitoredStep } from "../../src/monitor/signals.js";
+import { isTensorSignal, type MonitoredStep, readSignals } from "../../src/monitor/signals.js";
 
 /** The plain definition: every value from the feature record by name (what readSignals computes without building it). */
 function byName(step: MonitoredStep, signals: readonly string[]) {
@@ -26,7 +26,13 @@ function byName(step: MonitoredStep, signals: readonly string[]) {
 const cell = fc.oneof(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constantFrom(NaN, Infinity, 0, 1));
 
 describe("readSignals", () => {
-  const signals = [...defaultFingerprintSet().signals, "my_score.mean", "reward.count", "length.nonfinite", "nonfinite"];
+  const signals = [
+    ...defaultFingerprintSet().signals,
+    "my_score.mean",
+    "reward.count",
+    "length.nonfinite",
+    "nonfinite",
+  ];
 
   it("reads every signal as the feature record names it, for any subset of columns, extras and non-finite cells", () => {
     fc.assert(
@@ -37,8 +43,14 @@ describe("readSignals", () => {
         fc.array(cell, { minLength: 400, maxLength: 400 }),
         fc.dictionary(fc.constantFrom("reward_mean", "loss", "lr", "entropy", "other"), cell),
         (rows, columns, grouped, pool, metrics) => {
-          const map = new Map<string, number[]>(columns.map((c, k) => [c, Array.from({ length: rows }, (_, i) => pool[(k * 31 + i) % pool.length])]));
-          if (grouped) map.set("group", Array.from({ length: rows }, (_, i) => i % 3));
+          const map = new Map<string, number[]>(
+            columns.map((c, k) => [c, Array.from({ length: rows }, (_, i) => pool[(k * 31 + i) % pool.length])]),
+          );
+          if (grouped)
+            map.set(
+              "group",
+              Array.from({ length: rows }, (_, i) => i % 3),
+            );
           const tensor = map.size ? { rows, columns: map } : undefined;
           const [step] = scan([{ run: "r", step: 0, metrics, trajectories: tensor }]) as MonitoredStep[];
           const values = new Float64Array(signals.length);

@@ -119,9 +119,16 @@ function toolErrorRate(calls: ArrayLike<number> | undefined, errors: ArrayLike<n
 function groupFeatures(t: OracleTensor): Record<string, number> {
   const ids = t.columns.get("group");
   const nan = {
-    "group.count": NaN, "group.size_mean": NaN, "group.size_min": NaN, "group.size_max": NaN,
-    "group.reward_mean_std": NaN, "group.reward_std_mean": NaN, "group.zero_var_share": NaN,
-    "group.adv_center_abs_mean": NaN, "group.adv_center_abs_max": NaN, "group.adv_scale_mean": NaN,
+    "group.count": NaN,
+    "group.size_mean": NaN,
+    "group.size_min": NaN,
+    "group.size_max": NaN,
+    "group.reward_mean_std": NaN,
+    "group.reward_std_mean": NaN,
+    "group.zero_var_share": NaN,
+    "group.adv_center_abs_mean": NaN,
+    "group.adv_center_abs_max": NaN,
+    "group.adv_scale_mean": NaN,
     "group.adv_scale_max": NaN,
   };
   if (!ids) return nan;

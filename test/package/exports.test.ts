@@ -14,7 +14,11 @@ describe("the built package", () => {
   });
 
   it("can be imported as ESM", () => {
-    const out = node(["--input-type=module", "-e", "import { backend, scan } from 'rftfm'; console.log(backend, typeof scan)"]);
+    const out = node([
+      "--input-type=module",
+      "-e",
+      "import { backend, scan } from 'rftfm'; console.log(backend, typeof scan)",
+    ]);
     expect(out).toMatch(/^(native|wasm) function$/);
   });
 

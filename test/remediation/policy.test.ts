@@ -1,27 +1,40 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Action } from "../../src/verdict/types.js";
-import { FAULT_FAMILIES, FAULT_IDS, REMEDIABLE_FAULTS, type FaultId } from "../../src/verdict/faults.js";
+import * as bench from "../../bench/faultbench/faults.js";
 import {
-  REMEDIES,
-  RemediationPolicy,
-  rollbackTarget,
   type PolicyInput,
   type PolicyOptions,
   type PolicyOutput,
+  REMEDIES,
+  RemediationPolicy,
+  rollbackTarget,
 } from "../../src/remediation/index.js";
-import * as bench from "../../bench/faultbench/faults.js";
+import { FAULT_FAMILIES, FAULT_IDS, type FaultId, REMEDIABLE_FAULTS } from "../../src/verdict/faults.js";
+import type { Action } from "../../src/verdict/types.js";
 
 const CHECKPOINTS = [0, 10, 20, 30, 40];
 const REFERENCE = { kl_coef: 0.05, temperature: 1, max_response_length: 1024, grad_clip: 1 };
 
 /** A quiet step of run "r": no alarm, deviation 1, threshold 6. */
 function quiet(step: number, over: Partial<PolicyInput> = {}): PolicyInput {
-  return { run: "r", step, anomalous: false, diagnosis: [], deviation: 1, threshold: 6, checkpoints: CHECKPOINTS, ...over };
+  return {
+    run: "r",
+    step,
+    anomalous: false,
+    diagnosis: [],
+    deviation: 1,
+    threshold: 6,
+    checkpoints: CHECKPOINTS,
+    ...over,
+  };
 }
 
 /** An alarmed step diagnosed as `fault` (confidence 0.81, onset 35 unless given). */
-function alarm(step: number, fault: FaultId | string, over: Partial<PolicyInput> & { confidence?: number; onset?: number | null } = {}): PolicyInput {
+function alarm(
+  step: number,
+  fault: FaultId | string,
+  over: Partial<PolicyInput> & { confidence?: number; onset?: number | null } = {},
+): PolicyInput {
   const { confidence = 0.81, onset = 35, ...rest } = over;
   const family = (FAULT_FAMILIES as Record<string, string>)[fault] ?? "unknown";
   return quiet(step, { anomalous: true, deviation: 9.1, diagnosis: [{ fault, family, confidence, onset }], ...rest });
@@ -39,8 +52,13 @@ function stuck(a: number, b: number, fault: FaultId = "lr_too_high"): PolicyInpu
 }
 
 /** Every action of a scenario, with its step. */
-function acted(outputs: PolicyOutput[], field: "actions" | "recommendations" = "actions"): { step: number; actions: Action[] }[] {
-  return outputs.flatMap((o, i) => (o[field].length > 0 ? [{ step: o.decisions[0]?.step ?? i, actions: o[field] }] : []));
+function acted(
+  outputs: PolicyOutput[],
+  field: "actions" | "recommendations" = "actions",
+): { step: number; actions: Action[] }[] {
+  return outputs.flatMap((o, i) =>
+    o[field].length > 0 ? [{ step: o.decisions[0]?.step ?? i, actions: o[field] }] : [],
+  );
 }
 
 describe("remedy table", () => {
@@ -80,22 +98,34 @@ describe("remedy table", () => {
     ],
     reward_hacking: [
       { kind: "rollback", to_step: 30 },
-      { kind: "halt", reason: "reward_hacking (0.81) needs a human: the reward can be gamed: the reward must be fixed by a human" },
+      {
+        kind: "halt",
+        reason: "reward_hacking (0.81) needs a human: the reward can be gamed: the reward must be fixed by a human",
+      },
     ],
     reward_parse_failure: [
       { kind: "rollback", to_step: 30 },
       {
         kind: "halt",
-        reason: "reward_parse_failure (0.81) needs a human: the reward function stopped parsing answers: the verifier must be fixed by a human",
+        reason:
+          "reward_parse_failure (0.81) needs a human: the reward function stopped parsing answers: the verifier must be fixed by a human",
       },
     ],
     group_misindexing: [
       { kind: "rollback", to_step: 30 },
-      { kind: "halt", reason: "group_misindexing (0.81) needs a human: samples of one prompt are not grouped together: a pipeline bug for a human" },
+      {
+        kind: "halt",
+        reason:
+          "group_misindexing (0.81) needs a human: samples of one prompt are not grouped together: a pipeline bug for a human",
+      },
     ],
     advantage_misnormalization: [
       { kind: "rollback", to_step: 30 },
-      { kind: "halt", reason: "advantage_misnormalization (0.81) needs a human: advantages are computed wrongly: a code bug for a human" },
+      {
+        kind: "halt",
+        reason:
+          "advantage_misnormalization (0.81) needs a human: advantages are computed wrongly: a code bug for a human",
+      },
     ],
   };
 
@@ -118,7 +148,12 @@ describe("remedy table", () => {
   it("names step, fault, confidence and level in the reason", () => {
     const out = new RemediationPolicy().decide(alarm(42, "lr_too_high"));
     expect(out.decisions).toEqual([
-      { step: 42, kind: "act", reason: "step 42: lr_too_high (0.81): level 0 adjust: scale_lr 0.5 (no reference for lr)", actions: [{ kind: "scale_lr", factor: 0.5 }] },
+      {
+        step: 42,
+        kind: "act",
+        reason: "step 42: lr_too_high (0.81): level 0 adjust: scale_lr 0.5 (no reference for lr)",
+        actions: [{ kind: "scale_lr", factor: 0.5 }],
+      },
     ]);
   });
 
@@ -132,12 +167,17 @@ describe("remedy table", () => {
   it("falls back to the next plan when a reference is missing", () => {
     const kl = new RemediationPolicy().decide(alarm(42, "kl_penalty_off"));
     expect(kl.actions).toEqual([
-      { kind: "alert", message: "kl_penalty_off: set kl_coef back to its known-good value (the trainer adapter supplied none)" },
+      {
+        kind: "alert",
+        message: "kl_penalty_off: set kl_coef back to its known-good value (the trainer adapter supplied none)",
+      },
     ]);
     expect(kl.decisions[0].reason).toBe(
       "step 42: kl_penalty_off (0.81): level 0 adjust: alert (no reference for kl_coef)",
     );
-    const grad = new RemediationPolicy({ reference: { kl_coef: 0.1, grad_clip: Number.NaN } }).decide(alarm(42, "gradient_explosion"));
+    const grad = new RemediationPolicy({ reference: { kl_coef: 0.1, grad_clip: Number.NaN } }).decide(
+      alarm(42, "gradient_explosion"),
+    );
     expect(grad.actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
   });
 });
@@ -160,7 +200,8 @@ describe("escalation ladder", () => {
         actions: [
           {
             kind: "halt",
-            reason: "lr_too_high (0.81): not recovered after scale_lr 0.5 at step 42; rollback to 30 + scale_lr 0.5 at step 46: a human must act",
+            reason:
+              "lr_too_high (0.81): not recovered after scale_lr 0.5 at step 42; rollback to 30 + scale_lr 0.5 at step 46: a human must act",
           },
         ],
       },
@@ -169,7 +210,8 @@ describe("escalation ladder", () => {
       {
         step: 46,
         kind: "escalate",
-        reason: "step 46: lr_too_high (0.81): deviation 9.1 still above 6 after 4 steps: escalate to level 1 rollback: rollback to 30 + scale_lr 0.5 (no reference for lr)",
+        reason:
+          "step 46: lr_too_high (0.81): deviation 9.1 still above 6 after 4 steps: escalate to level 1 rollback: rollback to 30 + scale_lr 0.5 (no reference for lr)",
         actions: [
           { kind: "rollback", to_step: 30 },
           { kind: "scale_lr", factor: 0.5 },
@@ -196,7 +238,8 @@ describe("escalation ladder", () => {
       {
         step: 44,
         kind: "verified",
-        reason: "step 44: lr_too_high (0.81): deviation 3 below 6 on the last 2 steps: scale_lr 0.5 at step 42 verified; ladder stays at level 0",
+        reason:
+          "step 44: lr_too_high (0.81): deviation 3 below 6 on the last 2 steps: scale_lr 0.5 at step 42 verified; ladder stays at level 0",
         actions: [],
       },
     ]);
@@ -253,10 +296,17 @@ describe("escalation ladder", () => {
       alarm(52, "lr_too_high"),
     ]);
     expect(fresh[4].decisions).toEqual([
-      { step: 46, kind: "quiet", reason: "step 46: quiet for 4 steps since the alarm at step 42: ladder back to level 0 (was level 0)", actions: [] },
+      {
+        step: 46,
+        kind: "quiet",
+        reason: "step 46: quiet for 4 steps since the alarm at step 42: ladder back to level 0 (was level 0)",
+        actions: [],
+      },
     ]);
     expect(fresh[5].actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
-    expect(fresh[5].decisions[0].reason).toBe("step 52: lr_too_high (0.81): level 0 adjust: scale_lr 0.5 (no reference for lr)");
+    expect(fresh[5].decisions[0].reason).toBe(
+      "step 52: lr_too_high (0.81): level 0 adjust: scale_lr 0.5 (no reference for lr)",
+    );
   });
 
   it("non-finite deviation goes straight to level 1: rollback + skip_batch", () => {
@@ -267,13 +317,19 @@ describe("escalation ladder", () => {
       "step 42: nan_inf (non-finite data): level 1 rollback: rollback to 40 + skip_batch (non-finite deviation: straight to rollback)",
     );
     // Still non-finite for the whole window: halt.
-    const outs = play(policy, [43, 44, 45, 46].map((s) => quiet(s, { deviation: Number.POSITIVE_INFINITY })));
+    const outs = play(
+      policy,
+      [43, 44, 45, 46].map((s) => quiet(s, { deviation: Number.POSITIVE_INFINITY })),
+    );
     expect(outs[3].actions.map((a) => a.kind)).toEqual(["halt"]);
   });
 
   it("a diagnosed nan_inf with finite data is level 0 (skip_batch); non-finite data during its watch escalates at once", () => {
     const policy = new RemediationPolicy();
-    const outs = play(policy, [alarm(42, "nan_inf", { onset: 41 }), alarm(43, "nan_inf", { deviation: Number.NaN, onset: 41 })]);
+    const outs = play(policy, [
+      alarm(42, "nan_inf", { onset: 41 }),
+      alarm(43, "nan_inf", { deviation: Number.NaN, onset: 41 }),
+    ]);
     expect(outs[0].actions).toEqual([{ kind: "skip_batch" }]);
     expect(outs[1].actions).toEqual([{ kind: "rollback", to_step: 40 }, { kind: "skip_batch" }]);
     expect(outs[1].decisions[0].reason).toBe(
@@ -323,7 +379,8 @@ describe("cooldown and budget", () => {
       {
         step: 50,
         kind: "budget_spent",
-        reason: "step 50: lr_too_high (0.81): deviation 9.1 still above 6 after 4 steps: budget of 2 round(s) spent: final halt",
+        reason:
+          "step 50: lr_too_high (0.81): deviation 9.1 still above 6 after 4 steps: budget of 2 round(s) spent: final halt",
         actions: [
           {
             kind: "halt",
@@ -339,12 +396,19 @@ describe("cooldown and budget", () => {
   it("the budget counts relapse rounds too, and ends with an alert when halt is not allowed", () => {
     const allowed = (["scale_lr", "alert", "rollback"] as const).slice();
     const policy = new RemediationPolicy({ budget: 1, allowed });
-    const outs = play(policy, [alarm(42, "lr_too_high"), quiet(43), quiet(44), alarm(47, "lr_too_high"), alarm(48, "lr_too_high")]);
+    const outs = play(policy, [
+      alarm(42, "lr_too_high"),
+      quiet(43),
+      quiet(44),
+      alarm(47, "lr_too_high"),
+      alarm(48, "lr_too_high"),
+    ]);
     expect(outs[3].decisions.map((d) => d.kind)).toEqual(["budget_spent"]);
     expect(outs[3].actions).toEqual([
       {
         kind: "alert",
-        message: "lr_too_high (0.81): action budget of 1 round(s) spent after scale_lr 0.5 at step 42: a human must act",
+        message:
+          "lr_too_high (0.81): action budget of 1 round(s) spent after scale_lr 0.5 at step 42: a human must act",
       },
     ]);
     expect(outs[4].decisions).toEqual([]);
@@ -367,7 +431,11 @@ describe("advise mode", () => {
     expect(advise.map((o) => o.recommendations)).toEqual(act.map((o) => o.actions));
     const kinds = (outs: PolicyOutput[]) => outs.flatMap((o) => o.decisions.map((d) => d.kind));
     expect(kinds(act)).toEqual(["act", "escalate", "verified", "act"]);
-    expect(acted(act).map((a) => a.actions.map((x) => x.kind))).toEqual([["scale_lr"], ["rollback", "scale_lr"], ["halt"]]);
+    expect(acted(act).map((a) => a.actions.map((x) => x.kind))).toEqual([
+      ["scale_lr"],
+      ["rollback", "scale_lr"],
+      ["halt"],
+    ]);
     expect(advise.map((o) => o.decisions)).toEqual(
       act.map((o) => o.decisions.map((d) => (d.kind === "act" ? { ...d, kind: "advise" } : d))),
     );
@@ -387,7 +455,12 @@ describe("allowed kinds", () => {
         reason: "step 42: gradient_explosion (0.81): level 0 adjust: set_hparam not allowed: dropped",
         actions: [],
       },
-      { step: 42, kind: "act", reason: "step 42: gradient_explosion (0.81): level 0 adjust: scale_lr 0.5", actions: [{ kind: "scale_lr", factor: 0.5 }] },
+      {
+        step: 42,
+        kind: "act",
+        reason: "step 42: gradient_explosion (0.81): level 0 adjust: scale_lr 0.5",
+        actions: [{ kind: "scale_lr", factor: 0.5 }],
+      },
     ]);
   });
 
@@ -395,7 +468,9 @@ describe("allowed kinds", () => {
     const out = new RemediationPolicy({ allowed: ["rollback", "halt", "alert"] }).decide(alarm(42, "lr_too_high"));
     expect(out.actions).toEqual([{ kind: "rollback", to_step: 30 }]);
     expect(out.decisions.map((d) => d.kind)).toEqual(["disallowed", "act"]);
-    expect(out.decisions[1].reason).toBe("step 42: lr_too_high (0.81): level 1 rollback: rollback to 30 (no reference for lr)");
+    expect(out.decisions[1].reason).toBe(
+      "step 42: lr_too_high (0.81): level 1 rollback: rollback to 30 (no reference for lr)",
+    );
   });
 
   it("escalation skips a disallowed rollback and goes to halt", () => {
@@ -445,7 +520,9 @@ describe("rollback target", () => {
     expect(outs[2].actions).toEqual([{ kind: "rollback", to_step: 30 }]);
   });
   it("a human-needing fault rolls back to before its onset", () => {
-    const out = new RemediationPolicy().decide(alarm(42, "reward_hacking", { onset: 12, checkpoints: [0, 5, 10, 15, 20] }));
+    const out = new RemediationPolicy().decide(
+      alarm(42, "reward_hacking", { onset: 12, checkpoints: [0, 5, 10, 15, 20] }),
+    );
     expect(out.actions[0]).toEqual({ kind: "rollback", to_step: 10 });
   });
 });
@@ -454,14 +531,27 @@ describe("uncertain diagnosis", () => {
   it("low confidence: one alert per alarm episode, not per step", () => {
     const policy = new RemediationPolicy();
     const low = (s: number) => alarm(s, "lr_too_high", { confidence: 0.12 });
-    const outs = play(policy, [low(42), low(43), low(44), low(45), low(46), quiet(47), quiet(48), quiet(49), quiet(50), low(55), low(56)]);
+    const outs = play(policy, [
+      low(42),
+      low(43),
+      low(44),
+      low(45),
+      low(46),
+      quiet(47),
+      quiet(48),
+      quiet(49),
+      quiet(50),
+      low(55),
+      low(56),
+    ]);
     expect(acted(outs)).toEqual([
       {
         step: 42,
         actions: [
           {
             kind: "alert",
-            message: "run r: alarm at step 42 with no diagnosis at confidence 0.3 or more (best lr_too_high (0.12)); nothing was changed",
+            message:
+              "run r: alarm at step 42 with no diagnosis at confidence 0.3 or more (best lr_too_high (0.12)); nothing was changed",
           },
         ],
       },
@@ -470,13 +560,19 @@ describe("uncertain diagnosis", () => {
         actions: [
           {
             kind: "alert",
-            message: "run r: alarm at step 55 with no diagnosis at confidence 0.3 or more (best lr_too_high (0.12)); nothing was changed",
+            message:
+              "run r: alarm at step 55 with no diagnosis at confidence 0.3 or more (best lr_too_high (0.12)); nothing was changed",
           },
         ],
       },
     ]);
     expect(outs[0].decisions).toEqual([
-      { step: 42, kind: "uncertain", reason: "step 42: best lr_too_high (0.12) below confidence 0.3: alert only", actions: outs[0].actions },
+      {
+        step: 42,
+        kind: "uncertain",
+        reason: "step 42: best lr_too_high (0.12) below confidence 0.3: alert only",
+        actions: outs[0].actions,
+      },
     ]);
     expect(outs[8].decisions.map((d) => d.kind)).toEqual(["quiet"]);
     expect(policy.runState("r")?.rounds).toBe(0);
@@ -529,7 +625,10 @@ describe("snapshot and restore", () => {
     original.decide(alarm(42, "lr_too_high"));
     const advise = RemediationPolicy.restore(original.snapshot(), { mode: "advise" });
     expect(advise.options.mode).toBe("advise");
-    expect(advise.decide(alarm(46, "lr_too_high")).recommendations.map((a) => a.kind)).toEqual(["rollback", "scale_lr"]);
+    expect(advise.decide(alarm(46, "lr_too_high")).recommendations.map((a) => a.kind)).toEqual([
+      "rollback",
+      "scale_lr",
+    ]);
     expect(() => RemediationPolicy.restore({ version: 2 } as never)).toThrow(TypeError);
     const bad = original.snapshot();
     (bad.runs[0][1] as unknown as Record<string, unknown>).level = 7;
@@ -577,17 +676,33 @@ describe("garbage inputs", () => {
     expect(nanConf.decisions.map((d) => d.kind)).toEqual(["uncertain"]);
     const unknown = policy.decide(alarm(-4, "bit_flip", { confidence: 0.99 }));
     expect(unknown.decisions).toEqual([]); // same episode: already alerted
-    const known = policy.decide(alarm(-3, "lr_too_high", { threshold: Number.NaN, onset: Number.NaN, checkpoints: [Number.NaN, -10] }));
+    const known = policy.decide(
+      alarm(-3, "lr_too_high", { threshold: Number.NaN, onset: Number.NaN, checkpoints: [Number.NaN, -10] }),
+    );
     expect(known.actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
     const rank = policy.decide({ ...alarm(-2, "lr_too_high"), deviation: -3 });
     expect(rank.decisions).toEqual([]);
-    for (const input of [null, undefined, 42, "x", {}, { run: "r" }, { run: 7, step: 1 }, { run: "r", step: Number.NaN }]) {
+    for (const input of [
+      null,
+      undefined,
+      42,
+      "x",
+      {},
+      { run: "r" },
+      { run: 7, step: 1 },
+      { run: "r", step: Number.NaN },
+    ]) {
       expect(policy.decide(input as never)).toEqual({ actions: [], recommendations: [], decisions: [] });
     }
   });
 
   it("never throws on arbitrary inputs, and keeps every number in the snapshot finite", () => {
-    const num = fc.oneof(fc.double(), fc.integer({ min: -5, max: 60 }), fc.constant(Number.NaN), fc.constant(Number.POSITIVE_INFINITY));
+    const num = fc.oneof(
+      fc.double(),
+      fc.integer({ min: -5, max: 60 }),
+      fc.constant(Number.NaN),
+      fc.constant(Number.POSITIVE_INFINITY),
+    );
     const entry = fc.record({
       fault: fc.oneof(fc.constantFrom(...FAULT_IDS), fc.string()),
       family: fc.string(),
@@ -604,17 +719,21 @@ describe("garbage inputs", () => {
       checkpoints: fc.oneof(fc.array(num, { maxLength: 4 }), fc.anything()),
     });
     fc.assert(
-      fc.property(fc.array(input, { maxLength: 40 }), fc.constantFrom<"act" | "advise">("act", "advise"), (inputs, mode) => {
-        const policy = new RemediationPolicy({ mode, cooldown: 1, budget: 4 });
-        for (const x of inputs) {
-          const out = policy.decide(x as never);
-          for (const d of out.decisions) expect(typeof d.reason).toBe("string");
-        }
-        // A NaN or Infinity in the state would come back from JSON as null and break the equality.
-        const snap = JSON.stringify(policy.snapshot());
-        const again = RemediationPolicy.restore(JSON.parse(snap));
-        expect(again.snapshot()).toEqual(policy.snapshot());
-      }),
+      fc.property(
+        fc.array(input, { maxLength: 40 }),
+        fc.constantFrom<"act" | "advise">("act", "advise"),
+        (inputs, mode) => {
+          const policy = new RemediationPolicy({ mode, cooldown: 1, budget: 4 });
+          for (const x of inputs) {
+            const out = policy.decide(x as never);
+            for (const d of out.decisions) expect(typeof d.reason).toBe("string");
+          }
+          // A NaN or Infinity in the state would come back from JSON as null and break the equality.
+          const snap = JSON.stringify(policy.snapshot());
+          const again = RemediationPolicy.restore(JSON.parse(snap));
+          expect(again.snapshot()).toEqual(policy.snapshot());
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });
@@ -625,11 +744,30 @@ describe("docs/remediation.md worked example", () => {
     const policy = new RemediationPolicy();
     const at = (step: number, deviation: number) => ({ ...alarm(step, "lr_too_high", { deviation }), run: "r17" });
     const calm = (step: number, deviation: number) => ({ ...quiet(step, { deviation }), run: "r17" });
-    const outs = play(policy, [at(42, 9.1), at(43, 9.4), at(44, 9.0), at(45, 9.3), at(46, 9.1), at(47, 7.2), calm(48, 4.2), calm(49, 3.0), calm(50, 1.4), calm(51, 1.2)]);
+    const outs = play(policy, [
+      at(42, 9.1),
+      at(43, 9.4),
+      at(44, 9.0),
+      at(45, 9.3),
+      at(46, 9.1),
+      at(47, 7.2),
+      calm(48, 4.2),
+      calm(49, 3.0),
+      calm(50, 1.4),
+      calm(51, 1.2),
+    ]);
     expect(outs.flatMap((o) => o.decisions.map((d) => [d.step, d.kind, d.reason]))).toEqual([
       [42, "act", "step 42: lr_too_high (0.81): level 0 adjust: scale_lr 0.5 (no reference for lr)"],
-      [46, "escalate", "step 46: lr_too_high (0.81): deviation 9.1 still above 6 after 4 steps: escalate to level 1 rollback: rollback to 30 + scale_lr 0.5 (no reference for lr)"],
-      [49, "verified", "step 49: lr_too_high (0.81): deviation 3 below 6 on the last 2 steps: rollback to 30 + scale_lr 0.5 at step 46 verified; ladder stays at level 1"],
+      [
+        46,
+        "escalate",
+        "step 46: lr_too_high (0.81): deviation 9.1 still above 6 after 4 steps: escalate to level 1 rollback: rollback to 30 + scale_lr 0.5 (no reference for lr)",
+      ],
+      [
+        49,
+        "verified",
+        "step 49: lr_too_high (0.81): deviation 3 below 6 on the last 2 steps: rollback to 30 + scale_lr 0.5 at step 46 verified; ladder stays at level 1",
+      ],
       [51, "quiet", "step 51: quiet for 4 steps since the alarm at step 47: ladder back to level 0 (was level 1)"],
     ]);
     expect(policy.decide(at(52, 9)).actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);

@@ -36,16 +36,28 @@ export const trajectoriesRecord: fc.Arbitrary<TrajectoriesRecord> = fc
   .chain(({ run, step, rows, names }) =>
     fc.tuple(...names.map(() => fc.array(value, { minLength: rows, maxLength: rows }))).map((arrays) => {
       const columns: Record<string, number[]> = {};
-      names.forEach((name, i) =>
-        Object.defineProperty(columns, name, { value: arrays[i], enumerable: true, writable: true, configurable: true }),
-      );
+      names.forEach((name, i) => {
+        Object.defineProperty(columns, name, {
+          value: arrays[i],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      });
       return { kind: "trajectories", run, step, rows: names.length === 0 ? 0 : rows, columns } as TrajectoriesRecord;
     }),
   );
 
 const ROW_RESERVED = new Set(["kind", "run", "step", "time"]);
 export const trajectoryRecord: fc.Arbitrary<TrajectoryRecord> = fc
-  .record({ run, step, values: dict(key.filter((k) => !ROW_RESERVED.has(k)), value) })
+  .record({
+    run,
+    step,
+    values: dict(
+      key.filter((k) => !ROW_RESERVED.has(k)),
+      value,
+    ),
+  })
   .map(({ run, step, values }) => ({ kind: "trajectory", run, step, values }));
 
 const EVENT_RESERVED = new Set(["kind", "run", "step", "name"]);
@@ -57,7 +69,10 @@ export const eventRecord: fc.Arbitrary<EventRecord> = fc
     run,
     step,
     name: fc.string({ minLength: 1, maxLength: 12 }),
-    data: dict(key.filter((k) => !EVENT_RESERVED.has(k)), fc.jsonValue({ maxDepth: 2 }).map(asSentByJson)),
+    data: dict(
+      key.filter((k) => !EVENT_RESERVED.has(k)),
+      fc.jsonValue({ maxDepth: 2 }).map(asSentByJson),
+    ),
   })
   .map(({ run, step, name, data }) => ({ kind: "event", run, step, name, data }));
 

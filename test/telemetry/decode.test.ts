@@ -53,27 +53,37 @@ describe("decodeLine: the four kinds (spec examples)", () => {
   });
 
   it("decodes a trajectory row: every key but kind/run/step/time is a cell", () => {
-    const r = expectRecord(decode('{"kind":"trajectory","run":"r17","step":42,"time":5,"group":3,"reward":1,"length":57}'));
+    const r = expectRecord(
+      decode('{"kind":"trajectory","run":"r17","step":42,"time":5,"group":3,"reward":1,"length":57}'),
+    );
     expect(r).toEqual({ kind: "trajectory", run: "r17", step: 42, values: { group: 3, reward: 1, length: 57 } });
   });
 
   it("decodes an event: the other keys are its data", () => {
-    const r = expectRecord(decode('{"kind":"event","run":"r17","step":50,"name":"checkpoint","path":"c/50","keep":true}'));
+    const r = expectRecord(
+      decode('{"kind":"event","run":"r17","step":50,"name":"checkpoint","path":"c/50","keep":true}'),
+    );
     expect(r).toEqual({ kind: "event", run: "r17", step: 50, name: "checkpoint", data: { path: "c/50", keep: true } });
   });
 
   it("keeps unknown top-level keys out of the way", () => {
-    const r = expectRecord(decode('{"kind":"step","run":"r","step":1,"metrics":{"x":1},"host":"n1","extra":{"a":[1]}}'));
+    const r = expectRecord(
+      decode('{"kind":"step","run":"r","step":1,"metrics":{"x":1},"host":"n1","extra":{"a":[1]}}'),
+    );
     expect(r).toEqual({ kind: "step", run: "r", step: 1, metrics: { x: 1 } });
   });
 });
 
 describe("decodeLine: values", () => {
   it('decodes "NaN", "Infinity", "-Infinity" to non-finite numbers everywhere', () => {
-    const step = expectRecord(decode('{"kind":"step","run":"r","step":0,"metrics":{"a":"NaN","b":"Infinity","c":"-Infinity"}}'));
+    const step = expectRecord(
+      decode('{"kind":"step","run":"r","step":0,"metrics":{"a":"NaN","b":"Infinity","c":"-Infinity"}}'),
+    );
     expect(step.kind === "step" && step.metrics).toEqual({ a: NaN, b: Infinity, c: -Infinity });
 
-    const block = expectRecord(decode('{"kind":"trajectories","run":"r","step":0,"columns":{"x":[1,"NaN","Infinity","-Infinity"]}}'));
+    const block = expectRecord(
+      decode('{"kind":"trajectories","run":"r","step":0,"columns":{"x":[1,"NaN","Infinity","-Infinity"]}}'),
+    );
     expect(block.kind === "trajectories" && block.columns.x).toEqual([1, NaN, Infinity, -Infinity]);
     expect(block.kind === "trajectories" && block.missingCells).toBeUndefined();
 
@@ -85,7 +95,9 @@ describe("decodeLine: values", () => {
     const step = expectRecord(decode('{"kind":"step","run":"r","step":0,"metrics":{"a":null,"b":2}}'));
     expect(step.kind === "step" && step.metrics).toEqual({ b: 2 });
 
-    const block = expectRecord(decode('{"kind":"trajectories","run":"r","step":0,"columns":{"x":[null,1,null],"y":[1,2,3]}}'));
+    const block = expectRecord(
+      decode('{"kind":"trajectories","run":"r","step":0,"columns":{"x":[null,1,null],"y":[1,2,3]}}'),
+    );
     expect(block.kind === "trajectories" && block.columns.x).toEqual([NaN, 1, NaN]);
     expect(block.kind === "trajectories" && block.missingCells).toBe(2);
 
@@ -94,7 +106,9 @@ describe("decodeLine: values", () => {
   });
 
   it("accepts booleans as 1/0 in trajectory cells (flag columns), not in metrics", () => {
-    const block = expectRecord(decode('{"kind":"trajectories","run":"r","step":0,"columns":{"correct":[true,false,1]}}'));
+    const block = expectRecord(
+      decode('{"kind":"trajectories","run":"r","step":0,"columns":{"correct":[true,false,1]}}'),
+    );
     expect(block.kind === "trajectories" && block.columns.correct).toEqual([1, 0, 1]);
     const row = expectRecord(decode('{"kind":"trajectory","run":"r","step":0,"truncated":true}'));
     expect(row.kind === "trajectory" && row.values).toEqual({ truncated: 1 });
@@ -132,7 +146,11 @@ describe("decodeLine: malformed lines name the field", () => {
     ['"step"', 'expected a JSON object, got "step"', undefined],
     ["null", "expected a JSON object, got null", undefined],
     ['{"run":"r","step":1,"metrics":{}}', "kind: missing", "kind"],
-    ['{"kind":"steps","run":"r","step":1}', 'kind: expected "step", "trajectories", "trajectory" or "event", got "steps"', "kind"],
+    [
+      '{"kind":"steps","run":"r","step":1}',
+      'kind: expected "step", "trajectories", "trajectory" or "event", got "steps"',
+      "kind",
+    ],
     ['{"kind":"step","step":1,"metrics":{}}', "run: expected a non-empty string, got nothing", "run"],
     ['{"kind":"step","run":"","step":1,"metrics":{}}', 'run: expected a non-empty string, got ""', "run"],
     ['{"kind":"step","run":["r"],"step":1,"metrics":{}}', "run: expected a non-empty string, got an array", "run"],
@@ -140,17 +158,49 @@ describe("decodeLine: malformed lines name the field", () => {
     ['{"kind":"step","run":"r","step":-1,"metrics":{}}', "step: expected a non-negative integer, got -1", "step"],
     ['{"kind":"step","run":"r","step":1.5,"metrics":{}}', "step: expected a non-negative integer, got 1.5", "step"],
     ['{"kind":"step","run":"r","step":"3","metrics":{}}', 'step: expected a non-negative integer, got "3"', "step"],
-    ['{"kind":"step","run":"r","step":1e300,"metrics":{}}', "step: expected a non-negative integer, got 1e+300", "step"],
+    [
+      '{"kind":"step","run":"r","step":1e300,"metrics":{}}',
+      "step: expected a non-negative integer, got 1e+300",
+      "step",
+    ],
     ['{"kind":"step","run":"r","step":1}', "metrics: expected an object, got nothing", "metrics"],
     ['{"kind":"step","run":"r","step":1,"metrics":[1]}', "metrics: expected an object, got an array", "metrics"],
-    ['{"kind":"step","run":"r","step":1,"metrics":{"kl_ref":"abc"}}', 'metrics.kl_ref: expected a number, got "abc"', "metrics.kl_ref"],
-    ['{"kind":"step","run":"r","step":1,"metrics":{"kl_ref":{}}}', "metrics.kl_ref: expected a number, got an object", "metrics.kl_ref"],
-    ['{"kind":"step","run":"r","step":1,"time":"now","metrics":{}}', 'time: expected a finite number, got "now"', "time"],
+    [
+      '{"kind":"step","run":"r","step":1,"metrics":{"kl_ref":"abc"}}',
+      'metrics.kl_ref: expected a number, got "abc"',
+      "metrics.kl_ref",
+    ],
+    [
+      '{"kind":"step","run":"r","step":1,"metrics":{"kl_ref":{}}}',
+      "metrics.kl_ref: expected a number, got an object",
+      "metrics.kl_ref",
+    ],
+    [
+      '{"kind":"step","run":"r","step":1,"time":"now","metrics":{}}',
+      'time: expected a finite number, got "now"',
+      "time",
+    ],
     ['{"kind":"trajectories","run":"r","step":1}', "columns: expected an object of arrays, got nothing", "columns"],
-    ['{"kind":"trajectories","run":"r","step":1,"columns":[[1]]}', "columns: expected an object of arrays, got an array", "columns"],
-    ['{"kind":"trajectories","run":"r","step":1,"columns":{"reward":3}}', "columns.reward: expected an array, got 3", "columns.reward"],
-    ['{"kind":"trajectories","run":"r","step":1,"columns":{"reward":[1,"x"]}}', 'columns.reward[1]: expected a number, got "x"', "columns.reward"],
-    ['{"kind":"trajectories","run":"r","step":1,"columns":{"reward":[[1]]}}', "columns.reward[0]: expected a number, got an array", "columns.reward"],
+    [
+      '{"kind":"trajectories","run":"r","step":1,"columns":[[1]]}',
+      "columns: expected an object of arrays, got an array",
+      "columns",
+    ],
+    [
+      '{"kind":"trajectories","run":"r","step":1,"columns":{"reward":3}}',
+      "columns.reward: expected an array, got 3",
+      "columns.reward",
+    ],
+    [
+      '{"kind":"trajectories","run":"r","step":1,"columns":{"reward":[1,"x"]}}',
+      'columns.reward[1]: expected a number, got "x"',
+      "columns.reward",
+    ],
+    [
+      '{"kind":"trajectories","run":"r","step":1,"columns":{"reward":[[1]]}}',
+      "columns.reward[0]: expected a number, got an array",
+      "columns.reward",
+    ],
     ['{"kind":"event","run":"r","step":1}', "name: expected a non-empty string, got nothing", "name"],
     ['{"kind":"event","run":"r","step":1,"name":7}', "name: expected a non-empty string, got 7", "name"],
   ];
@@ -165,7 +215,9 @@ describe("decodeLine: malformed lines name the field", () => {
 
   it("rejects a block whose columns differ in length, listing every length", () => {
     const p = expectProblem(
-      decode('{"kind":"trajectories","run":"r","step":1,"columns":{"reward":[1,0,1,1,0,0,1,1],"group":[0,0,0,0,1,1,1]}}'),
+      decode(
+        '{"kind":"trajectories","run":"r","step":1,"columns":{"reward":[1,0,1,1,0,0,1,1],"group":[0,0,0,0,1,1,1]}}',
+      ),
     );
     expect(p.reason).toBe("columns.group has 7 values but columns.reward has 8 (lengths: reward 8, group 7)");
     expect(p.field).toBe("columns");
@@ -201,7 +253,10 @@ describe("decodeLine: properties", () => {
   });
 
   it("never throws on near-valid records with arbitrary fields", () => {
-    const anything = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom("NaN", "Infinity", "-Infinity", true, null));
+    const anything = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom("NaN", "Infinity", "-Infinity", true, null),
+    );
     const nearRecord = fc.record(
       {
         kind: fc.constantFrom("step", "trajectories", "trajectory", "event", "other"),
@@ -210,7 +265,10 @@ describe("decodeLine: properties", () => {
         time: anything,
         name: anything,
         metrics: fc.oneof(fc.dictionary(fc.string(), anything), anything),
-        columns: fc.oneof(fc.dictionary(fc.string(), fc.oneof(fc.array(anything, { maxLength: 4 }), anything)), anything),
+        columns: fc.oneof(
+          fc.dictionary(fc.string(), fc.oneof(fc.array(anything, { maxLength: 4 }), anything)),
+          anything,
+        ),
         reward: anything,
         __proto__: anything,
       },

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  IngestReport,
-  StepGatherer,
   gatherSteps,
+  IngestReport,
   readTelemetry,
   type StepData,
+  StepGatherer,
   type TelemetryRecord,
   type TrajectoriesRecord,
 } from "../../src/telemetry/index.js";
@@ -138,7 +138,11 @@ describe("StepGatherer", () => {
     const g = new StepGatherer();
     g.add({ kind: "event", run: "r", step: 4, name: "resume", data: { from: 3 } });
     const [data] = g.finish();
-    expect(data).toEqual({ run: "r", step: 4, events: [{ kind: "event", run: "r", step: 4, name: "resume", data: { from: 3 } }] });
+    expect(data).toEqual({
+      run: "r",
+      step: 4,
+      events: [{ kind: "event", run: "r", step: 4, name: "resume", data: { from: 3 } }],
+    });
   });
 
   it("holds at most one open step per run over a long input", () => {
@@ -296,7 +300,12 @@ describe("gathering: property", () => {
 });
 
 describe("StepGatherer: the replace rule (foreign logs) and flushing (live logs)", () => {
-  const step = (n: number, metrics: Record<string, number> = {}): TelemetryRecord => ({ kind: "step", run: "r", step: n, metrics });
+  const step = (n: number, metrics: Record<string, number> = {}): TelemetryRecord => ({
+    kind: "step",
+    run: "r",
+    step: n,
+    metrics,
+  });
 
   it("replace: a step that comes again opens afresh and is emitted again, revised; a new late step is emitted late", () => {
     const report = new IngestReport();
@@ -306,12 +315,28 @@ describe("StepGatherer: the replace rule (foreign logs) and flushing (live logs)
       const done = g.add(step(n, { v }), { source: "f", line: n }, "replace");
       if (done) out.push(done);
     };
-    [[1, 1], [2, 2], [1, 10], [3, 3], [5, 5], [4, 4]].forEach(([n, v]) => add(n, v));
+    [
+      [1, 1],
+      [2, 2],
+      [1, 10],
+      [3, 3],
+      [5, 5],
+      [4, 4],
+    ].forEach(([n, v]) => {
+      add(n, v);
+    });
     out.push(...g.finish());
     expect(out.map((s) => [s.step, s.metrics?.v, s.revised ?? false])).toEqual([
-      [1, 1, false], [2, 2, false], [1, 10, true], [3, 3, false], [5, 5, false], [4, 4, false],
+      [1, 1, false],
+      [2, 2, false],
+      [1, 10, true],
+      [3, 3, false],
+      [5, 5, false],
+      [4, 4, false],
     ]);
-    expect([report.replacedSteps, report.lateSteps, report.revisedSteps, report.outOfOrderRecords]).toEqual([1, 1, 1, 0]);
+    expect([report.replacedSteps, report.lateSteps, report.revisedSteps, report.outOfOrderRecords]).toEqual([
+      1, 1, 1, 0,
+    ]);
     expect(report.skipped).toBe(0); // nothing was left unread
   });
 
@@ -323,7 +348,13 @@ describe("StepGatherer: the replace rule (foreign logs) and flushing (live logs)
       const [flushed] = g.flush();
       expect(flushed).toMatchObject({ step: 1, metrics: { a: 1 } });
       g.add(step(1, { b: 2 }), undefined, rule);
-      expect(g.add(step(2), undefined, rule)).toEqual({ run: "r", step: 1, metrics: { a: 1, b: 2 }, events: [], revised: true });
+      expect(g.add(step(2), undefined, rule)).toEqual({
+        run: "r",
+        step: 1,
+        metrics: { a: 1, b: 2 },
+        events: [],
+        revised: true,
+      });
       expect(flushed.metrics).toEqual({ a: 1 }); // what was emitted does not change
       expect(report.problemCount).toBe(0);
       expect(report.revisedSteps).toBe(1);

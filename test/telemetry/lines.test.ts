@@ -5,12 +5,12 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
   isProblem,
-  readLineBatches,
-  readLines,
-  sourceName,
   type LineProblem,
   type LineSource,
+  readLineBatches,
+  readLines,
   type SourceLine,
+  sourceName,
 } from "../../src/telemetry/index.js";
 import { collect, tempDir } from "./helpers.js";
 
@@ -35,7 +35,7 @@ const numbered = (n: number, eol = "\n") => Array.from({ length: n }, (_, i) => 
 
 describe("readLines: plain files", () => {
   it("numbers lines from 1 per source, skips blank lines but counts them", async () => {
-    const a = write("a.jsonl", 'one\n\n  \ntwo\nthree\n');
+    const a = write("a.jsonl", "one\n\n  \ntwo\nthree\n");
     const b = write("b.jsonl", "uno\ndos");
     const { lines, problems } = await read([a, b]);
     expect(problems).toEqual([]);
@@ -135,7 +135,9 @@ describe("readLines: gzip", () => {
     expect(fromTruncated.length).toBeGreaterThan(100);
     expect(fromTruncated.length).toBeLessThan(2000);
     // Every line before the cut is whole and in order; the problem names the last one.
-    fromTruncated.forEach((l, i) => expect(l).toEqual({ source: truncated, line: i + 1, text: `{"i":${i + 1}}` }));
+    fromTruncated.forEach((l, i) => {
+      expect(l).toEqual({ source: truncated, line: i + 1, text: `{"i":${i + 1}}` });
+    });
     expect(problem).toMatchObject({ source: truncated, line: fromTruncated.length, cause: "source" });
     expect(problem.reason).toMatch(/^gzip data is truncated or corrupt \(unexpected end of file\) after line \d+/);
     expect(lines.at(-1)).toEqual({ source: next, line: 1, text: "after" });
@@ -193,7 +195,8 @@ describe("readLines: streams", () => {
       {
         source: "<stream 1>",
         line: 2,
-        reason: "read failed (connection reset) after line 2; the incomplete line 3 was dropped; the rest of the source was skipped",
+        reason:
+          "read failed (connection reset) after line 2; the incomplete line 3 was dropped; the rest of the source was skipped",
         cause: "source",
       },
     ]);

@@ -6,12 +6,12 @@ import { describe, expect, it } from "vitest";
 import {
   CANONICAL_METRICS,
   CANONICAL_TRAJECTORY_COLUMNS,
-  IngestReport,
   gatherSteps,
-  readRecords,
-  readTelemetry,
+  IngestReport,
   type Problem,
   type ProblemCause,
+  readRecords,
+  readTelemetry,
 } from "../../src/telemetry/index.js";
 import { collect, example, fixture, tempDir } from "./helpers.js";
 
@@ -69,7 +69,10 @@ describe("readTelemetry: malformed lines", () => {
 describe("readTelemetry: sources", () => {
   it("reads files, gzip files and streams in one scan; a bad source does not stop it", async () => {
     const plain = join(dir, "a.jsonl");
-    writeFileSync(plain, '{"kind":"step","run":"a","step":0,"metrics":{"x":1}}\r\n{"kind":"step","run":"a","step":1,"metrics":{"x":2}}\r\n');
+    writeFileSync(
+      plain,
+      '{"kind":"step","run":"a","step":0,"metrics":{"x":1}}\r\n{"kind":"step","run":"a","step":1,"metrics":{"x":2}}\r\n',
+    );
     const gz = join(dir, "b.jsonl.gz");
     writeFileSync(gz, gzipSync('{"kind":"trajectories","run":"b","step":3,"columns":{"reward":[1,0]}}\n'));
     const truncated = join(dir, "c.jsonl.gz");
@@ -145,7 +148,9 @@ describe("the built-in example", () => {
     const firstTen = collapse.slice(0, 10);
     const lastTen = collapse.slice(-10);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    expect(mean(lastTen.map((s) => s.metrics!.entropy))).toBeLessThan(mean(firstTen.map((s) => s.metrics!.entropy)) / 4);
+    expect(mean(lastTen.map((s) => s.metrics!.entropy))).toBeLessThan(
+      mean(firstTen.map((s) => s.metrics!.entropy)) / 4,
+    );
     expect(mean(lastTen.map(zeroVarGroups))).toBeGreaterThan(mean(firstTen.map(zeroVarGroups)) + 3);
   });
 });

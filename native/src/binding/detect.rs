@@ -47,7 +47,9 @@ impl DetectorBank {
     #[napi(constructor)]
     pub fn new(options: &[f64]) -> Result<Self> {
         let options = Options::from_vector(options).map_err(|e| error(OPTIONS_ERROR, e))?;
-        Ok(DetectorBank { bank: Bank::new(options) })
+        Ok(DetectorBank {
+            bank: Bank::new(options),
+        })
     }
 
     /// A bank that continues from `snapshot`'s bytes.
@@ -70,13 +72,18 @@ impl DetectorBank {
         let inputs = [bytes(runs), bytes(signals), bytes(values)];
         let (o, f) = (bytes(&outputs), bytes(&flags));
         if overlaps(o, f) || inputs.iter().any(|&r| overlaps(r, o) || overlaps(r, f)) {
-            return Err(error(SHAPE_ERROR, "outputs or flags share memory with another array"));
+            return Err(error(
+                SHAPE_ERROR,
+                "outputs or flags share memory with another array",
+            ));
         }
         // SAFETY: the call is synchronous, so no JS code runs while these borrows
         // live, and the two outputs were just checked to share no byte with each
         // other or with any input.
         let (outputs, flags) = unsafe { (outputs.as_mut(), flags.as_mut()) };
-        self.bank.push(runs, signals, values, outputs, flags).map_err(|e| error(SHAPE_ERROR, e))
+        self.bank
+            .push(runs, signals, values, outputs, flags)
+            .map_err(|e| error(SHAPE_ERROR, e))
     }
 
     /// The bank's state as bytes, for `DetectorBank.restore`.
@@ -116,14 +123,19 @@ impl SeriesScorer {
     #[napi(constructor)]
     pub fn new(options: &[f64]) -> Result<Self> {
         let options = Options::from_vector(options).map_err(|e| error(OPTIONS_ERROR, e))?;
-        Ok(SeriesScorer { series: Series::new(options) })
+        Ok(SeriesScorer {
+            series: Series::new(options),
+        })
     }
 
     /// Scores the next `values` of the series, one score in [0, 1] each, into `scores`.
     #[napi(catch_unwind)]
     pub fn score(&mut self, values: &[f64], mut scores: Float64Array) -> Result<()> {
         if overlaps(bytes(values), bytes(&scores)) || scores.len() != values.len() {
-            return Err(error(SHAPE_ERROR, "scores must be a separate array with one entry per value"));
+            return Err(error(
+                SHAPE_ERROR,
+                "scores must be a separate array with one entry per value",
+            ));
         }
         // SAFETY: synchronous call; `scores` shares no byte with `values` (checked above).
         self.series.score_all(values, unsafe { scores.as_mut() });
@@ -142,19 +154,31 @@ impl PriorScorer {
     /// A table of `signals x buckets` reference centers and scales (row-major by signal).
     #[napi(constructor)]
     pub fn new(signals: u32, buckets: u32, center: &[f64], scale: &[f64]) -> Result<Self> {
-        let prior = Prior::new(signals as usize, buckets as usize, center, scale).map_err(|e| error(SHAPE_ERROR, e))?;
+        let prior = Prior::new(signals as usize, buckets as usize, center, scale)
+            .map_err(|e| error(SHAPE_ERROR, e))?;
         Ok(PriorScorer { prior })
     }
 
     /// Scores a batch of values against their cells, one z each into `z`.
     #[napi(catch_unwind)]
-    pub fn score(&self, signals: &[u32], steps: &[u32], values: &[f64], mut z: Float64Array) -> Result<()> {
+    pub fn score(
+        &self,
+        signals: &[u32],
+        steps: &[u32],
+        values: &[f64],
+        mut z: Float64Array,
+    ) -> Result<()> {
         let out = bytes(&z);
-        if [bytes(signals), bytes(steps), bytes(values)].iter().any(|&r| overlaps(r, out)) {
+        if [bytes(signals), bytes(steps), bytes(values)]
+            .iter()
+            .any(|&r| overlaps(r, out))
+        {
             return Err(error(SHAPE_ERROR, "z shares memory with an input"));
         }
         // SAFETY: synchronous call; `z` shares no byte with any input (checked above).
-        self.prior.score(signals, steps, values, unsafe { z.as_mut() }).map_err(|e| error(SHAPE_ERROR, e))
+        self.prior
+            .score(signals, steps, values, unsafe { z.as_mut() })
+            .map_err(|e| error(SHAPE_ERROR, e))
     }
 
     #[napi(getter)]
@@ -171,10 +195,20 @@ impl PriorScorer {
 /// One step of the per-signal CUSUM of |z| against the prior (`native/src/detect/prior.rs`, `accumulate`):
 /// updates `sums` in place and writes one alarm flag per signal.
 #[napi(catch_unwind)]
-pub fn prior_accumulate(mut sums: Float64Array, z: &[f64], k: f64, clip: f64, h: f64, mut alarms: Uint8Array) -> Result<()> {
+pub fn prior_accumulate(
+    mut sums: Float64Array,
+    z: &[f64],
+    k: f64,
+    clip: f64,
+    h: f64,
+    mut alarms: Uint8Array,
+) -> Result<()> {
     let (s, a) = (bytes(&sums), bytes(&alarms));
     if overlaps(s, bytes(z)) || overlaps(a, bytes(z)) || overlaps(s, a) {
-        return Err(error(SHAPE_ERROR, "sums, z and alarms must be separate arrays"));
+        return Err(error(
+            SHAPE_ERROR,
+            "sums, z and alarms must be separate arrays",
+        ));
     }
     // SAFETY: synchronous call; `sums` and `alarms` share no byte with each other or with `z` (checked above).
     let (sums, alarms) = unsafe { (sums.as_mut(), alarms.as_mut()) };
@@ -208,7 +242,10 @@ impl FingerprintMatcher {
     ) -> Result<u32> {
         let (s, c, v) = (bytes(&similarity), bytes(&confidence), bytes(vector));
         if overlaps(s, c) || overlaps(v, s) || overlaps(v, c) {
-            return Err(error(SHAPE_ERROR, "similarity or confidence shares memory with another array"));
+            return Err(error(
+                SHAPE_ERROR,
+                "similarity or confidence shares memory with another array",
+            ));
         }
         // SAFETY: synchronous call; the two outputs share no byte with each
         // other or with `vector` (checked above).

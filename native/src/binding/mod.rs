@@ -40,10 +40,19 @@ pub fn scan_batch(
     columns: u32,
     mut out: Float64Array,
 ) -> Result<()> {
-    let batch = Batch { values, groups, offsets, present, columns: columns as usize };
+    let batch = Batch {
+        values,
+        groups,
+        offsets,
+        present,
+        columns: columns as usize,
+    };
     let inputs = [bytes(values), bytes(groups), bytes(offsets), bytes(present)];
     if inputs.iter().any(|&r| overlaps(r, bytes(&out))) {
-        return Err(Error::new(Status::InvalidArg, format!("{SHAPE_ERROR}: out shares memory with an input")));
+        return Err(Error::new(
+            Status::InvalidArg,
+            format!("{SHAPE_ERROR}: out shares memory with an input"),
+        ));
     }
     // SAFETY: the call is synchronous, so no JS code runs while this borrow lives,
     // and `out` was just checked to share no byte with any input slice.

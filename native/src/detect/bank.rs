@@ -79,7 +79,11 @@ impl Bank {
         flags: &mut [i32],
     ) -> Result<(), BankError> {
         let n = values.len();
-        if runs.len() != n || signals.len() != n || flags.len() != n || outputs.len() != n * out::WIDTH {
+        if runs.len() != n
+            || signals.len() != n
+            || flags.len() != n
+            || outputs.len() != n * out::WIDTH
+        {
             return Err(BankError(format!(
                 "runs ({}), signals ({}), values ({n}) and flags ({}) must have one entry per observation, outputs ({}) {} per observation",
                 runs.len(),
@@ -89,7 +93,10 @@ impl Bank {
                 out::WIDTH
             )));
         }
-        if let Some(i) = signals.iter().position(|&s| s as usize >= self.options.max_signals) {
+        if let Some(i) = signals
+            .iter()
+            .position(|&s| s as usize >= self.options.max_signals)
+        {
             return Err(BankError(format!(
                 "signal {} of observation {i} is not below max_signals ({})",
                 signals[i], self.options.max_signals
@@ -181,11 +188,15 @@ impl Bank {
         if !bytes.len().is_multiple_of(8) || bytes.len() < HEADER * 8 {
             return err("too short or not whole f64s");
         }
-        let words: Vec<f64> = bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+        let words: Vec<f64> = bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
         if words[0] != SNAPSHOT_MAGIC || words[1] != DETECT_VERSION as f64 {
             return err("wrong magic number or layout version");
         }
-        let options = Options::from_vector(&words[2..2 + opt::WIDTH]).map_err(|e| BankError(e.0))?;
+        let options =
+            Options::from_vector(&words[2..2 + opt::WIDTH]).map_err(|e| BankError(e.0))?;
         let mut bank = Bank::new(options);
         let (runs, states) = (bank.keys.len(), bank.states.len());
         if words.len() != HEADER + 2 * runs + states {
@@ -193,7 +204,8 @@ impl Bank {
         }
         bank.tick = words[HEADER - 1];
         bank.keys.copy_from_slice(&words[HEADER..HEADER + runs]);
-        bank.last_seen.copy_from_slice(&words[HEADER + runs..HEADER + 2 * runs]);
+        bank.last_seen
+            .copy_from_slice(&words[HEADER + runs..HEADER + 2 * runs]);
         bank.states.copy_from_slice(&words[HEADER + 2 * runs..]);
         Ok(bank)
     }
@@ -204,20 +216,35 @@ mod tests {
     use super::*;
 
     fn small(max_runs: usize) -> Bank {
-        Bank::new(Options { max_runs, max_signals: 2, ..Options::default() })
+        Bank::new(Options {
+            max_runs,
+            max_signals: 2,
+            ..Options::default()
+        })
     }
 
-    fn push(bank: &mut Bank, runs: &[u32], signals: &[u32], values: &[f64]) -> (Vec<f64>, Vec<i32>) {
+    fn push(
+        bank: &mut Bank,
+        runs: &[u32],
+        signals: &[u32],
+        values: &[f64],
+    ) -> (Vec<f64>, Vec<i32>) {
         let mut outputs = vec![0.0; values.len() * out::WIDTH];
         let mut flags = vec![0; values.len()];
-        bank.push(runs, signals, values, &mut outputs, &mut flags).unwrap();
+        bank.push(runs, signals, values, &mut outputs, &mut flags)
+            .unwrap();
         (outputs, flags)
     }
 
     #[test]
     fn streams_of_different_runs_and_signals_are_independent() {
         let mut bank = small(4);
-        let (out, _) = push(&mut bank, &[7, 7, 9, 7], &[0, 1, 0, 0], &[1.0, 100.0, 50.0, 3.0]);
+        let (out, _) = push(
+            &mut bank,
+            &[7, 7, 9, 7],
+            &[0, 1, 0, 0],
+            &[1.0, 100.0, 50.0, 3.0],
+        );
         // Run 7 signal 0 saw 1 then 3: its baseline level before 3 is 1.
         assert_eq!(out[3 * out::WIDTH + out::LEVEL], 1.0);
         assert_eq!(bank.runs(), 2);
@@ -226,10 +253,18 @@ mod tests {
     #[test]
     fn a_full_bank_evicts_the_least_recently_observed_run() {
         let mut bank = small(2);
-        let (_, flags) = push(&mut bank, &[1, 2, 1, 3], &[0, 0, 0, 0], &[1.0, 2.0, 1.0, 3.0]);
+        let (_, flags) = push(
+            &mut bank,
+            &[1, 2, 1, 3],
+            &[0, 0, 0, 0],
+            &[1.0, 2.0, 1.0, 3.0],
+        );
         assert_eq!(flags[0] & flag::NEW_RUN, flag::NEW_RUN);
         assert_eq!(flags[2] & (flag::NEW_RUN | flag::EVICTED), 0);
-        assert_eq!(flags[3] & (flag::NEW_RUN | flag::EVICTED), flag::NEW_RUN | flag::EVICTED);
+        assert_eq!(
+            flags[3] & (flag::NEW_RUN | flag::EVICTED),
+            flag::NEW_RUN | flag::EVICTED
+        );
         // Run 2 was evicted (last seen at tick 2), run 1 kept: it comes back without NEW_RUN.
         let (_, flags) = push(&mut bank, &[1, 2], &[0, 0], &[1.0, 2.0]);
         assert_eq!(flags[0] & flag::NEW_RUN, 0);
@@ -252,15 +287,21 @@ mod tests {
         let before = bank.clone();
         let mut outputs = vec![0.0; 2 * out::WIDTH];
         let mut flags = vec![0; 2];
-        assert!(bank.push(&[1, 1], &[0, 2], &[1.0, 2.0], &mut outputs, &mut flags).is_err());
-        assert!(bank.push(&[1], &[0, 0], &[1.0, 2.0], &mut outputs, &mut flags).is_err());
+        assert!(bank
+            .push(&[1, 1], &[0, 2], &[1.0, 2.0], &mut outputs, &mut flags)
+            .is_err());
+        assert!(bank
+            .push(&[1], &[0, 0], &[1.0, 2.0], &mut outputs, &mut flags)
+            .is_err());
         assert_eq!(bank, before);
     }
 
     #[test]
     fn a_restored_snapshot_continues_identically() {
         let mut bank = small(3);
-        let values: Vec<f64> = (0..200).map(|i| ((i * 37) % 11) as f64 + if i > 150 { 30.0 } else { 0.0 }).collect();
+        let values: Vec<f64> = (0..200)
+            .map(|i| ((i * 37) % 11) as f64 + if i > 150 { 30.0 } else { 0.0 })
+            .collect();
         let runs: Vec<u32> = (0..200).map(|i| (i % 4) as u32).collect();
         let signals: Vec<u32> = (0..200).map(|i| (i / 4 % 2) as u32).collect();
         push(&mut bank, &runs[..100], &signals[..100], &values[..100]);

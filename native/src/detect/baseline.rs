@@ -21,7 +21,9 @@ use super::{state, Options, SPREAD_TO_SIGMA, Z_MAX};
 /// The scale an observation is standardized by (state before it).
 pub fn scale(s: &[f64], o: &Options) -> f64 {
     let floor = o.min_scale * s[state::LEVEL].abs().max(1.0);
-    (SPREAD_TO_SIGMA * s[state::SPREAD]).max(floor).max(o.scale_floor)
+    (SPREAD_TO_SIGMA * s[state::SPREAD])
+        .max(floor)
+        .max(o.scale_floor)
 }
 
 /// Standardized deviation of `x` from the level, within ±`Z_MAX`; 0 for a
@@ -100,7 +102,10 @@ mod tests {
 
     #[test]
     fn the_absolute_floor_takes_effect() {
-        let o = Options { scale_floor: 2.0, ..Options::default() };
+        let o = Options {
+            scale_floor: 2.0,
+            ..Options::default()
+        };
         let mut s = fresh();
         // Before any observation, and for a constant stream: the floor 2, not 1e-9 * level.
         assert_eq!(scale(&s, &o), 2.0);

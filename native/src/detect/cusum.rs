@@ -10,14 +10,28 @@ use super::{flag, state, Options};
 /// Accumulates the clipped z of one observation; returns the shift flags.
 pub fn update(s: &mut [f64], z: f64, o: &Options) -> i32 {
     let slots = (state::CUSUM_UP, state::CUSUM_DOWN);
-    two_sided(s, slots, z, o.cusum_k, o.cusum_h, (flag::SHIFT_UP, flag::SHIFT_DOWN))
+    two_sided(
+        s,
+        slots,
+        z,
+        o.cusum_k,
+        o.cusum_h,
+        (flag::SHIFT_UP, flag::SHIFT_DOWN),
+    )
 }
 
 /// One step of a pair of one-sided cumulative sums, the recursion CUSUM and
 /// Page-Hinkley share: `up = max(0, up + u - slack)`, `down = max(0, down - u - slack)`
 /// in the state `slots`; returns `flags.0` when `up` exceeds `threshold`, `flags.1`
 /// when `down` does.
-pub fn two_sided(s: &mut [f64], slots: (usize, usize), u: f64, slack: f64, threshold: f64, flags: (i32, i32)) -> i32 {
+pub fn two_sided(
+    s: &mut [f64],
+    slots: (usize, usize),
+    u: f64,
+    slack: f64,
+    threshold: f64,
+    flags: (i32, i32),
+) -> i32 {
     let up = (s[slots.0] + u - slack).max(0.0);
     let down = (s[slots.1] - u - slack).max(0.0);
     s[slots.0] = up;
@@ -38,7 +52,11 @@ mod tests {
 
     #[test]
     fn accumulates_excess_over_the_slack_and_alarms_past_h() {
-        let o = Options { cusum_k: 0.5, cusum_h: 6.0, ..Options::default() };
+        let o = Options {
+            cusum_k: 0.5,
+            cusum_h: 6.0,
+            ..Options::default()
+        };
         let mut s = [0.0; state::WIDTH];
         assert_eq!(update(&mut s, 2.5, &o), 0); // up 2
         assert_eq!(update(&mut s, 0.25, &o), 0); // up 1.75
@@ -50,7 +68,11 @@ mod tests {
 
     #[test]
     fn the_down_side_mirrors_the_up_side() {
-        let o = Options { cusum_k: 0.5, cusum_h: 6.0, ..Options::default() };
+        let o = Options {
+            cusum_k: 0.5,
+            cusum_h: 6.0,
+            ..Options::default()
+        };
         let mut s = [0.0; state::WIDTH];
         let flags: Vec<i32> = (0..3).map(|_| update(&mut s, -3.0, &o)).collect();
         assert_eq!(flags, [0, 0, flag::SHIFT_DOWN]); // down 2.5, 5, 7.5

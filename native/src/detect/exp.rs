@@ -159,7 +159,9 @@ mod tests {
                 assert!((a - b).abs() <= 2.0 * f64::from_bits(1), "x = {x}");
             }
         }
-        for x in [1e-9, -1e-9, 0.3, -0.3, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 1e-300] {
+        for x in [
+            1e-9, -1e-9, 0.3, -0.3, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 1e-300,
+        ] {
             worst = worst.max(ulps(exp(x), x.exp()));
         }
         assert!(worst <= 1, "worst {worst} ulps");

@@ -43,7 +43,12 @@ pub struct Matcher {
 
 impl Matcher {
     /// A set of `fingerprints x dims` centroids (row-major) and `dims` weights.
-    pub fn new(fingerprints: usize, dims: usize, centroids: &[f64], weights: &[f64]) -> Result<Self, FingerprintError> {
+    pub fn new(
+        fingerprints: usize,
+        dims: usize,
+        centroids: &[f64],
+        weights: &[f64],
+    ) -> Result<Self, FingerprintError> {
         if fingerprints == 0 || dims == 0 {
             return Err(FingerprintError(format!(
                 "a fingerprint set needs at least one fingerprint and one dimension (fingerprints {fingerprints}, dims {dims})"
@@ -63,7 +68,12 @@ impl Matcher {
                 weights[d]
             )));
         }
-        Ok(Matcher { fingerprints, dims, centroids: centroids.to_vec(), weights: weights.to_vec() })
+        Ok(Matcher {
+            fingerprints,
+            dims,
+            centroids: centroids.to_vec(),
+            weights: weights.to_vec(),
+        })
     }
 
     pub fn fingerprints(&self) -> usize {
@@ -84,7 +94,10 @@ impl Matcher {
         similarity: &mut [f64],
         confidence: &mut [f64],
     ) -> Result<usize, FingerprintError> {
-        if vector.len() != self.dims || similarity.len() != self.fingerprints || confidence.len() != self.fingerprints {
+        if vector.len() != self.dims
+            || similarity.len() != self.fingerprints
+            || confidence.len() != self.fingerprints
+        {
             return Err(FingerprintError(format!(
                 "vector ({}) must have dims ({}) entries, similarity ({}) and confidence ({}) fingerprints ({})",
                 vector.len(),
@@ -95,13 +108,20 @@ impl Matcher {
             )));
         }
         if !(temperature.is_finite() && temperature > 0.0) {
-            return Err(FingerprintError(format!("temperature {temperature} must be finite and above 0")));
+            return Err(FingerprintError(format!(
+                "temperature {temperature} must be finite and above 0"
+            )));
         }
-        for (sim, centroid) in similarity.iter_mut().zip(self.centroids.chunks_exact(self.dims)) {
+        for (sim, centroid) in similarity
+            .iter_mut()
+            .zip(self.centroids.chunks_exact(self.dims))
+        {
             *sim = cosine(vector, centroid, &self.weights);
         }
         softmax(similarity, temperature, confidence);
-        Ok((0..self.dims).filter(|&d| vector[d].is_finite() && self.weights[d] > 0.0).count())
+        Ok((0..self.dims)
+            .filter(|&d| vector[d].is_finite() && self.weights[d] > 0.0)
+            .count())
     }
 }
 
@@ -159,12 +179,18 @@ mod tests {
         let sim = cosine(&[1.0, NAN, 2.0], &[2.0, 100.0, 1.0], &[1.0, 5.0, 2.0]);
         assert_eq!(sim, 10.0 / (17f64.sqrt() * 8f64.sqrt()));
         // A NaN centroid entry leaves that dimension out for that fingerprint only.
-        assert_eq!(cosine(&[1.0, 3.0, 2.0], &[2.0, NAN, 1.0], &[1.0, 5.0, 2.0]), sim);
+        assert_eq!(
+            cosine(&[1.0, 3.0, 2.0], &[2.0, NAN, 1.0], &[1.0, 5.0, 2.0]),
+            sim
+        );
         // Same direction, any size: 1; opposite: -1; nothing in common: 0.
         assert!((cosine(&[1.0, 2.0], &[3.0, 6.0], &[1.0, 1.0]) - 1.0).abs() < 1e-15);
         assert!((cosine(&[1.0, 2.0], &[-2.0, -4.0], &[1.0, 1.0]) + 1.0).abs() < 1e-15);
         // Rounding never takes it beyond ±1.
-        assert_eq!(cosine(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0]), 1.0);
+        assert_eq!(
+            cosine(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0]),
+            1.0
+        );
         assert_eq!(cosine(&[1.0, NAN], &[NAN, 1.0], &[1.0, 1.0]), 0.0);
         assert_eq!(cosine(&[1.0, 2.0], &[0.0, 0.0], &[1.0, 1.0]), 0.0);
         assert_eq!(cosine(&[1.0, 2.0], &[1.0, 2.0], &[0.0, 0.0]), 0.0);
@@ -205,7 +231,9 @@ mod tests {
     fn matches_a_vector_by_hand() {
         let m = matcher();
         let (mut sim, mut conf) = ([0.0; 2], [0.0; 2]);
-        let used = m.match_vector(&[1.0, NAN, 2.0], 0.5, &mut sim, &mut conf).unwrap();
+        let used = m
+            .match_vector(&[1.0, NAN, 2.0], 0.5, &mut sim, &mut conf)
+            .unwrap();
         assert_eq!(used, 2);
         // Fingerprint 0: dot 2 + 8 = 10, |v|² 17, |c|² 4 + 4 = 8. Fingerprint 1: only dimension 0, cosine -1.
         assert_eq!(sim, [10.0 / (17f64.sqrt() * 8f64.sqrt()), -1.0]);
@@ -214,16 +242,32 @@ mod tests {
         // A zero weight does not count as a used dimension.
         let m = Matcher::new(1, 2, &[1.0, 1.0], &[1.0, 0.0]).unwrap();
         let (mut sim, mut conf) = ([0.0; 1], [0.0; 1]);
-        assert_eq!(m.match_vector(&[1.0, 1.0], 1.0, &mut sim, &mut conf).unwrap(), 1);
+        assert_eq!(
+            m.match_vector(&[1.0, 1.0], 1.0, &mut sim, &mut conf)
+                .unwrap(),
+            1
+        );
         assert_eq!((sim, conf), ([1.0], [1.0]));
     }
 
     #[test]
     fn refuses_bad_sets_and_calls_without_writing() {
-        assert!(Matcher::new(0, 3, &[], &[1.0; 3]).unwrap_err().0.contains("at least one fingerprint"));
-        assert!(Matcher::new(2, 0, &[], &[]).unwrap_err().0.contains("at least one fingerprint"));
-        assert!(Matcher::new(2, 3, &[0.0; 5], &[1.0; 3]).unwrap_err().0.contains("centroids (5)"));
-        assert!(Matcher::new(2, 3, &[0.0; 6], &[1.0; 2]).unwrap_err().0.contains("weights (2)"));
+        assert!(Matcher::new(0, 3, &[], &[1.0; 3])
+            .unwrap_err()
+            .0
+            .contains("at least one fingerprint"));
+        assert!(Matcher::new(2, 0, &[], &[])
+            .unwrap_err()
+            .0
+            .contains("at least one fingerprint"));
+        assert!(Matcher::new(2, 3, &[0.0; 5], &[1.0; 3])
+            .unwrap_err()
+            .0
+            .contains("centroids (5)"));
+        assert!(Matcher::new(2, 3, &[0.0; 6], &[1.0; 2])
+            .unwrap_err()
+            .0
+            .contains("weights (2)"));
         assert_eq!(
             Matcher::new(1, 2, &[0.0; 2], &[1.0, -1.0]).unwrap_err().0,
             "weight -1 of dimension 1 must be finite and at least 0"
@@ -233,11 +277,17 @@ mod tests {
         let m = matcher();
         let (mut sim, mut conf) = ([7.0; 2], [7.0; 2]);
         for t in [0.0, -1.0, NAN, f64::INFINITY] {
-            let err = m.match_vector(&[1.0, 1.0, 1.0], t, &mut sim, &mut conf).unwrap_err();
+            let err = m
+                .match_vector(&[1.0, 1.0, 1.0], t, &mut sim, &mut conf)
+                .unwrap_err();
             assert!(err.0.starts_with("temperature"), "{}", err.0);
         }
-        assert!(m.match_vector(&[1.0, 1.0], 1.0, &mut sim, &mut conf).is_err());
-        assert!(m.match_vector(&[1.0, 1.0, 1.0], 1.0, &mut sim[..1], &mut conf).is_err());
+        assert!(m
+            .match_vector(&[1.0, 1.0], 1.0, &mut sim, &mut conf)
+            .is_err());
+        assert!(m
+            .match_vector(&[1.0, 1.0, 1.0], 1.0, &mut sim[..1], &mut conf)
+            .is_err());
         assert_eq!((sim, conf), ([7.0; 2], [7.0; 2]));
     }
 }

@@ -92,9 +92,13 @@ pub fn invalid_option(v: &[f64; opt::WIDTH]) -> Option<usize> {
 impl Options {
     /// Reads an option vector, checking every option against its rule.
     pub fn from_vector(v: &[f64]) -> Result<Self, OptionsError> {
-        let v: &[f64; opt::WIDTH] = v
-            .try_into()
-            .map_err(|_| OptionsError(format!("options has {} entries, expected {}", v.len(), opt::WIDTH)))?;
+        let v: &[f64; opt::WIDTH] = v.try_into().map_err(|_| {
+            OptionsError(format!(
+                "options has {} entries, expected {}",
+                v.len(),
+                opt::WIDTH
+            ))
+        })?;
         if let Some(i) = invalid_option(v) {
             return Err(OptionsError(format!(
                 "option {} = {} breaks its rule `{}` (max_runs x max_signals <= {MAX_STREAMS})",
@@ -183,7 +187,14 @@ pub fn observe(s: &mut [f64], x: f64, o: &Options, row: &mut [f64]) -> i32 {
 /// After a change: the level jumps to `x`, the change detectors start over.
 fn new_regime(s: &mut [f64], x: f64) {
     s[state::LEVEL] = x;
-    for field in [state::CUSUM_UP, state::CUSUM_DOWN, state::PH_COUNT, state::PH_MEAN, state::PH_UP, state::PH_DOWN] {
+    for field in [
+        state::CUSUM_UP,
+        state::CUSUM_DOWN,
+        state::PH_COUNT,
+        state::PH_MEAN,
+        state::PH_UP,
+        state::PH_DOWN,
+    ] {
         s[field] = 0.0;
     }
 }

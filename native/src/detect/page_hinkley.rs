@@ -19,7 +19,14 @@ pub fn update(s: &mut [f64], x: f64, scale: f64, o: &Options) -> i32 {
     }
     let u = ((x - s[state::PH_MEAN]) / scale).clamp(-o.clip, o.clip);
     let slots = (state::PH_UP, state::PH_DOWN);
-    two_sided(s, slots, u, o.ph_delta, o.ph_lambda, (flag::DRIFT_UP, flag::DRIFT_DOWN))
+    two_sided(
+        s,
+        slots,
+        u,
+        o.ph_delta,
+        o.ph_lambda,
+        (flag::DRIFT_UP, flag::DRIFT_DOWN),
+    )
 }
 
 /// Adds the finite observation `x` to the mean since the last change.
@@ -44,7 +51,10 @@ mod tests {
 
     #[test]
     fn accumulates_clipped_deviations_beyond_delta() {
-        let o = Options { ph_lambda: 4.0, ..Options::default() }; // delta 0.25, clip 3
+        let o = Options {
+            ph_lambda: 4.0,
+            ..Options::default()
+        }; // delta 0.25, clip 3
         let mut s = [0.0; state::WIDTH];
         assert_eq!(update(&mut s, 100.0, 1.0, &o), 0, "no mean yet");
         learn(&mut s, 0.0);

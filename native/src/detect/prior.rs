@@ -40,7 +40,12 @@ pub struct Prior {
 
 impl Prior {
     /// A table of `signals x buckets` cells (row-major by signal).
-    pub fn new(signals: usize, buckets: usize, center: &[f64], scale: &[f64]) -> Result<Self, PriorError> {
+    pub fn new(
+        signals: usize,
+        buckets: usize,
+        center: &[f64],
+        scale: &[f64],
+    ) -> Result<Self, PriorError> {
         if signals == 0 || buckets == 0 {
             return Err(PriorError(format!(
                 "a prior table needs at least one signal and one bucket (signals {signals}, buckets {buckets})"
@@ -62,7 +67,12 @@ impl Prior {
                 i % buckets
             )));
         }
-        Ok(Prior { signals, buckets, center: center.to_vec(), scale: scale.to_vec() })
+        Ok(Prior {
+            signals,
+            buckets,
+            center: center.to_vec(),
+            scale: scale.to_vec(),
+        })
     }
 
     pub fn signals(&self) -> usize {
@@ -76,7 +86,13 @@ impl Prior {
     /// Scores observation i (`values[i]` of signal `signals[i]` at training
     /// step `steps[i]`) into `z[i]`. Checks the whole batch first: a refused
     /// batch writes nothing.
-    pub fn score(&self, signals: &[u32], steps: &[u32], values: &[f64], z: &mut [f64]) -> Result<(), PriorError> {
+    pub fn score(
+        &self,
+        signals: &[u32],
+        steps: &[u32],
+        values: &[f64],
+        z: &mut [f64],
+    ) -> Result<(), PriorError> {
         let n = values.len();
         if signals.len() != n || steps.len() != n || z.len() != n {
             return Err(PriorError(format!(
@@ -115,7 +131,13 @@ pub struct Accumulation {
 impl Accumulation {
     pub fn check(&self) -> Result<(), PriorError> {
         let ok = |x: f64| x.is_finite();
-        if !(ok(self.k) && self.k >= 0.0 && ok(self.clip) && self.clip > 0.0 && ok(self.h) && self.h > 0.0) {
+        if !(ok(self.k)
+            && self.k >= 0.0
+            && ok(self.clip)
+            && self.clip > 0.0
+            && ok(self.h)
+            && self.h > 0.0)
+        {
             return Err(PriorError(format!(
                 "accumulation needs k >= 0, clip > 0 and h > 0, all finite (k {}, clip {}, h {})",
                 self.k, self.clip, self.h
@@ -134,7 +156,12 @@ impl Accumulation {
 /// alarms again every few steps rather than on every step. A NaN z (no
 /// reference, no value) leaves the sum as it is. Checks the shapes first: a
 /// refused call writes nothing.
-pub fn accumulate(sums: &mut [f64], z: &[f64], settings: Accumulation, alarms: &mut [u8]) -> Result<(), PriorError> {
+pub fn accumulate(
+    sums: &mut [f64],
+    z: &[f64],
+    settings: Accumulation,
+    alarms: &mut [u8],
+) -> Result<(), PriorError> {
     settings.check()?;
     if z.len() != sums.len() || alarms.len() != sums.len() {
         return Err(PriorError(format!(
@@ -177,7 +204,13 @@ mod tests {
     /// bucket 2 with scale 0: no reference anywhere but bucket 2's center.
     fn table() -> Prior {
         let nan = f64::NAN;
-        Prior::new(2, 3, &[0.0, 10.0, 20.0, nan, 5.0, 5.0], &[1.0, 2.0, 4.0, 1.0, nan, 0.0]).unwrap()
+        Prior::new(
+            2,
+            3,
+            &[0.0, 10.0, 20.0, nan, 5.0, 5.0],
+            &[1.0, 2.0, 4.0, 1.0, nan, 0.0],
+        )
+        .unwrap()
     }
 
     fn score(prior: &Prior, signals: &[u32], steps: &[u32], values: &[f64]) -> Vec<f64> {
@@ -189,7 +222,12 @@ mod tests {
     #[test]
     fn scores_against_the_cell_of_the_signal_and_step_by_hand() {
         let prior = table();
-        let z = score(&prior, &[0, 0, 0, 0, 0], &[0, 1, 2, 7, u32::MAX], &[3.0, 13.0, 14.0, 30.0, 18.0]);
+        let z = score(
+            &prior,
+            &[0, 0, 0, 0, 0],
+            &[0, 1, 2, 7, u32::MAX],
+            &[3.0, 13.0, 14.0, 30.0, 18.0],
+        );
         // (3 - 0)/1, (13 - 10)/2, (14 - 20)/4; steps 7 and u32::MAX fall in the last bucket.
         assert_eq!(z, vec![3.0, 1.5, -1.5, 2.5, -0.5]);
     }
@@ -197,35 +235,68 @@ mod tests {
     #[test]
     fn nan_without_a_reference_or_a_finite_value() {
         let prior = table();
-        let z = score(&prior, &[1, 1, 1, 1, 0, 0], &[0, 1, 2, 9, 0, 0], &[5.0, 5.0, 5.0, 5.0, f64::NAN, f64::INFINITY]);
+        let z = score(
+            &prior,
+            &[1, 1, 1, 1, 0, 0],
+            &[0, 1, 2, 9, 0, 0],
+            &[5.0, 5.0, 5.0, 5.0, f64::NAN, f64::INFINITY],
+        );
         assert!(z.iter().all(|z| z.is_nan()), "{z:?}");
     }
 
     #[test]
     fn clamps_to_z_max() {
         let prior = Prior::new(1, 1, &[0.0], &[1e-300]).unwrap();
-        assert_eq!(score(&prior, &[0, 0, 0], &[0, 0, 0], &[1.0, -1.0, 0.0]), vec![Z_MAX, -Z_MAX, 0.0]);
+        assert_eq!(
+            score(&prior, &[0, 0, 0], &[0, 0, 0], &[1.0, -1.0, 0.0]),
+            vec![Z_MAX, -Z_MAX, 0.0]
+        );
     }
 
     #[test]
     fn refuses_bad_tables() {
-        assert!(Prior::new(0, 3, &[], &[]).unwrap_err().0.contains("at least one signal"));
-        assert!(Prior::new(2, 0, &[], &[]).unwrap_err().0.contains("at least one signal"));
-        assert!(Prior::new(2, 3, &[0.0; 5], &[1.0; 6]).unwrap_err().0.contains("center (5)"));
-        assert!(Prior::new(2, 3, &[0.0; 6], &[1.0; 7]).unwrap_err().0.contains("scale (7)"));
+        assert!(Prior::new(0, 3, &[], &[])
+            .unwrap_err()
+            .0
+            .contains("at least one signal"));
+        assert!(Prior::new(2, 0, &[], &[])
+            .unwrap_err()
+            .0
+            .contains("at least one signal"));
+        assert!(Prior::new(2, 3, &[0.0; 5], &[1.0; 6])
+            .unwrap_err()
+            .0
+            .contains("center (5)"));
+        assert!(Prior::new(2, 3, &[0.0; 6], &[1.0; 7])
+            .unwrap_err()
+            .0
+            .contains("scale (7)"));
         let err = Prior::new(2, 3, &[0.0; 6], &[1.0, 1.0, 1.0, 1.0, -2.0, 1.0]).unwrap_err();
-        assert_eq!(err.0, "scale -2 of signal 1, bucket 1 is negative (NaN marks a cell without reference)");
+        assert_eq!(
+            err.0,
+            "scale -2 of signal 1, bucket 1 is negative (NaN marks a cell without reference)"
+        );
         assert!(Prior::new(1, 1, &[0.0], &[f64::NEG_INFINITY]).is_err());
         assert!(Prior::new(1, 1, &[f64::NAN], &[f64::NAN]).is_ok());
     }
 
     #[test]
     fn accumulates_lasting_deviations_by_hand() {
-        let settings = Accumulation { k: 2.0, clip: 8.0, h: 10.0 };
+        let settings = Accumulation {
+            k: 2.0,
+            clip: 8.0,
+            h: 10.0,
+        };
         let mut sums = vec![0.0, 0.0, 5.0, 9.0];
         let mut alarms = vec![9u8; 4];
         // |z| 3 adds 1; |z| 1 is under the slack (stays 0); NaN keeps 5; 1e6 counts as 8: 9 + 6 = 15 > 10.
-        accumulate(&mut sums, &[-3.0, 1.0, f64::NAN, 1e6], settings, &mut alarms).unwrap();
+        accumulate(
+            &mut sums,
+            &[-3.0, 1.0, f64::NAN, 1e6],
+            settings,
+            &mut alarms,
+        )
+        .unwrap();
         assert_eq!(sums, vec![1.0, 0.0, 5.0, 0.0]);
         assert_eq!(alarms, vec![0, 0, 0, 1]);
         // A lasting |z| of 4 alarms on the 6th step (2 per step, above 10), then starts over.
@@ -249,13 +320,29 @@ mod tests {
         let mut sums = vec![1.0; 2];
         let mut alarms = vec![7u8; 2];
         for bad in [
-            Accumulation { k: -1.0, clip: 8.0, h: 10.0 },
-            Accumulation { k: 2.0, clip: 0.0, h: 10.0 },
-            Accumulation { k: 2.0, clip: 8.0, h: f64::NAN },
+            Accumulation {
+                k: -1.0,
+                clip: 8.0,
+                h: 10.0,
+            },
+            Accumulation {
+                k: 2.0,
+                clip: 0.0,
+                h: 10.0,
+            },
+            Accumulation {
+                k: 2.0,
+                clip: 8.0,
+                h: f64::NAN,
+            },
         ] {
             assert!(accumulate(&mut sums, &[1.0, 1.0], bad, &mut alarms).is_err());
         }
-        let ok = Accumulation { k: 2.0, clip: 8.0, h: 10.0 };
+        let ok = Accumulation {
+            k: 2.0,
+            clip: 8.0,
+            h: 10.0,
+        };
         assert!(accumulate(&mut sums, &[1.0], ok, &mut alarms).is_err());
         assert!(accumulate(&mut sums, &[1.0, 1.0], ok, &mut alarms[..1]).is_err());
         assert_eq!((sums, alarms), (vec![1.0; 2], vec![7u8; 2]));
@@ -265,10 +352,14 @@ mod tests {
     fn refuses_bad_batches_without_writing() {
         let prior = table();
         let mut z = vec![7.0; 2];
-        let err = prior.score(&[0, 2], &[0, 0], &[1.0, 1.0], &mut z).unwrap_err();
+        let err = prior
+            .score(&[0, 2], &[0, 0], &[1.0, 1.0], &mut z)
+            .unwrap_err();
         assert_eq!(err.0, "signal 2 of observation 1 is not below signals (2)");
         assert!(prior.score(&[0, 0], &[0], &[1.0, 1.0], &mut z).is_err());
-        assert!(prior.score(&[0, 0], &[0, 0], &[1.0, 1.0], &mut z[..1]).is_err());
+        assert!(prior
+            .score(&[0, 0], &[0, 0], &[1.0, 1.0], &mut z[..1])
+            .is_err());
         assert_eq!(z, vec![7.0; 2]);
     }
 }

@@ -26,6 +26,9 @@ mod tests {
         assert_eq!(novelty(5.0, 2.0, 4.0, 1e-9), 0.5);
         assert_eq!(novelty(-2.0, 2.0, 4.0, 1e-9), 2.0);
         // A constant series so far: the floor width 1e-9 * 4.
-        assert_eq!(novelty(4.0 + 4e-9, 4.0, 4.0, 1e-9), (4.0 + 4e-9 - 4.0) / 4e-9);
+        assert_eq!(
+            novelty(4.0 + 4e-9, 4.0, 4.0, 1e-9),
+            (4.0 + 4e-9 - 4.0) / 4e-9
+        );
     }
 }

@@ -45,9 +45,9 @@
 //! cost O(`SERIES_LAGS`) per observation.
 
 use super::{
-    flag, observe, out, range, state, Options, RANGE_HALF, SERIES_ALPHA, SERIES_DECAY, SERIES_EPSILON, SERIES_LAGS,
-    SERIES_LEVELS, SERIES_NOVELTY_ALPHA, SERIES_NOVELTY_GAIN, SERIES_REPORT_DECAY, SERIES_WARMUP, SMOOTH_ALPHA,
-    SMOOTH_RANGE_HALF,
+    flag, observe, out, range, state, Options, RANGE_HALF, SERIES_ALPHA, SERIES_DECAY,
+    SERIES_EPSILON, SERIES_LAGS, SERIES_LEVELS, SERIES_NOVELTY_ALPHA, SERIES_NOVELTY_GAIN,
+    SERIES_REPORT_DECAY, SERIES_WARMUP, SMOOTH_ALPHA, SMOOTH_RANGE_HALF,
 };
 
 const LEVELS: usize = SERIES_LEVELS as usize;
@@ -119,7 +119,11 @@ impl Series {
         if flags & flag::NONFINITE != 0 {
             return 1.0;
         }
-        let evidence = if flags & flag::WARMUP != 0 { 0.0 } else { self.evidence() };
+        let evidence = if flags & flag::WARMUP != 0 {
+            0.0
+        } else {
+            self.evidence()
+        };
         let context = self.context(x);
         let mut surprise = 0.0;
         if self.count > SERIES_WARMUP {
@@ -132,8 +136,16 @@ impl Series {
         self.var += w * (r * r - self.var);
         let rising = surprise > self.recent;
         self.recent = surprise.max(self.recent * SERIES_DECAY);
-        let detected = if rising { surprise / (1.0 + surprise) } else { 0.0 };
-        self.smooth = if self.count == 1.0 { x } else { self.smooth + SMOOTH_ALPHA * (x - self.smooth) };
+        let detected = if rising {
+            surprise / (1.0 + surprise)
+        } else {
+            0.0
+        };
+        self.smooth = if self.count == 1.0 {
+            x
+        } else {
+            self.smooth + SMOOTH_ALPHA * (x - self.smooth)
+        };
         let (mut ranged, mut smoothed) = (0.0, 0.0);
         if self.count > SERIES_WARMUP {
             let min_scale = self.options.min_scale;
@@ -149,7 +161,12 @@ impl Series {
         let novel = ranged.max(smoothed);
         let rising = novel > self.recent_range;
         self.recent_range = novel.max(self.recent_range * SERIES_DECAY);
-        let found = if rising { detected.max(novel) } else { detected }.max(context);
+        let found = if rising {
+            detected.max(novel)
+        } else {
+            detected
+        }
+        .max(context);
         let rising = found > self.recent_score;
         self.recent_score = found.max(self.recent_score * SERIES_REPORT_DECAY);
         if rising {
@@ -165,7 +182,7 @@ impl Series {
         if self.lo <= self.hi {
             let width = (self.hi - self.lo).max(self.options.min_scale * self.hi.abs().max(1.0));
             let q = ((x - self.lo) / width * SERIES_LEVELS).floor();
-            level = q.max(0.0).min(SERIES_LEVELS - 1.0) as i32;
+            level = q.clamp(0.0, SERIES_LEVELS - 1.0) as i32;
         }
         let (mut novel, mut facts) = (0.0, 0.0);
         if level >= 0 {
@@ -186,7 +203,11 @@ impl Series {
         self.at = (self.at + 1) % LAGS;
         self.held = (self.held + 1).min(LAGS);
         let novelty = if facts > 0.0 { novel / facts } else { 0.0 };
-        let surprise = if self.count > SERIES_WARMUP { (novelty - self.novelty_rate).max(0.0) } else { 0.0 };
+        let surprise = if self.count > SERIES_WARMUP {
+            (novelty - self.novelty_rate).max(0.0)
+        } else {
+            0.0
+        };
         self.novelty_rate += SERIES_NOVELTY_ALPHA * (novelty - self.novelty_rate);
         let rising = surprise > self.recent_context;
         self.recent_context = surprise.max(self.recent_context * SERIES_DECAY);
@@ -219,13 +240,18 @@ mod tests {
 
     #[test]
     fn scores_a_spike_once_and_stays_in_range() {
-        let values: Vec<f64> = (0..400).map(|i| if i == 300 { 50.0 } else { (i % 7) as f64 }).collect();
+        let values: Vec<f64> = (0..400)
+            .map(|i| if i == 300 { 50.0 } else { (i % 7) as f64 })
+            .collect();
         let mut scores = vec![0.0; values.len()];
         Series::new(Options::default()).score_all(&values, &mut scores);
         assert!(scores.iter().all(|&s| (0.0..=1.0).contains(&s)));
         assert!(scores[300] > 0.9, "the spike stands out: {}", scores[300]);
         assert!(scores[..=100].iter().all(|&s| s == 0.0), "warm-up scores 0");
-        assert_eq!(scores[301], 0.0, "surprise below the recent maximum is not reported again");
+        assert_eq!(
+            scores[301], 0.0,
+            "surprise below the recent maximum is not reported again"
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ impl Normal {
 fn run(values: &[f64], o: &Options) -> Vec<i32> {
     let mut s = [0.0; state::WIDTH];
     let mut row = [0.0; out::WIDTH];
-    values.iter().map(|&x| observe(&mut s, x, o, &mut row)).collect()
+    values
+        .iter()
+        .map(|&x| observe(&mut s, x, o, &mut row))
+        .collect()
 }
 
 const ALARM: i32 = flag::SPIKE | CHANGE;
@@ -49,7 +52,10 @@ fn nonfinite_values_are_flagged_and_leave_the_state_alone() {
     }
     let before = s;
     for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-        assert_eq!(observe(&mut s, x, &o, &mut row), flag::NONFINITE | flag::WARMUP);
+        assert_eq!(
+            observe(&mut s, x, &o, &mut row),
+            flag::NONFINITE | flag::WARMUP
+        );
         assert!(row[out::Z].is_nan());
         assert_eq!(row[out::LEVEL], before[state::LEVEL]);
     }
@@ -70,24 +76,42 @@ fn a_spike_alarms_at_once_and_leaves_the_baseline_close() {
 /// shift/drift/spike alarm, or None.
 fn delay(d: f64, seed: u64) -> Option<usize> {
     let mut normal = Normal::new(seed);
-    let values: Vec<f64> = (0..1200).map(|i| normal.sample() + if i >= 1000 { d } else { 0.0 }).collect();
+    let values: Vec<f64> = (0..1200)
+        .map(|i| normal.sample() + if i >= 1000 { d } else { 0.0 })
+        .collect();
     let flags = run(&values, &Options::default());
     if flags[..1000].iter().any(|&f| f & ALARM != 0) {
         return None; // a false alarm before the shift: not this test's business
     }
-    flags[1000..].iter().position(|&f| f & ALARM != 0).map(|p| p + 1)
+    flags[1000..]
+        .iter()
+        .position(|&f| f & ALARM != 0)
+        .map(|p| p + 1)
 }
 
 #[test]
 fn shifts_are_detected_within_the_documented_delay() {
     // docs/detectors.md: in 95% of trials, a shift of 5 sigma is detected within 5 observations,
     // 3 sigma within 8, 2 sigma within 16, 1 sigma within 70.
-    for (d, bound) in [(5.0, 5), (3.0, 8), (-3.0, 8), (2.0, 16), (-2.0, 16), (1.0, 70)] {
+    for (d, bound) in [
+        (5.0, 5),
+        (3.0, 8),
+        (-3.0, 8),
+        (2.0, 16),
+        (-2.0, 16),
+        (1.0, 70),
+    ] {
         let mut delays: Vec<usize> = (0..50).filter_map(|seed| delay(d, seed)).collect();
         delays.sort();
-        assert!(delays.len() >= 45, "{d}: too many false alarms before the shift");
+        assert!(
+            delays.len() >= 45,
+            "{d}: too many false alarms before the shift"
+        );
         let p95 = delays[delays.len() * 95 / 100];
-        assert!(p95 <= bound, "{d} sigma: 95th percentile delay {p95} > {bound}");
+        assert!(
+            p95 <= bound,
+            "{d} sigma: 95th percentile delay {p95} > {bound}"
+        );
     }
 }
 
@@ -114,9 +138,11 @@ fn option_vectors_are_checked_against_their_rules() {
     v[opt::MAX_SIGNALS] = MAX_STREAMS;
     assert_eq!(invalid_option(&v), Some(opt::MAX_SIGNALS));
     assert!(Options::from_vector(&v[..3]).is_err());
-    assert_eq!(Options::from_vector(&Options::default().to_vector()), Ok(Options::default()));
+    assert_eq!(
+        Options::from_vector(&Options::default().to_vector()),
+        Ok(Options::default())
+    );
 }
-
 
 #[test]
 fn a_change_alarm_moves_the_level_to_the_new_regime() {
@@ -140,7 +166,15 @@ fn a_change_alarm_moves_the_level_to_the_new_regime() {
     // The level jumped to the alarming value (learning it again leaves it there),
     // the change detectors start over, the count and (about) the scale are kept.
     assert_eq!(s[state::LEVEL], alarm_value);
-    assert_eq!([s[state::CUSUM_UP], s[state::CUSUM_DOWN], s[state::PH_UP], s[state::PH_DOWN]], [0.0; 4]);
+    assert_eq!(
+        [
+            s[state::CUSUM_UP],
+            s[state::CUSUM_DOWN],
+            s[state::PH_UP],
+            s[state::PH_DOWN]
+        ],
+        [0.0; 4]
+    );
     assert_eq!((s[state::PH_COUNT], s[state::PH_MEAN]), (1.0, alarm_value));
     assert_eq!(s[state::COUNT], count + t as f64);
     assert!(s[state::SPREAD] > 0.5 * spread);

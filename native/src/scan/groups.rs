@@ -40,7 +40,10 @@ fn mean_of(values: &[f64]) -> f64 {
 }
 
 fn max_of(values: &[f64]) -> f64 {
-    values.iter().copied().fold(f64::NAN, |m, x| if m.is_nan() || x > m { x } else { m })
+    values
+        .iter()
+        .copied()
+        .fold(f64::NAN, |m, x| if m.is_nan() || x > m { x } else { m })
 }
 
 /// Writes the `group.*` features of one step into `out` (a full output row).

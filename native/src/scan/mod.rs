@@ -53,7 +53,10 @@ impl<'a> Batch<'a> {
     pub fn validate(&self) -> Result<(), ShapeError> {
         let err = |m: String| Err(ShapeError(m));
         if self.columns < N_CANONICAL {
-            return err(format!("columns is {}, at least the {N_CANONICAL} canonical columns are required", self.columns));
+            return err(format!(
+                "columns is {}, at least the {N_CANONICAL} canonical columns are required",
+                self.columns
+            ));
         }
         if self.offsets.is_empty() {
             return err("offsets is empty; it needs steps + 1 entries".into());
@@ -74,7 +77,10 @@ impl<'a> Batch<'a> {
         }
         let want = self.steps() * (self.columns + 1);
         if self.present.len() != want {
-            return err(format!("present has {} entries, expected steps x (columns + 1) = {want}", self.present.len()));
+            return err(format!(
+                "present has {} entries, expected steps x (columns + 1) = {want}",
+                self.present.len()
+            ));
         }
         Ok(())
     }
@@ -138,7 +144,13 @@ fn scan_step(batch: &Batch, s: usize, out: &mut [f64], scratch: &mut Scratch) {
     }
     let column = |c| batch.column(s, c);
     if let Some(groups) = batch.group_ids(s) {
-        group_features(groups, column(col::REWARD), column(col::ADVANTAGE), out, &mut scratch.groups);
+        group_features(
+            groups,
+            column(col::REWARD),
+            column(col::ADVANTAGE),
+            out,
+            &mut scratch.groups,
+        );
     }
     let corr = |a, b| match (column(a), column(b)) {
         (Some(x), Some(y)) => correlation(x, y),

@@ -37,7 +37,11 @@ pub fn quantiles(keys: &mut [i64], ps: &[f64], out: &mut [f64]) {
             start = lo;
         }
         let a = from_key(keys[lo]);
-        let b = if frac > 0.0 { from_key(*keys[lo + 1..].iter().min().unwrap()) } else { a };
+        let b = if frac > 0.0 {
+            from_key(*keys[lo + 1..].iter().min().unwrap())
+        } else {
+            a
+        };
         *q = a + frac * (b - a);
     }
 }
@@ -55,7 +59,18 @@ mod tests {
 
     #[test]
     fn keys_order_like_floats_and_invert() {
-        let xs = [f64::NEG_INFINITY, -f64::MAX, -1.5, -5e-324, 0.0, 5e-324, 1.0, 2.0, f64::MAX, f64::INFINITY];
+        let xs = [
+            f64::NEG_INFINITY,
+            -f64::MAX,
+            -1.5,
+            -5e-324,
+            0.0,
+            5e-324,
+            1.0,
+            2.0,
+            f64::MAX,
+            f64::INFINITY,
+        ];
         for w in xs.windows(2) {
             assert!(order_key(w[0]) < order_key(w[1]), "{} !< {}", w[0], w[1]);
         }
@@ -67,12 +82,18 @@ mod tests {
     #[test]
     fn interpolates_between_order_statistics() {
         assert_eq!(quantiles_of(&[5.0, 1.0, 4.0, 2.0, 3.0]), [1.4, 3.0, 4.6]);
-        assert_eq!(quantiles_of(&[-5.0, -1.0, -4.0, -2.0, -3.0]), [-4.6, -3.0, -1.4]);
+        assert_eq!(
+            quantiles_of(&[-5.0, -1.0, -4.0, -2.0, -3.0]),
+            [-4.6, -3.0, -1.4]
+        );
     }
 
     #[test]
     fn single_value_and_duplicates() {
         assert_eq!(quantiles_of(&[7.0]), [7.0; 3]);
-        assert_eq!(quantiles_of(&[1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0]), [0.0, 0.5, 1.0]);
+        assert_eq!(
+            quantiles_of(&[1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
+            [0.0, 0.5, 1.0]
+        );
     }
 }

@@ -25,7 +25,12 @@ impl OneStep {
             }
             None => vec![0; rows],
         };
-        OneStep { values, groups, offsets: vec![0, rows as u32], present }
+        OneStep {
+            values,
+            groups,
+            offsets: vec![0, rows as u32],
+            present,
+        }
     }
 
     fn scan(&self) -> Vec<f64> {
@@ -48,7 +53,12 @@ fn f(out: &[f64], c: usize, s: usize) -> f64 {
 
 #[test]
 fn column_stats_by_hand() {
-    let out = OneStep::new(5, &[(col::LENGTH, vec![10.0, f64::NAN, 30.0, 20.0, f64::INFINITY])], None).scan();
+    let out = OneStep::new(
+        5,
+        &[(col::LENGTH, vec![10.0, f64::NAN, 30.0, 20.0, f64::INFINITY])],
+        None,
+    )
+    .scan();
     assert_eq!(out[step::ROWS], 5.0);
     assert_eq!(f(&out, col::LENGTH, stat::COUNT), 3.0);
     assert_eq!(f(&out, col::LENGTH, stat::NONFINITE), 2.0);
@@ -71,7 +81,12 @@ fn group_features_by_hand() {
     let reward = vec![1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0];
     let groups = vec![3, 7, 3, 7, 5, 3, 3];
     let adv = vec![1.0, 0.0, -1.0, 0.0, 0.0, -1.0, 1.0];
-    let out = OneStep::new(7, &[(col::REWARD, reward), (col::ADVANTAGE, adv)], Some(groups)).scan();
+    let out = OneStep::new(
+        7,
+        &[(col::REWARD, reward), (col::ADVANTAGE, adv)],
+        Some(groups),
+    )
+    .scan();
     assert_eq!(out[step::GROUP_COUNT], 3.0);
     assert!((out[step::GROUP_SIZE_MEAN] - 7.0 / 3.0).abs() < 1e-15);
     assert_eq!(out[step::GROUP_SIZE_MIN], 1.0);
@@ -86,7 +101,15 @@ fn group_features_by_hand() {
     // Advantage stds of groups with >= 2 rows: 1 (id 3) and 0 (id 7).
     assert_eq!(out[step::GROUP_ADV_SCALE_MEAN], 0.5);
     assert_eq!(out[step::GROUP_ADV_SCALE_MAX], 1.0);
-    assert!((out[step::CORR_ADVANTAGE_REWARD] - correlation(&[1.0, 0.0, -1.0, 0.0, 0.0, -1.0, 1.0], &[1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0])).abs() < 1e-15);
+    assert!(
+        (out[step::CORR_ADVANTAGE_REWARD]
+            - correlation(
+                &[1.0, 0.0, -1.0, 0.0, 0.0, -1.0, 1.0],
+                &[1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0]
+            ))
+        .abs()
+            < 1e-15
+    );
 }
 
 #[test]
@@ -118,7 +141,13 @@ fn empty_step_and_multi_step_batches() {
     present[col::REWARD] = 1;
     present[c + 1 + col::REWARD] = 1;
     present[c + 1 + c] = 1;
-    let batch = Batch { values: &values, groups: &[4, 4], offsets: &[0, 0, 2], present: &present, columns: c };
+    let batch = Batch {
+        values: &values,
+        groups: &[4, 4],
+        offsets: &[0, 0, 2],
+        present: &present,
+        columns: c,
+    };
     let width = feature_count(c);
     let mut out = vec![0.0; 2 * width];
     scan_batch(&batch, &mut out).unwrap();
@@ -137,12 +166,39 @@ fn shape_errors_are_reported() {
     let values = vec![0.0; c * 2];
     let present = vec![1u8; c + 1];
     let mut out = vec![0.0; feature_count(c)];
-    let bad_offsets = Batch { values: &values, groups: &[0, 0], offsets: &[0, 3], present: &present, columns: c };
-    assert!(scan_batch(&bad_offsets, &mut out).unwrap_err().0.contains("offsets"));
-    let bad_values = Batch { values: &values[1..], groups: &[0, 0], offsets: &[0, 2], present: &present, columns: c };
-    assert!(scan_batch(&bad_values, &mut out).unwrap_err().0.contains("values"));
-    let ok = Batch { values: &values, groups: &[0, 0], offsets: &[0, 2], present: &present, columns: c };
-    assert!(scan_batch(&ok, &mut out[1..]).unwrap_err().0.contains("out"));
+    let bad_offsets = Batch {
+        values: &values,
+        groups: &[0, 0],
+        offsets: &[0, 3],
+        present: &present,
+        columns: c,
+    };
+    assert!(scan_batch(&bad_offsets, &mut out)
+        .unwrap_err()
+        .0
+        .contains("offsets"));
+    let bad_values = Batch {
+        values: &values[1..],
+        groups: &[0, 0],
+        offsets: &[0, 2],
+        present: &present,
+        columns: c,
+    };
+    assert!(scan_batch(&bad_values, &mut out)
+        .unwrap_err()
+        .0
+        .contains("values"));
+    let ok = Batch {
+        values: &values,
+        groups: &[0, 0],
+        offsets: &[0, 2],
+        present: &present,
+        columns: c,
+    };
+    assert!(scan_batch(&ok, &mut out[1..])
+        .unwrap_err()
+        .0
+        .contains("out"));
 }
 
 mod properties {
@@ -192,4 +248,3 @@ mod properties {
         }
     }
 }
-

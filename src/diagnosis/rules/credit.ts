@@ -10,15 +10,17 @@ import { ramp } from "../confidence.js";
 import type { DiagnosisContext, SignalTrace } from "../context.js";
 import { num, sigma } from "../format.js";
 import type { Rule } from "../rule.js";
-import { agreementDrop, workersLost, zeroVarUp } from "../symptoms.js";
 import { SIGNALS } from "../signals.js";
-import { at, deviation, fromStart, moved, moveZ, pick, span, type Move } from "../trace.js";
+import { agreementDrop, workersLost, zeroVarUp } from "../symptoms.js";
+import { at, deviation, fromStart, type Move, moved, moveZ, pick, span } from "../trace.js";
 
 /** corr.advantage_reward at or below this means the advantages point against the reward. */
 const FLIPPED = -0.3;
 
 /** The most negative corr.advantage_reward of the episode, when it is a sign flip. */
-function flippedAdvantage(ctx: DiagnosisContext): { trace: SignalTrace; step: number; value: number; z: number } | undefined {
+function flippedAdvantage(
+  ctx: DiagnosisContext,
+): { trace: SignalTrace; step: number; value: number; z: number } | undefined {
   const trace = ctx.signal("corr.advantage_reward");
   if (!trace) return undefined;
   let worst: { step: number; value: number; z: number } | undefined;
@@ -45,7 +47,8 @@ function flippedAdvantage(ctx: DiagnosisContext): { trace: SignalTrace; step: nu
 export const groupMisindexingRule: Rule = {
   id: "group_misindexing",
   faults: ["group_misindexing"],
-  description: "group sizes or count off, advantages inconsistent with rewards (corr.advantage_reward low), from the start",
+  description:
+    "group sizes or count off, advantages inconsistent with rewards (corr.advantage_reward low), from the start",
   apply(ctx) {
     const lost = workersLost(ctx);
     const structure = [
@@ -53,7 +56,9 @@ export const groupMisindexingRule: Rule = {
       lost ? undefined : moved(ctx, ctx.signal("group.count"), "either", { ratio: { min: 0.02, full: 0.3 } }),
     ].filter((m): m is Move => m !== undefined);
     const flipped = flippedAdvantage(ctx);
-    const advDrop = flipped ? undefined : moved(ctx, ctx.signal("corr.advantage_reward"), "down", { abs: { min: 0.2, full: 0.6 } });
+    const advDrop = flipped
+      ? undefined
+      : moved(ctx, ctx.signal("corr.advantage_reward"), "down", { abs: { min: 0.2, full: 0.6 } });
     const stats =
       moved(ctx, ctx.signal("group.reward_mean_std"), "down", { ratio: { min: 0.1, full: 0.5 } }) ??
       moved(ctx, ctx.signal("group.zero_var_share"), "down", { abs: { min: 0.1, full: 0.4 } });
@@ -66,13 +71,17 @@ export const groupMisindexingRule: Rule = {
       return c.finish(0.3 + 0.2 * advDrop.strength);
     }
     structure.sort((a, b) => b.strength - a.strength);
-    structure.forEach((m) => c.move(m, "group structure off"));
+    for (const m of structure) c.move(m, "group structure off");
     c.move(advDrop, "advantages no longer follow the reward");
     c.move(stats, "groups mix prompts");
     const start = structure.some((m) => fromStart(ctx, m.trace, "either"));
     if (start) c.line(`${structure[0].trace.name} off from the first step seen (a pipeline bug, not an event)`);
     return c.finish(
-      0.4 + 0.2 * structure[0].strength + (advDrop ? 0.15 + 0.1 * advDrop.strength : 0) + (stats ? 0.05 : 0) + (start ? 0.1 : 0),
+      0.4 +
+        0.2 * structure[0].strength +
+        (advDrop ? 0.15 + 0.1 * advDrop.strength : 0) +
+        (stats ? 0.05 : 0) +
+        (start ? 0.1 : 0),
     );
   },
 };
@@ -91,7 +100,8 @@ export const groupMisindexingRule: Rule = {
 export const advantageMisnormalizationRule: Rule = {
   id: "advantage_misnormalization",
   faults: ["advantage_misnormalization"],
-  description: "advantages not centred per group (adv_center_abs_mean > 0), scale far from healthy, or pointing against the reward",
+  description:
+    "advantages not centred per group (adv_center_abs_mean > 0), scale far from healthy, or pointing against the reward",
   apply(ctx) {
     const skew = zeroVarUp(ctx) !== undefined;
     const scaleTrace = pick(ctx, SIGNALS.advScale);
@@ -110,10 +120,15 @@ export const advantageMisnormalizationRule: Rule = {
       const strength = ramp(-flipped.value, -FLIPPED, 0.9);
       strongest = strength;
       const z = Number.isFinite(flipped.z) ? `, ${sigma(flipped.z)} from healthy` : "";
-      c.line(`corr.advantage_reward ${num(flipped.value)} at step ${flipped.step}${z} (advantages point against the reward)`, flipped.trace);
+      c.line(
+        `corr.advantage_reward ${num(flipped.value)} at step ${flipped.step}${z} (advantages point against the reward)`,
+        flipped.trace,
+      );
     }
     moves.sort((a, b) => b.strength - a.strength);
-    moves.forEach((m) => c.move(m, m.trace.name.includes("center") || m.trace.name === "advantage.mean" ? "not centred" : "scale off"));
+    for (const m of moves) {
+      c.move(m, m.trace.name.includes("center") || m.trace.name === "advantage.mean" ? "not centred" : "scale off");
+    }
     strongest = Math.max(strongest, ...moves.map((m) => m.strength));
     const count = moves.length + (flipped ? 1 : 0);
     const start = moves.some((m) => fromStart(ctx, m.trace, "either"));
@@ -160,7 +175,10 @@ export const difficultySkewRule: Rule = {
     const disagree = !Number.isNaN(cz) && !agree;
     const cp = correct ? at(correct, rMove.point.step) : undefined;
     if (correct && cp && !Number.isNaN(cz)) {
-      c.line(`${correct.name} ${num(cp.value)} at step ${cp.step}, ${sigma(cz)} from healthy (${agree ? "moves with the reward" : "does not move with the reward"})`, correct);
+      c.line(
+        `${correct.name} ${num(cp.value)} at step ${cp.step}, ${sigma(cz)} from healthy (${agree ? "moves with the reward" : "does not move with the reward"})`,
+        correct,
+      );
     }
     const grad = moved(ctx, ctx.signal("grad_norm"), "down");
     c.move(grad, "less to learn from");

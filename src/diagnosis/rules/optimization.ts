@@ -9,9 +9,20 @@ import { ramp } from "../confidence.js";
 import type { DiagnosisContext } from "../context.js";
 import { num, sigma, timesHealthy } from "../format.js";
 import type { Rule } from "../rule.js";
-import { lrRaised } from "../symptoms.js";
 import { NONFINITE_WATCH, SIGNALS, TRAINING_METRICS } from "../signals.js";
-import { fromStart, healthyBefore, moved, nonfiniteData, now, peak, pick, span, type Move, type Point } from "../trace.js";
+import { lrRaised } from "../symptoms.js";
+import {
+  fromStart,
+  healthyBefore,
+  type Move,
+  moved,
+  nonfiniteData,
+  now,
+  type Point,
+  peak,
+  pick,
+  span,
+} from "../trace.js";
 
 /** Whether any watched signal holds non-finite data during the episode. */
 function anyNonfinite(ctx: DiagnosisContext): boolean {
@@ -34,7 +45,8 @@ function anyNonfinite(ctx: DiagnosisContext): boolean {
 export const nanInfRule: Rule = {
   id: "nan_inf",
   faults: ["nan_inf"],
-  description: "non-finite values in the loss, gradients, KL or log-probabilities, or non-finite cells in the trajectory tensor",
+  description:
+    "non-finite values in the loss, gradients, KL or log-probabilities, or non-finite cells in the trajectory tensor",
   apply(ctx) {
     const c = new Case(ctx, "nan_inf");
     let first = Infinity;
@@ -103,9 +115,14 @@ export const gradientExplosionRule: Rule = {
     c.move(kl, "KL jumps after the spike");
     const lr = lrRaised(ctx);
     if (lr) c.move(lr, "learning rate raised: lr_too_high is the likelier cause");
-    const adv = [...SIGNALS.advScale, "advantage.std"].map((n) => moved(ctx, ctx.signal(n), "up")).find((m) => m !== undefined && m.z >= 6);
+    const adv = [...SIGNALS.advScale, "advantage.std"]
+      .map((n) => moved(ctx, ctx.signal(n), "up"))
+      .find((m) => m !== undefined && m.z >= 6);
     if (adv) c.move(adv, "advantages exploded: advantage_misnormalization is the likelier cause");
-    return c.finish(0.45 + 0.45 * strength + (sudden ? 0.05 : 0) + (kl ? 0.03 : 0) - (lr ? 0.25 : 0) - (adv ? 0.25 : 0), p.step);
+    return c.finish(
+      0.45 + 0.45 * strength + (sudden ? 0.05 : 0) + (kl ? 0.03 : 0) - (lr ? 0.25 : 0) - (adv ? 0.25 : 0),
+      p.step,
+    );
   },
 };
 
@@ -131,14 +148,15 @@ export const lrTooHighRule: Rule = {
     if (lr) {
       const times = timesHealthy(lr.point.value, lr.trace.reference);
       c.move(lr, times || "learning rate raised");
-      co.forEach((m) => c.move(m));
+      for (const m of co) c.move(m);
       return c.finish(0.6 + 0.3 * lr.strength + 0.025 * co.length);
     }
     if (co.length < 2) return null;
-    co.forEach((m) => c.move(m));
+    for (const m of co) c.move(m);
     const strength = co.reduce((s, m) => s + m.strength, 0) / co.length;
     const start = co.filter((m) => fromStart(ctx, m.trace, "up")).length * 2 > co.length;
-    if (start) c.line(`${co.map((m) => m.trace.name).join(", ")} off from the first step seen (a configuration, not an event)`);
+    if (start)
+      c.line(`${co.map((m) => m.trace.name).join(", ")} off from the first step seen (a configuration, not an event)`);
     const lrTrace = ctx.signal("lr");
     const lrNow = lrTrace ? now(ctx, lrTrace) : undefined;
     const lrHealthy = lrNow !== undefined && Number.isFinite(lrNow.z) && Math.abs(lrNow.z) <= 3;
@@ -175,12 +193,20 @@ export const klPenaltyOffRule: Rule = {
     c.move(entDown, "entropy falling");
     const step = [ctx.signal("ppo_kl"), ctx.signal("clip_frac")].filter((t) => t !== undefined);
     const stepCalm = step.length > 0 && step.every((t) => !moved(ctx, t, "up"));
-    if (stepCalm) c.line(`${step.map((t) => t!.name).join(" and ")} healthy: each update is small, the drift is unchecked`);
+    if (stepCalm)
+      c.line(`${step.map((t) => t!.name).join(" and ")} healthy: each update is small, the drift is unchecked`);
     const pts = span(ctx, kl).filter((p) => Number.isFinite(p.value));
     const rising = pts.length >= 2 && pts[pts.length - 1].value > pts[0].value;
     const g = moved(ctx, ctx.signal("grad_norm"), "up");
     const gradBlowup = g !== undefined && g.z >= 6;
-    const conf = 0.35 + 0.35 * klUp.strength + (entDown ? 0.15 : 0) + (stepCalm ? 0.1 : 0) + (rising ? 0.05 : 0) - (entUp ? 0.15 : 0) - (gradBlowup ? 0.15 : 0);
+    const conf =
+      0.35 +
+      0.35 * klUp.strength +
+      (entDown ? 0.15 : 0) +
+      (stepCalm ? 0.1 : 0) +
+      (rising ? 0.05 : 0) -
+      (entUp ? 0.15 : 0) -
+      (gradBlowup ? 0.15 : 0);
     return c.finish(conf);
   },
 };

@@ -7,8 +7,8 @@
 import { Case } from "../case.js";
 import type { Rule } from "../rule.js";
 import { SIGNALS } from "../signals.js";
-import { fromStart, healthyBefore, moved, pick, span, type Move } from "../trace.js";
 import { lrRaised, zeroVarUp } from "../symptoms.js";
+import { fromStart, healthyBefore, type Move, moved, pick, span } from "../trace.js";
 
 /**
  * temperature_misconfigured: sampling temperature far from nominal, so the
@@ -47,9 +47,9 @@ export const temperatureMisconfiguredRule: Rule = {
     if (!start && support.length === 0) return null;
     const c = new Case(ctx, "temperature_misconfigured");
     c.move(main, hot ? "sampling too hot" : "sampling too cold");
-    agreeing.forEach((m) => c.move(m));
+    for (const m of agreeing) c.move(m);
     if (start) c.line(`${main.trace.name} off from the first step seen (a configuration, not an event)`);
-    support.forEach((m) => c.move(m));
+    for (const m of support) c.move(m);
     const klClimb = !hot && moved(ctx, pick(ctx, SIGNALS.klRef), "up") !== undefined;
     const g = moved(ctx, ctx.signal("grad_norm"), "up");
     const optimiser = lrRaised(ctx) !== undefined || (g !== undefined && g.z >= 6);
@@ -88,8 +88,14 @@ export const lengthTruncationRule: Rule = {
     const c = new Case(ctx, "length_truncation");
     c.move(trUp, "responses cut at the cap");
     const p90 = ctx.signal("length.p90");
-    const values = p90 ? span(ctx, p90).map((p) => p.value).filter(Number.isFinite) : [];
-    const pinned = values.length >= 2 && Math.max(...values) - Math.min(...values) <= 0.01 * Math.max(1, Math.abs(Math.max(...values)));
+    const values = p90
+      ? span(ctx, p90)
+          .map((p) => p.value)
+          .filter(Number.isFinite)
+      : [];
+    const pinned =
+      values.length >= 2 &&
+      Math.max(...values) - Math.min(...values) <= 0.01 * Math.max(1, Math.abs(Math.max(...values)));
     if (pinned && p90) c.line(`length.p90 pinned at ${values[0]} over steps ${ctx.alarmStep}..${ctx.step}`, p90);
     const shorter = moved(ctx, pick(ctx, SIGNALS.length), "down");
     c.move(shorter, "responses shorter");
@@ -99,7 +105,13 @@ export const lengthTruncationRule: Rule = {
     const hot = ent !== undefined && (Number.isNaN(ent.z) ? ent.strength > 0.3 : ent.z >= 5);
     const midRun = healthyBefore(ctx, trUp.trace);
     return c.finish(
-      0.45 + 0.35 * trUp.strength + (pinned ? 0.1 : 0) + (shorter ? 0.05 : 0) + (start ? 0.05 : 0) - (hot ? 0.2 : 0) - (midRun ? 0.2 : 0),
+      0.45 +
+        0.35 * trUp.strength +
+        (pinned ? 0.1 : 0) +
+        (shorter ? 0.05 : 0) +
+        (start ? 0.05 : 0) -
+        (hot ? 0.2 : 0) -
+        (midRun ? 0.2 : 0),
     );
   },
 };
@@ -136,13 +148,16 @@ export const rolloutPolicyMismatchRule: Rule = {
     const c = new Case(ctx, "rollout_policy_mismatch");
     if (primary.length > 0) {
       primary.sort((a, b) => b.strength - a.strength);
-      primary.forEach((m) => c.move(m, m.trace.name.startsWith("ratio") ? "importance ratios off 1" : "rollout and trainer disagree"));
-      secondary.forEach((m) => c.move(m));
+      for (const m of primary) {
+        c.move(m, m.trace.name.startsWith("ratio") ? "importance ratios off 1" : "rollout and trainer disagree");
+      }
+      for (const m of secondary) c.move(m);
       return c.finish(0.3 + 0.55 * primary[0].strength + 0.05 * (primary.length - 1) + 0.05 * secondary.length);
     }
     if (logged || secondary.length < 2) return null;
-    if (moved(ctx, pick(ctx, SIGNALS.klRef), "up") || moved(ctx, ctx.signal("grad_norm"), "up") || lrRaised(ctx)) return null;
-    secondary.forEach((m) => c.move(m));
+    if (moved(ctx, pick(ctx, SIGNALS.klRef), "up") || moved(ctx, ctx.signal("grad_norm"), "up") || lrRaised(ctx))
+      return null;
+    for (const m of secondary) c.move(m);
     c.line("no rollout log-probability statistics logged: judged from clip_frac and ppo_kl alone");
     return c.finish(0.25 + 0.1 * ((secondary[0].strength + secondary[1].strength) / 2));
   },

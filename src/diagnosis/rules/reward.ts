@@ -13,13 +13,13 @@
  */
 import { Case } from "../case.js";
 import { ramp } from "../confidence.js";
-import { confusion, confusionLine, type Confusion } from "../confusion.js";
+import { type Confusion, confusion, confusionLine } from "../confusion.js";
 import type { DiagnosisContext } from "../context.js";
 import { num, sigma } from "../format.js";
 import type { Rule } from "../rule.js";
-import { agreementDrop, zeroVarUp } from "../symptoms.js";
 import { SIGNALS } from "../signals.js";
-import { at, deviation, moved, moveZ, pick, type Move } from "../trace.js";
+import { agreementDrop, zeroVarUp } from "../symptoms.js";
+import { at, deviation, type Move, moved, moveZ, pick } from "../trace.js";
 
 /** Stand-in noise scale of a share (reward or correctness in [0, 1]) when no z is known. */
 const SHARE_SCALE = 0.03;
@@ -29,7 +29,9 @@ const FALLING = 3;
 
 /** How much the false and missed reward shares rose over healthy. */
 function rises(split: Confusion | undefined): { falseUp: number; missedUp: number } {
-  return split ? { falseUp: split.falseRewards - split.healthyFalse, missedUp: split.missedRewards - split.healthyMissed } : { falseUp: NaN, missedUp: NaN };
+  return split
+    ? { falseUp: split.falseRewards - split.healthyFalse, missedUp: split.missedRewards - split.healthyMissed }
+    : { falseUp: NaN, missedUp: NaN };
 }
 
 /** A line stating where correctness stood, for the rules that contrast it with the reward. */
@@ -84,14 +86,23 @@ export const rewardHackingRule: Rule = {
       }
     }
     const bySplit =
-      split && falseUp >= 0.03 && falseUp >= 2 * Math.max(missedUp, 0) ? 0.45 + 0.4 * ramp(falseUp, 0.03, 0.2) + (agree ? 0.1 : 0) + (rUp ? 0.05 : 0) : 0;
+      split && falseUp >= 0.03 && falseUp >= 2 * Math.max(missedUp, 0)
+        ? 0.45 + 0.4 * ramp(falseUp, 0.03, 0.2) + (agree ? 0.1 : 0) + (rUp ? 0.05 : 0)
+        : 0;
     if (byZ === 0 && bySplit === 0) return null;
 
     const c = new Case(ctx, "reward_hacking");
     if (bySplit > 0 && split) c.line(confusionLine(split, "false"), ctx.signal("corr.reward_correct"));
     if (rUp) {
       c.move(rUp, "reward rising");
-      const line = Number.isNaN(cz) ? undefined : correctnessLine(ctx, rUp.point.step, cz, cz < -FALLING ? "falling while the reward rises" : "not rising with the reward");
+      const line = Number.isNaN(cz)
+        ? undefined
+        : correctnessLine(
+            ctx,
+            rUp.point.step,
+            cz,
+            cz < -FALLING ? "falling while the reward rises" : "not rising with the reward",
+          );
       if (line) c.line(line, correct);
     }
     c.move(agree, "reward and correctness disagree");
@@ -167,8 +178,9 @@ export const rewardParseFailureRule: Rule = {
       }
     } else if ((spread && zeroVar) || (format && rDown)) {
       const found = [rDown, spread, zeroVar, format].filter((m): m is Move => m !== undefined);
-      found.forEach((m) => c.move(m));
-      byZ = 0.3 + 0.25 * Math.max(...found.map((m) => m.strength)) + 0.08 * (found.length - 2) - (falseRewards ? 0.3 : 0);
+      for (const m of found) c.move(m);
+      byZ =
+        0.3 + 0.25 * Math.max(...found.map((m) => m.strength)) + 0.08 * (found.length - 2) - (falseRewards ? 0.3 : 0);
     }
     if (byZ <= 0 && bySplit === 0) return null;
     c.move(spread, "reward spread collapsing");
@@ -204,9 +216,7 @@ export const rewardNoiseRule: Rule = {
     const { falseUp, missedUp } = rises(split);
     const oneSided = split !== undefined && (falseUp < 0.005 || (missedUp < 0.005 && falseUp >= 0.03));
     const spreadTrace = pick(ctx, SIGNALS.rewardSpread);
-    const collapse =
-      moved(ctx, spreadTrace, "down", { ratio: { min: 0.3, full: 1 } }) ??
-      zeroVarUp(ctx);
+    const collapse = moved(ctx, spreadTrace, "down", { ratio: { min: 0.3, full: 1 } }) ?? zeroVarUp(ctx);
     const spreadUp =
       moved(ctx, spreadTrace, "up", { ratio: { min: 0.1, full: 0.4 } }) ??
       moved(ctx, ctx.signal("group.zero_var_share"), "down", { abs: { min: 0.1, full: 0.4 } });
@@ -218,7 +228,10 @@ export const rewardNoiseRule: Rule = {
     const cz = deviation(correct, step, SHARE_SCALE);
 
     const c = new Case(ctx, "reward_noise");
-    const bySplit = split && falseUp >= 0.015 && missedUp >= 0.02 ? 0.45 + 0.35 * ramp(falseUp + missedUp, 0.04, 0.3) + (agree ? 0.1 : 0) : 0;
+    const bySplit =
+      split && falseUp >= 0.015 && missedUp >= 0.02
+        ? 0.45 + 0.35 * ramp(falseUp + missedUp, 0.04, 0.3) + (agree ? 0.1 : 0)
+        : 0;
     if (bySplit > 0 && split) {
       c.line(confusionLine(split, "false"), ctx.signal("corr.reward_correct"));
       c.line(confusionLine(split, "missed"));
@@ -230,7 +243,8 @@ export const rewardNoiseRule: Rule = {
         byZ = 0.4 + 0.35 * agree.strength + (spreadUp ? 0.12 : 0) - (hacking ? 0.25 : 0) - (oneSided ? 0.3 : 0);
       } else if (!ctx.signal("corr.reward_correct") && spreadUp && cz - rz >= 3) {
         byZ = 0.3 + 0.2 * spreadUp.strength - (oneSided ? 0.3 : 0);
-        if (reward) c.line(`${reward.name} at step ${step}, ${sigma(rz)} from healthy, below correctness (${sigma(cz)})`, reward);
+        if (reward)
+          c.line(`${reward.name} at step ${step}, ${sigma(rz)} from healthy, below correctness (${sigma(cz)})`, reward);
       }
     }
     if (byZ <= 0 && bySplit === 0) return null;

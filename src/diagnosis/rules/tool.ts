@@ -6,9 +6,9 @@
 import { Case } from "../case.js";
 import { ramp } from "../confidence.js";
 import type { Rule } from "../rule.js";
-import { agreementDrop, workersLost } from "../symptoms.js";
 import { SIGNALS } from "../signals.js";
-import { fromStart, healthyBefore, moved, pick, type Move } from "../trace.js";
+import { agreementDrop, workersLost } from "../symptoms.js";
+import { fromStart, healthyBefore, type Move, moved, pick } from "../trace.js";
 
 /**
  * tool_failure: tool calls fail or time out: tool_error_rate (or the
@@ -47,7 +47,8 @@ export const toolFailureRule: Rule = {
 export const observationCorruptionRule: Rule = {
   id: "observation_corruption",
   faults: ["observation_corruption"],
-  description: "correctness falls with format failures, tool errors or an abrupt entropy/length shift, without worker loss",
+  description:
+    "correctness falls with format failures, tool errors or an abrupt entropy/length shift, without worker loss",
   apply(ctx) {
     if (workersLost(ctx)) return null;
     const target = pick(ctx, SIGNALS.correct) ?? pick(ctx, SIGNALS.reward);
@@ -68,7 +69,14 @@ export const observationCorruptionRule: Rule = {
     if (event) c.line(`${target.name} was healthy before step ${ctx.alarmStep}: an onset, not a configuration`);
     const start = fromStart(ctx, target, "down");
     const conf =
-      0.3 + 0.25 * down.strength + (format ? 0.12 : 0) + (tool ? 0.08 : 0) + (shift ? 0.08 : 0) + (event ? 0.05 : 0) - (agreement ? 0.2 : 0) - (start ? 0.1 : 0);
+      0.3 +
+      0.25 * down.strength +
+      (format ? 0.12 : 0) +
+      (tool ? 0.08 : 0) +
+      (shift ? 0.08 : 0) +
+      (event ? 0.05 : 0) -
+      (agreement ? 0.2 : 0) -
+      (start ? 0.1 : 0);
     return c.finish(Math.min(0.85, conf));
   },
 };
@@ -95,7 +103,10 @@ export const workerFailureRule: Rule = {
       const ref = lost.trace.reference;
       const share = Number.isFinite(ref) && ref > 0 ? 1 - lost.point.value / ref : NaN;
       const strength = Math.max(lost.strength, ramp(share, 0.01, 0.5));
-      c.move(lost, Number.isFinite(share) ? `${Math.round(share * 100)}% of the trajectories missing` : "trajectories missing");
+      c.move(
+        lost,
+        Number.isFinite(share) ? `${Math.round(share * 100)}% of the trajectories missing` : "trajectories missing",
+      );
       c.move(slow, "waiting on a dead worker");
       c.move(groups, "whole groups missing");
       return c.finish(0.6 + 0.35 * strength + (slow ? 0.03 : 0) + (groups ? 0.02 : 0));
