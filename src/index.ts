@@ -8,10 +8,10 @@
  */
 import type { Kernels } from "./backend/kernel.js";
 import { kernels as selectedKernels } from "./backend/selected.js";
+import { readTelemetry, type StepData } from "./ingest/index.js";
+import type { LineSource } from "./ingest/lines.js";
+import type { IngestReport } from "./ingest/report.js";
 import { type ScannableStep, type StepFeatures, type StreamOptions, scanSteps, scanStream } from "./scan/scan.js";
-import { readTelemetry, type StepData } from "./telemetry/index.js";
-import type { LineSource } from "./telemetry/lines.js";
-import type { IngestReport } from "./telemetry/report.js";
 
 /** The kernels in use. */
 export const kernels: Kernels = selectedKernels;
@@ -37,15 +37,6 @@ export function scanTelemetry(
   return { features: scanStream(kernels, steps, options), report };
 }
 
-export {
-  type AdapterOptions,
-  COLUMN_ALIASES,
-  canonicalColumns,
-  canonicalMetrics,
-  FORMAT_NAMES,
-  type FormatName,
-  METRIC_ALIASES,
-} from "./adapters/index.js";
 export { DETECT_FLAGS, DETECT_OPTIONS, DETECT_OUTPUTS, DETECT_VERSION } from "./backend/generated/detect.js";
 export { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./backend/generated/layout.js";
 export {
@@ -93,6 +84,7 @@ export {
   type SignalTrace,
   type TraceInput,
 } from "./diagnosis/index.js";
+export * from "./ingest/index.js";
 export { type AppliedAction, observeAndApply, type TrainerAdapter } from "./loop/adapter.js";
 export {
   DEFAULT_DETECTION,

@@ -3,8 +3,9 @@
  * format, the run name, the TRL completions settings), declared once.
  */
 import { type Command, Option } from "commander";
-import { FORMAT_NAMES, FORMATS, type FormatName } from "../adapters/index.js";
-import type { ReadTelemetryOptions } from "../telemetry/index.js";
+import { FORMAT_NAMES, type FormatName } from "../ingest/format.js";
+import { FORMATS } from "../ingest/formats/index.js";
+import type { ReadTelemetryOptions } from "../ingest/index.js";
 import { numberArg } from "./number-arg.js";
 
 export interface ReadCommandOptions {

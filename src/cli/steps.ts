@@ -6,8 +6,8 @@
  */
 import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";
+import type { StepData } from "../ingest/index.js";
 import { featureRecord, type StepFeatures, scanSteps, scanStream } from "../scan/scan.js";
-import type { StepData } from "../telemetry/index.js";
 import { toJsonLine, write } from "./output.js";
 import { formatNumber, renderRow, streamWidths } from "./table.js";
 

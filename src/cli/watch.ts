@@ -9,7 +9,7 @@
  */
 import type { Command, Option } from "commander";
 import type { Kernels } from "../backend/kernel.js";
-import { watchTelemetry } from "../telemetry/watch.js";
+import { watchTelemetry } from "../ingest/watch.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";

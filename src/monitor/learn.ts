@@ -35,8 +35,8 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Kernels } from "../backend/kernel.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
+import { readTelemetry } from "../ingest/index.js";
 import { scanStream } from "../scan/scan.js";
-import { readTelemetry } from "../telemetry/index.js";
 import { FAULT_FAMILIES, type FaultId, isFaultId } from "../verdict/faults.js";
 import {
   DEFAULT_DETECTION,

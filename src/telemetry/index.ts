@@ -1,32 +1,11 @@
 /**
- * Telemetry input: the canonical record types, the streaming JSONL reader, and
- * gathering records into per-(run, step) trajectory tensors.
+ * The canonical telemetry records (the input contract, docs/spec/telemetry.md):
+ * their types, one JSONL line decoded into a record, and a record encoded as one.
+ * Reading sources and foreign formats into these records is src/ingest's job.
  */
 
 export { decodeLine, decodeValue } from "./decode.js";
 export { encodeJson, encodeRecord } from "./encode.js";
-export { type FollowEvent, type FollowOptions, followFile } from "./follow.js";
-export {
-  gatherSteps,
-  type LateRule,
-  type LocatedRecord,
-  type RecordOrigin,
-  type StepData,
-  StepGatherer,
-  type TrajectoryTable,
-} from "./gather.js";
-export {
-  DEFAULT_MAX_LINE_LENGTH,
-  type LineProblem,
-  type LineSource,
-  type NamedStream,
-  type ReadLinesOptions,
-  readLineBatches,
-  readLines,
-  type SourceLine,
-  sourceName,
-} from "./lines.js";
-export { type ReadTelemetryOptions, readRecords, readTelemetry } from "./read.js";
 export {
   CANONICAL_METRICS,
   CANONICAL_TRAJECTORY_COLUMNS,
@@ -42,11 +21,3 @@ export {
   type TrajectoriesRecord,
   type TrajectoryRecord,
 } from "./records.js";
-export {
-  DEFAULT_MAX_PROBLEMS,
-  IngestReport,
-  type IngestReportJSON,
-  type IngestReportOptions,
-  type ProblemCause,
-} from "./report.js";
-export { type WatchTelemetryOptions, watchTelemetry } from "./watch.js";

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { preferenceFromEnv, selectKernels } from "../../src/backend/load.js";
 import { runScan } from "../../src/cli/scan.js";
 import { runWatch, type WatchCommandOptions } from "../../src/cli/watch.js";
-import { formatFixture } from "../adapters/helpers.js";
+import { formatFixture } from "../ingest/formats/helpers.js";
 import { root } from "./run-cli.js";
 
 const kernels = selectKernels({ prefer: preferenceFromEnv() });

@@ -6,7 +6,7 @@ import type {
   TelemetryRecord,
   TrajectoriesRecord,
   TrajectoryRecord,
-} from "../../src/telemetry/index.js";
+} from "../../src/index.js";
 
 /** Any double, NaN and ±Infinity included; -0 is written as 0 by JSON, so it is generated as 0. */
 export const value = fc.double().map((x) => (Object.is(x, -0) ? 0 : x));

@@ -1,0 +1,323 @@
+/**
+ * Records -> per-(run, step) data: the step's metrics, its events, and one
+ * trajectory tensor made of every `trajectories` block and `trajectory` row the
+ * step received, in arrival order.
+ *
+ * Lines of a run arrive in step order (the spec), so a step is complete as soon
+ * as a record of the same run with another step arrives, or when input ends.
+ * The gatherer emits it then: memory holds at most one open step per run,
+ * however long the input.
+ *
+ * A record for a step the run has moved past (already emitted, or older than
+ * the step open) is handled by its source's rule:
+ * - `skip` (canonical telemetry, whose contract is step order): skipped and reported;
+ * - `replace` (foreign logs, which a resumed trainer writes steps into again):
+ *   the later record wins. The step is opened afresh and emitted again (marked
+ *   `revised` when it had been emitted before), and the report says so.
+ *
+ * A live log can also be flushed when it goes quiet (`flush`): its open steps
+ * are emitted at once, and a record that comes for one of them afterwards,
+ * before any other step of its run, joins it again: the step is emitted a
+ * second time with everything it received (marked `revised`), whatever the rule.
+ */
+import type {
+  EventRecord,
+  Problem,
+  TelemetryRecord,
+  TrajectoriesRecord,
+  TrajectoryRecord,
+} from "../telemetry/records.js";
+import { IngestReport } from "./report.js";
+
+/**
+ * What to do with a record for a step its run has moved past: `skip` it, or
+ * let it `replace` the step (later record wins). Both are reported.
+ */
+export type LateRule = "skip" | "replace";
+
+/**
+ * A step's trajectory tensor: `rows` trajectories, one array per column name
+ * (canonical ones, ids such as `group` and `prompt_id`, and any other column
+ * sent). A cell that was missing is NaN.
+ */
+export interface TrajectoryTable {
+  rows: number;
+  /**
+   * Column name -> `rows` values. A step made of one `trajectories` block keeps
+   * the arrays JSON.parse made (`number[]`); a step gathered from several blocks
+   * or rows gets `Float64Array`s.
+   */
+  columns: Map<string, Float64Array | number[]>;
+  /** Cells that were missing (sent as null, or a column absent from some block or row). */
+  missingCells: number;
+}
+
+/** Everything one step of one run sent. */
+export interface StepData {
+  run: string;
+  step: number;
+  /** From the step's `step` record, when it had one with a time. */
+  time?: number;
+  /** From the step's `step` record(s); several records of a step are merged, later values winning. */
+  metrics?: Record<string, number>;
+  /** When the step sent any trajectories. */
+  trajectories?: TrajectoryTable;
+  /** In arrival order. */
+  events: EventRecord[];
+  /**
+   * This (run, step) was emitted before, and this emission supersedes it: a
+   * foreign log wrote the step again (later record wins), or more records came
+   * for it after a live log was flushed.
+   */
+  revised?: true;
+}
+
+/** Where a record came from, for the problem reported if it arrives too late. */
+export interface RecordOrigin {
+  source: string;
+  line: number;
+}
+
+/** A record with its origin, as `readRecords` yields it. */
+export interface LocatedRecord extends RecordOrigin {
+  record: TelemetryRecord;
+  /** The rule of the record's source for a step its run has moved past (default `skip`). */
+  late?: LateRule;
+}
+
+interface OpenStep {
+  run: string;
+  step: number;
+  time?: number;
+  metrics?: Record<string, number>;
+  /** Blocks and rows in arrival order; joined into one table when the step is emitted. */
+  parts: Array<TrajectoriesRecord | TrajectoryRecord>;
+  events: EventRecord[];
+  /** The step was emitted before (see `StepData.revised`). */
+  revised: boolean;
+}
+
+interface RunState {
+  open?: OpenStep;
+  /** The largest step number seen; -1 before the first. */
+  newest: number;
+  /** Steps emitted, for the `replace` rule (which needs to tell a repeated step from a late one). */
+  emitted?: Set<number>;
+  /** The step `flush` emitted last, while no other step of the run has come since: more records reopen it. */
+  flushed?: OpenStep;
+}
+
+/**
+ * The push form of gathering: `add` records one at a time, take the step each
+ * completes, and `finish` at the end of input. For a loop over an iterable, use
+ * `gatherSteps`.
+ */
+export class StepGatherer {
+  private readonly runs = new Map<string, RunState>();
+  /** Records added so far: numbers a record that came without an origin, in a problem. */
+  private added = 0;
+
+  constructor(readonly report: IngestReport = new IngestReport()) {}
+
+  /** Steps open now (at most one per run). */
+  get openSteps(): number {
+    let n = 0;
+    for (const state of this.runs.values()) if (state.open) n++;
+    return n;
+  }
+
+  /**
+   * Adds a record, handling a record for a step the run has moved past by
+   * `late` (see the module comment). Returns the step of the same run that it
+   * completed, if any (a record of a run completes at most one step: the one
+   * that run had open).
+   */
+  add(record: TelemetryRecord, origin?: RecordOrigin, late: LateRule = "skip"): StepData | undefined {
+    this.added++;
+    this.report.noteRecord(record.kind, record.run);
+    let state = this.runs.get(record.run);
+    if (!state) {
+      state = { newest: -1 };
+      this.runs.set(record.run, state);
+    }
+    if (late === "replace") state.emitted ??= new Set();
+
+    const open = state.open;
+    if (open && record.step === open.step) {
+      addToStep(open, record);
+      return undefined;
+    }
+    const flushed = state.flushed;
+    state.flushed = undefined;
+    if (!open && flushed && record.step === flushed.step) {
+      state.open = reopen(flushed);
+      addToStep(state.open, record);
+      return undefined;
+    }
+
+    let revised = false;
+    if (record.step <= state.newest) {
+      const where = origin ?? { source: "<records>", line: this.added };
+      const newest = state.newest;
+      if (late === "skip") {
+        this.report.addProblem(
+          problemAt(
+            where,
+            `step: ${record.kind} record for step ${record.step} of run "${record.run}" arrived after step ` +
+              `${newest} (records of a run must arrive in step order); skipped`,
+          ),
+          "outOfOrder",
+        );
+        return undefined;
+      }
+      revised = state.emitted?.has(record.step) ?? false;
+      const reason = revised
+        ? `step: step ${record.step} of run "${record.run}" arrived again after step ${newest}; ` +
+          `the later record replaces the earlier one (later record wins)`
+        : `step: step ${record.step} of run "${record.run}" arrived after step ${newest}; used, emitted late`;
+      this.report.addProblem(problemAt(where, reason), revised ? "replaced" : "late");
+    }
+    state.newest = Math.max(state.newest, record.step);
+    const fresh: OpenStep = { run: record.run, step: record.step, parts: [], events: [], revised };
+    addToStep(fresh, record);
+    state.open = fresh;
+    return open ? this.emit(state, open) : undefined;
+  }
+
+  /**
+   * Emits every open step now (one per run, runs in order of first appearance),
+   * for a live log that has gone quiet. More records for such a step, before
+   * any other step of its run, reopen it (see the module comment).
+   */
+  flush(): StepData[] {
+    const done: StepData[] = [];
+    for (const state of this.runs.values()) {
+      const open = state.open;
+      if (!open) continue;
+      state.open = undefined;
+      state.flushed = open;
+      done.push(this.emit(state, open));
+    }
+    return done;
+  }
+
+  /** Ends the input: returns every open step (one per run, runs in order of first appearance). */
+  finish(): StepData[] {
+    const done = this.flush();
+    for (const state of this.runs.values()) state.flushed = undefined;
+    return done;
+  }
+
+  private emit(state: RunState, open: OpenStep): StepData {
+    const data: StepData = { run: open.run, step: open.step, events: open.events };
+    if (open.time !== undefined) data.time = open.time;
+    if (open.metrics) data.metrics = open.metrics;
+    if (open.parts.length > 0) {
+      const table = buildTable(open.parts);
+      data.trajectories = table;
+      this.report.trajectoryRows += table.rows;
+      this.report.missingCells += table.missingCells;
+    }
+    if (open.revised) {
+      data.revised = true;
+      this.report.revisedSteps++;
+    } else if (open.metrics) {
+      this.report.noteStepMetrics(open.run, open.metrics);
+    }
+    state.emitted?.add(open.step);
+    this.report.steps++;
+    return data;
+  }
+}
+
+function problemAt(where: RecordOrigin, reason: string): Problem {
+  return { source: where.source, line: where.line, reason, field: "step" };
+}
+
+/**
+ * A flushed step, open again to take more records: a copy, so that the data
+ * already emitted for it does not change under its consumer.
+ */
+function reopen(step: OpenStep): OpenStep {
+  const again: OpenStep = { ...step, parts: [...step.parts], events: [...step.events], revised: true };
+  if (step.metrics) again.metrics = { ...step.metrics };
+  return again;
+}
+
+/** One data item per (run, step), per run in step order, as each step completes. */
+export async function* gatherSteps(
+  records: Iterable<TelemetryRecord | LocatedRecord> | AsyncIterable<TelemetryRecord | LocatedRecord>,
+  report: IngestReport = new IngestReport(),
+): AsyncGenerator<StepData> {
+  const gatherer = new StepGatherer(report);
+  for await (const item of records) {
+    const done = "record" in item ? gatherer.add(item.record, item, item.late) : gatherer.add(item);
+    if (done) yield done;
+  }
+  yield* gatherer.finish();
+}
+
+function addToStep(open: OpenStep, record: TelemetryRecord): void {
+  switch (record.kind) {
+    case "step":
+      if (open.time === undefined && record.time !== undefined) open.time = record.time;
+      // Spread, not Object.assign: it copies a "__proto__" key of parsed JSON as a plain key.
+      open.metrics = open.metrics ? { ...open.metrics, ...record.metrics } : record.metrics;
+      break;
+    case "trajectories":
+    case "trajectory":
+      open.parts.push(record);
+      break;
+    case "event":
+      open.events.push(record);
+      break;
+  }
+}
+
+/** Joins a step's blocks and rows into one table; a column a part lacks is NaN over its rows. */
+function buildTable(parts: Array<TrajectoriesRecord | TrajectoryRecord>): TrajectoryTable {
+  // The common case, one block per step: keep the parsed arrays, copy nothing.
+  if (parts.length === 1 && parts[0].kind === "trajectories") {
+    const block = parts[0];
+    return { rows: block.rows, columns: new Map(Object.entries(block.columns)), missingCells: block.missingCells ?? 0 };
+  }
+
+  let rows = 0;
+  const names = new Set<string>(); // first-seen order
+  for (const part of parts) {
+    if (part.kind === "trajectories") {
+      rows += part.rows;
+      for (const name in part.columns) names.add(name);
+    } else {
+      rows++;
+      for (const name in part.values) names.add(name);
+    }
+  }
+  const columns = new Map<string, Float64Array>();
+  for (const name of names) columns.set(name, new Float64Array(rows).fill(NaN));
+
+  let offset = 0;
+  let filled = 0;
+  let sentAsNull = 0;
+  for (const part of parts) {
+    if (part.kind === "trajectories") {
+      for (const name in part.columns) {
+        // Decoded blocks have `rows` cells per column; a hand-made record may not, and must not throw here.
+        const cells = part.columns[name];
+        const n = Math.min(part.rows, cells.length);
+        const into = columns.get(name)!;
+        for (let i = 0; i < n; i++) into[offset + i] = cells[i];
+        filled += n;
+      }
+      sentAsNull += part.missingCells ?? 0;
+      offset += part.rows;
+    } else {
+      for (const name in part.values) {
+        columns.get(name)![offset] = part.values[name];
+        filled++;
+      }
+      offset++;
+    }
+  }
+  return { rows, columns, missingCells: rows * names.size - filled + sentAsNull };
+}

@@ -1,0 +1,269 @@
+/**
+ * The ingest report: what reading the telemetry found, in counts, plus the
+ * problems (malformed lines, out-of-order or repeated steps, values that are
+ * not numbers, unreadable sources), each with its source and line. The list of
+ * problems is capped; their count is not.
+ */
+import type { Problem, RecordKind } from "../telemetry/records.js";
+
+/**
+ * Why a problem was counted; each cause has its own counter.
+ * - `malformed`: a line (or row) that could not be used at all: skipped.
+ * - `outOfOrder`: a canonical record for a step its run had moved past: skipped.
+ * - `source`: a source that could not be read (to the end), or that a watch saw truncated.
+ * - `replaced`: a foreign log's step that arrived again: the later record replaced the earlier.
+ * - `late`: a foreign log's step that arrived after a later step: used, emitted late.
+ * - `value`: a value that is not a number (the rest of its record was used).
+ */
+export type ProblemCause = "malformed" | "outOfOrder" | "source" | "replaced" | "late" | "value";
+
+export interface IngestReportOptions {
+  /** Problems kept in `problems` (default 1000); later ones are counted only. */
+  maxProblems?: number;
+  /** Called with every problem as it happens, capped or not. */
+  onProblem?: (problem: Problem, cause: ProblemCause) => void;
+}
+
+/** The plain-object form of a report, as `toJSON()` returns it. */
+export interface IngestReportJSON {
+  sources: number;
+  lines: number;
+  records: number;
+  recordsByKind: Record<RecordKind, number>;
+  steps: number;
+  runs: string[];
+  trajectoryRows: number;
+  missingCells: number;
+  malformedLines: number;
+  outOfOrderRecords: number;
+  sourceErrors: number;
+  replacedSteps: number;
+  lateSteps: number;
+  unusableValues: number;
+  /** Malformed lines + out-of-order records + source read failures: input left unread. */
+  skipped: number;
+  problemCount: number;
+  problems: Problem[];
+  /** Lines of foreign logs that were not telemetry (progress bars, log messages). */
+  otherLines: number;
+  /** Steps emitted a second time, with the records that came after their first emission. */
+  revisedSteps: number;
+  /** Source name -> the format it was read as. */
+  formats: Record<string, string>;
+  /** Run -> metric -> steps of the run (among those with metrics) that lacked it; see `IngestReport.missingMetrics`. */
+  missingMetrics: Record<string, Record<string, number>>;
+}
+
+export const DEFAULT_MAX_PROBLEMS = 1000;
+
+export class IngestReport {
+  /** Sources opened (files, stdin, streams). */
+  sources = 0;
+  /** Non-blank lines read. */
+  lines = 0;
+  /** Valid records decoded, by kind (records later skipped as out of order included). */
+  readonly recordsByKind: Record<RecordKind, number> = { step: 0, trajectories: 0, trajectory: 0, event: 0 };
+  /** (run, step) data emitted. */
+  steps = 0;
+  /** Trajectory rows in the emitted steps. */
+  trajectoryRows = 0;
+  /** Trajectory cells that were missing (sent as null, or a column absent from some block or row): NaN. */
+  missingCells = 0;
+  malformedLines = 0;
+  outOfOrderRecords = 0;
+  sourceErrors = 0;
+  replacedSteps = 0;
+  lateSteps = 0;
+  /** Values that were not numbers, left out of records that were otherwise used. */
+  unusableValues = 0;
+  /** Lines of foreign logs that were not telemetry (progress bars, log messages): counted, not listed. */
+  otherLines = 0;
+  /** Steps emitted a second time (records came for them after they were emitted); counted in `steps` too. */
+  revisedSteps = 0;
+  /** Source name -> the format it was read as, in the order the sources were opened. */
+  readonly formats = new Map<string, string>();
+  /** Every problem, counted past the cap. */
+  problemCount = 0;
+  /** The first `maxProblems` problems, in the order they happened. */
+  readonly problems: Problem[] = [];
+
+  readonly maxProblems: number;
+  private readonly onProblem: IngestReportOptions["onProblem"];
+  private readonly runNames = new Set<string>();
+  /** Per run: steps with metrics, and how many of them had each metric. */
+  private readonly coverage = new Map<string, { steps: number; has: Map<string, number> }>();
+
+  constructor(options: IngestReportOptions = {}) {
+    this.maxProblems = Math.max(0, options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
+    this.onProblem = options.onProblem;
+  }
+
+  get records(): number {
+    const k = this.recordsByKind;
+    return k.step + k.trajectories + k.trajectory + k.event;
+  }
+
+  /** Input left unread: malformed lines, out-of-order records, sources not read to the end. */
+  get skipped(): number {
+    return this.malformedLines + this.outOfOrderRecords + this.sourceErrors;
+  }
+
+  /** Run names in the order they first appeared. */
+  get runs(): string[] {
+    return [...this.runNames];
+  }
+
+  noteRecord(kind: RecordKind, run: string): void {
+    this.recordsByKind[kind]++;
+    this.runNames.add(run);
+  }
+
+  /** Counts the metrics of an emitted step towards its run's coverage (which metrics some steps lack). */
+  noteStepMetrics(run: string, metrics: Readonly<Record<string, number>>): void {
+    let c = this.coverage.get(run);
+    if (!c) {
+      c = { steps: 0, has: new Map() };
+      this.coverage.set(run, c);
+    }
+    c.steps++;
+    for (const name of Object.keys(metrics)) c.has.set(name, (c.has.get(name) ?? 0) + 1);
+  }
+
+  /**
+   * Run -> metric -> how many of the run's steps with metrics lacked it, for the
+   * metrics a run logs on at least half of its steps but not on all: a metric
+   * logged on fewer (evaluation, checkpoint timings) is sparse by design.
+   */
+  get missingMetrics(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [run, { steps, has }] of this.coverage) {
+      const missing: Record<string, number> = {};
+      for (const [name, n] of has) if (n < steps && n * 2 >= steps) define(missing, name, steps - n);
+      if (Object.keys(missing).length > 0) define(out, run, missing);
+    }
+    return out;
+  }
+
+  addProblem(problem: Problem, cause: ProblemCause): void {
+    switch (cause) {
+      case "malformed":
+        this.malformedLines++;
+        break;
+      case "outOfOrder":
+        this.outOfOrderRecords++;
+        break;
+      case "source":
+        this.sourceErrors++;
+        break;
+      case "replaced":
+        this.replacedSteps++;
+        break;
+      case "late":
+        this.lateSteps++;
+        break;
+      case "value":
+        this.unusableValues++;
+        break;
+    }
+    this.problemCount++;
+    if (this.problems.length < this.maxProblems) this.problems.push(problem);
+    this.onProblem?.(problem, cause);
+  }
+
+  /**
+   * A human-readable account, e.g.
+   * ```
+   * read 1234 lines from 2 sources: 1230 records (40 step, 40 trajectories, 1146 trajectory, 4 event)
+   * gathered 80 steps of 2 runs, 2560 trajectory rows, 12 missing cells
+   * skipped 4 malformed lines:
+   *   a.jsonl:17: not valid JSON: ...
+   * ```
+   */
+  summary(): string {
+    const k = this.recordsByKind;
+    const out = [
+      `read ${plural(this.lines, "line")} from ${plural(this.sources, "source")}: ` +
+        `${plural(this.records, "record")} (${k.step} step, ${k.trajectories} trajectories, ` +
+        `${k.trajectory} trajectory, ${k.event} event)`,
+      `gathered ${plural(this.steps, "step")} of ${plural(this.runNames.size, "run")}, ` +
+        `${plural(this.trajectoryRows, "trajectory row")}, ${plural(this.missingCells, "missing cell")}`,
+    ];
+    if (this.problemCount === 0) {
+      out.push("no problems: 0 malformed lines, 0 out-of-order records, every source read to the end");
+    } else {
+      const found: string[] = [];
+      if (this.malformedLines > 0) found.push(`skipped ${plural(this.malformedLines, "malformed line")}`);
+      if (this.outOfOrderRecords > 0) found.push(`skipped ${plural(this.outOfOrderRecords, "out-of-order record")}`);
+      if (this.sourceErrors > 0) {
+        found.push(`${plural(this.sourceErrors, "source")} could not be read to the end`);
+      }
+      if (this.replacedSteps > 0) {
+        found.push(`${plural(this.replacedSteps, "step")} arrived again (the later record replaced the earlier)`);
+      }
+      if (this.lateSteps > 0) found.push(`${plural(this.lateSteps, "step")} arrived out of order (used, emitted late)`);
+      if (this.unusableValues > 0) found.push(`${plural(this.unusableValues, "value")} not a number (left out)`);
+      out.push(`${found.join("; ")}:`);
+      for (const p of this.problems) out.push(`  ${p.source}:${p.line}: ${p.reason}`);
+      const unlisted = this.problemCount - this.problems.length;
+      if (unlisted > 0) out.push(`  ... and ${unlisted} more`);
+    }
+    out.push(...this.foreignSummary());
+    return out.join("\n");
+  }
+
+  /** What only foreign logs bring: their formats, their other output, the metrics some steps lack. */
+  private foreignSummary(): string[] {
+    const out: string[] = [];
+    const foreign = [...this.formats].filter(([, format]) => format !== "canonical");
+    if (foreign.length > 0) {
+      const listed = foreign.slice(0, 10).map(([source, format]) => `${source} (${format})`);
+      if (foreign.length > 10) listed.push(`... ${foreign.length - 10} more`);
+      out.push(`formats: ${listed.join(", ")}`);
+    }
+    if (this.otherLines > 0) {
+      out.push(`${plural(this.otherLines, "line")} of other output (progress bars, log messages) were not telemetry`);
+    }
+    for (const [run, missing] of Object.entries(this.missingMetrics)) {
+      const steps = this.coverage.get(run)!.steps;
+      const names = Object.entries(missing).map(([name, n]) => `${name} (${n} of ${steps})`);
+      const listed = names.length > 8 ? [...names.slice(0, 8), `... ${names.length - 8} more`] : names;
+      out.push(`run ${run}: metrics missing on some steps (absent there, not zero): ${listed.join(", ")}`);
+    }
+    return out;
+  }
+
+  toJSON(): IngestReportJSON {
+    return {
+      sources: this.sources,
+      lines: this.lines,
+      records: this.records,
+      recordsByKind: { ...this.recordsByKind },
+      steps: this.steps,
+      runs: this.runs,
+      trajectoryRows: this.trajectoryRows,
+      missingCells: this.missingCells,
+      malformedLines: this.malformedLines,
+      outOfOrderRecords: this.outOfOrderRecords,
+      sourceErrors: this.sourceErrors,
+      replacedSteps: this.replacedSteps,
+      lateSteps: this.lateSteps,
+      unusableValues: this.unusableValues,
+      skipped: this.skipped,
+      problemCount: this.problemCount,
+      problems: this.problems.map((p) => ({ ...p })),
+      otherLines: this.otherLines,
+      revisedSteps: this.revisedSteps,
+      formats: Object.fromEntries(this.formats),
+      missingMetrics: this.missingMetrics,
+    };
+  }
+}
+
+/** defineProperty, not assignment: run and metric names come from the input, and `__proto__` must stay a plain key. */
+function define<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
