@@ -13,9 +13,8 @@
 import Benchmark from "benchmark";
 import { loadNativeKernels } from "../src/backend/native.js";
 import { loadWasmKernels } from "../src/backend/wasm.js";
-import type { TelemetryRecord } from "../src/index.js";
+import type { TelemetryRecord, TensorLike } from "../src/index.js";
 import { Monitor, type StepInput } from "../src/index.js";
-import type { TensorLike } from "../src/scan/pack.js";
 import { scanSteps } from "../src/scan/scan.js";
 import { DEFAULT_CORPUS, planCorpus } from "./faultbench/corpus.js";
 import { runTraining } from "./faultbench/trainer.js";

@@ -67,7 +67,6 @@ export {
   type ContextInput,
   DEFAULT_RULES,
   type DiagnoseOptions,
-  type Diagnosis,
   type DiagnosisContext,
   type DiagnosisReport,
   diagnose,
@@ -99,14 +98,7 @@ export {
   readFingerprintSet,
 } from "./monitor/fingerprint-set.js";
 export { type LearnOptions, type LearnReport, learnFingerprints, readLabels } from "./monitor/learn.js";
-export {
-  Monitor,
-  type MonitorOptions,
-  type MonitorSnapshot,
-  type RunSummary,
-  type StepInput,
-  type Verdict,
-} from "./monitor/monitor.js";
+export { Monitor, type MonitorOptions, type MonitorSnapshot } from "./monitor/monitor.js";
 export { CANDIDATE_SIGNALS, FEATURE_SIGNALS, METRIC_SIGNALS } from "./monitor/signals.js";
 export {
   type Decision,
@@ -126,7 +118,7 @@ export {
   rollbackTarget,
 } from "./remediation/index.js";
 export { columnFeatureName, featureIndex, featureNames, ID_COLUMNS } from "./scan/features.js";
-export { type PackedBatch, packTensors, type TensorLike } from "./scan/pack.js";
+export { type PackedBatch, packTensors } from "./scan/pack.js";
 export {
   featureRecord,
   type ScannableStep,
@@ -144,4 +136,13 @@ export {
   isFaultId,
   REMEDIABLE_FAULTS,
 } from "./verdict/faults.js";
-export { ACTION_KINDS, type Action, type ActionKind, type Anomaly } from "./verdict/types.js";
+export type { StepInput } from "./verdict/input.js";
+export {
+  ACTION_KINDS,
+  type Action,
+  type ActionKind,
+  type Anomaly,
+  type Diagnosis,
+  type RunSummary,
+  type Verdict,
+} from "./verdict/types.js";

@@ -7,11 +7,10 @@
 import { type Command, Option } from "commander";
 import { type DemoResult, runDemo } from "../../bench/faultbench/demo.js";
 import { FAULT_IDS, type FaultId, SEVERITIES, type Severity } from "../../bench/faultbench/faults.js";
-import type { Verdict } from "../monitor/monitor.js";
-import { describeAction } from "../remediation/describe.js";
+import type { Verdict } from "../verdict/types.js";
+import { describeAction, describeAnomalies } from "../verdict/words.js";
 import { numberArg } from "./number-arg.js";
 import { formatDuration } from "./progress.js";
-import { describeAnomalies } from "./verdicts.js";
 
 interface DemoFlags {
   fault: FaultId;

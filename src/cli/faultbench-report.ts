@@ -2,10 +2,10 @@
 import type { EvalResult } from "../../bench/faultbench/eval.js";
 import type { DiagnosisAccuracy, GroupScores } from "../../bench/faultbench/metrics.js";
 import type { RemediationReport } from "../../bench/faultbench/remediate.js";
-import { formatNumber, renderTable } from "./table.js";
+import { formatCell, renderTable } from "./table.js";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const num = (x: number | null) => (x === null ? "-" : formatNumber(x));
+const num = (x: number | null) => (x === null ? "-" : formatCell(x));
 const accuracy = (d: DiagnosisAccuracy | null) =>
   d ? [d.type_top1, d.type_top3, d.family_top1, d.family_top3].map((x) => x.toFixed(2)) : ["-", "-", "-", "-"];
 

@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";
 import { readTelemetry } from "../ingest/index.js";
-import type { Verdict } from "../monitor/monitor.js";
+import type { Verdict } from "../verdict/types.js";
 import { toJsonLine, write } from "./output.js";
 import { type ReadCommandOptions, readOptions } from "./read-options.js";
 import { jsonStepOutput, METRIC_COLUMNS, metricsRow, outputSteps, TRAJECTORY_HEADER, trajectoryRow } from "./steps.js";

@@ -9,7 +9,7 @@ import type { Kernels } from "../backend/kernel.js";
 import type { StepData } from "../ingest/index.js";
 import { featureRecord, type StepFeatures, scanSteps, scanStream } from "../scan/scan.js";
 import { toJsonLine, write } from "./output.js";
-import { formatNumber, renderRow, streamWidths } from "./table.js";
+import { formatCell, renderRow, streamWidths } from "./table.js";
 
 /** A scanned step, as the commands receive it. */
 export type ScannedStep = StepFeatures<StepData>;
@@ -79,7 +79,7 @@ export function trajectoryRow(result: ScannedStep): string[] {
   const f = featureRecord(result);
   let nonfinite = 0;
   for (const [name, value] of Object.entries(f)) if (name.endsWith(".nonfinite")) nonfinite += value;
-  const cell = (name: string) => formatNumber(f[name]);
+  const cell = (name: string) => formatCell(f[name]);
   return [
     String(result.data.step),
     cell("rows"),
@@ -108,7 +108,7 @@ export function metricsRow(
   metrics: Readonly<Record<string, number>>,
   names: readonly string[],
 ): string[] {
-  return [String(step), ...names.map((name) => formatNumber(metrics[name]))];
+  return [String(step), ...names.map((name) => formatCell(metrics[name]))];
 }
 
 /** The narrowest column of a row printed as it goes: wide enough for most numbers. */

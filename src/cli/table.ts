@@ -1,12 +1,11 @@
-/** Formats a number for a terminal table: 4 significant digits, non-finite spelled out. */
-export function formatNumber(value: number | undefined): string {
-  if (value === undefined) return "";
-  if (Number.isNaN(value)) return "NaN";
-  if (!Number.isFinite(value)) return value > 0 ? "Inf" : "-Inf";
-  if (Number.isInteger(value) && Math.abs(value) < 1e7) return String(value);
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e7)) return value.toExponential(2);
-  return String(Number(value.toPrecision(4)));
+import { formatNumber } from "../verdict/words.js";
+
+/** Digits a table cell shows. */
+const CELL_DIGITS = 4;
+
+/** A number in a table cell (4 significant digits); empty when the row has no value. */
+export function formatCell(value: number | undefined): string {
+  return value === undefined ? "" : formatNumber(value, CELL_DIGITS);
 }
 
 /** Lays out rows under a header, columns right-aligned to their widest cell. */

@@ -5,12 +5,11 @@
  */
 import type { Writable } from "node:stream";
 import type { Kernels } from "../backend/kernel.js";
-import type { Diagnosis } from "../diagnosis/diagnose.js";
-import { sigma } from "../diagnosis/format.js";
-import { Monitor, type RunSummary, type Verdict } from "../monitor/monitor.js";
+
+import { Monitor } from "../monitor/monitor.js";
 import { isTensorSignal } from "../monitor/signals.js";
-import { describeAction } from "../remediation/describe.js";
-import type { Anomaly } from "../verdict/types.js";
+import type { Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
+import { describeAction, describeAnomalies } from "../verdict/words.js";
 import { toJsonLine, write } from "./output.js";
 import type { ScannedStep, StepOutput } from "./steps.js";
 
@@ -38,16 +37,6 @@ export function logMonitor(
     maxRuns: 4096,
   });
   return { monitor, summaries: () => monitor.runIds.map((run) => monitor.summary(run)!) };
-}
-
-/** An anomaly's score as the diagnosis evidence writes deviations ("+9.1σ", ">+1000σ"). */
-const deviation = (a: Anomaly) =>
-  a.detector === "nonfinite" ? "non-finite" : sigma(a.direction === "up" ? a.score : -a.score);
-
-/** "kl_ref +9.1σ (prior), loss non-finite" */
-export function describeAnomalies(anomalies: readonly Anomaly[], most = 4): string {
-  const shown = anomalies.slice(0, most).map((a) => `${a.signal} ${deviation(a)} (${a.detector})`);
-  return shown.join(", ") + (anomalies.length > most ? `, +${anomalies.length - most} more` : "");
 }
 
 function diagnosisLines(diagnosis: readonly Diagnosis[], indent: string): string[] {

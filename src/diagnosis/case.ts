@@ -6,7 +6,7 @@
 import type { FaultId } from "../verdict/faults.js";
 import { clampConfidence } from "./confidence.js";
 import type { DiagnosisContext, SignalTrace } from "./context.js";
-import { describe } from "./format.js";
+import { evidenceLine } from "./format.js";
 import { estimateOnset } from "./onset.js";
 import type { Finding } from "./rule.js";
 import type { Move } from "./trace.js";
@@ -23,7 +23,7 @@ export class Case {
   /** Records a move as evidence ("kl_ref 0.41 at step 17, +14.2σ from healthy (note)"); returns whether there was one. */
   move(m: Move | undefined, note?: string): m is Move {
     if (!m) return false;
-    this.evidence.push(describe(m.trace, m.point, note));
+    this.evidence.push(evidenceLine(m.trace, m.point, note));
     this.implicate(m.trace);
     return true;
   }

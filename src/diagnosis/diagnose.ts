@@ -10,22 +10,14 @@
  * `options.onRuleError` and in `diagnoseReport(...).failures`. A confidence
  * outside 0..1 is clamped; non-string evidence lines are dropped.
  */
-import { type Family, type FaultId, isFaultId } from "../verdict/faults.js";
+import { isFaultId } from "../verdict/faults.js";
+import type { Diagnosis } from "../verdict/types.js";
 import type { DiagnosisContext } from "./context.js";
 import { type MergeOptions, mergeDiagnoses } from "./merge.js";
 import type { Finding, Rule } from "./rule.js";
 import { DEFAULT_RULES } from "./rules.js";
 
 export { DEFAULT_RULES };
-
-/** A diagnosis entry of verdicts.md, plus the estimated onset step. */
-export interface Diagnosis {
-  fault: FaultId;
-  family: Family;
-  confidence: number;
-  evidence: string[];
-  onset?: number;
-}
 
 /** A rule that threw or returned an invalid finding (`rule` is its id, or "diagnose" for the merge itself). */
 export interface RuleFailure {

@@ -10,13 +10,12 @@ export { BAND, ramp, zStrength } from "./confidence.js";
 export type { DiagnosisContext, FingerprintMatch, SignalTrace } from "./context.js";
 export {
   type DiagnoseOptions,
-  type Diagnosis,
   type DiagnosisReport,
   diagnose,
   diagnoseReport,
   type RuleFailure,
 } from "./diagnose.js";
-export { describe, num, sigma } from "./format.js";
+export { evidenceLine } from "./format.js";
 export { estimateOnset } from "./onset.js";
 export type { Finding, Rule } from "./rule.js";
 export * from "./rules.js";

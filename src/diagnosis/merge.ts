@@ -19,10 +19,10 @@
  * step.
  */
 import { FAULT_FAMILIES, FAULT_IDS, type FaultId, isFaultId } from "../verdict/faults.js";
+import type { Diagnosis } from "../verdict/types.js";
 import { BAND } from "./confidence.js";
 import type { DiagnosisContext, FingerprintMatch, SignalTrace } from "./context.js";
-import type { Diagnosis } from "./diagnose.js";
-import { describe } from "./format.js";
+import { evidenceLine } from "./format.js";
 import { estimateOnset } from "./onset.js";
 import type { Finding } from "./rule.js";
 import { FAULT_SIGNALS, SIGNALS } from "./signals.js";
@@ -138,7 +138,7 @@ export function mergeDiagnoses(
       [],
       options.onError,
     );
-    for (const { trace, p } of top) evidence.push(describe(trace, p));
+    for (const { trace, p } of top) evidence.push(evidenceLine(trace, p));
 
     const ruleOnset = found.find((f) => f.onset !== undefined)?.onset;
     const onset =

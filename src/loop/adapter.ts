@@ -5,8 +5,9 @@
  * TRL or verl callback implements the same three lines.
  */
 
-import type { Monitor, StepInput, Verdict } from "../monitor/monitor.js";
-import type { Action } from "../verdict/types.js";
+import type { Monitor } from "../monitor/monitor.js";
+import type { StepInput } from "../verdict/input.js";
+import type { Action, Verdict } from "../verdict/types.js";
 
 /** What a trainer implements so that the monitor's actions reach it. */
 export interface TrainerAdapter {

@@ -18,15 +18,15 @@ import { DETECT_OUTPUTS } from "../backend/generated/detect.js";
 import type { DetectorBank, FingerprintMatcher, Kernels, PriorScorer } from "../backend/kernel.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
 import type { DiagnosisContext, FingerprintMatch, SignalTrace } from "../diagnosis/context.js";
-import { type Diagnosis, diagnose } from "../diagnosis/diagnose.js";
+import { diagnose } from "../diagnosis/diagnose.js";
 import { DEFAULT_RULES, type Rule } from "../diagnosis/rules.js";
 import type { PolicyOptions } from "../remediation/options.js";
 import { RemediationPolicy } from "../remediation/policy.js";
-import type { TensorLike } from "../scan/pack.js";
 import { scanSteps } from "../scan/scan.js";
-import { describe } from "../telemetry/decode.js";
-import type { EventRecord } from "../telemetry/records.js";
-import type { Action, Anomaly } from "../verdict/types.js";
+import { describeValue } from "../telemetry/decode.js";
+import type { EventRecord, TensorLike } from "../telemetry/records.js";
+import type { StepInput } from "../verdict/input.js";
+import type { Anomaly, Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { clockCheckpoints, tick, toClock, toTrainer } from "./clock.js";
 import { detectStep, priorAnomalies, type StepDetection } from "./deviation.js";
 import { defaultFingerprintSet, type FingerprintSet, readFingerprintSet } from "./fingerprint-set.js";
@@ -39,49 +39,6 @@ import {
   type RunState,
 } from "./run-state.js";
 import { type MonitoredStep, readSignals } from "./signals.js";
-
-/** A step as a trainer hands it to the monitor. */
-export interface StepInput {
-  run: string;
-  /** A non-negative integer (telemetry.md); anything else is refused with an error in the verdict. */
-  step: number;
-  /** Step metrics (telemetry.md names). */
-  metrics?: Readonly<Record<string, number>>;
-  /** The step's trajectory tensor: columns by name, as a Map or a plain object of equal-length arrays. */
-  trajectories?: TensorLike | Readonly<Record<string, ArrayLike<number>>>;
-  /** Events since the previous step (checkpoints saved, actions applied). */
-  events?: readonly Pick<EventRecord, "name" | "step">[];
-}
-
-/** The per-step verdict (verdicts.md), with compatible extensions. */
-export interface Verdict {
-  run: string;
-  step: number;
-  anomalous: boolean;
-  anomalies: Anomaly[];
-  diagnosis: Diagnosis[];
-  actions: Action[];
-  /** Advise mode: what the policy would have done. */
-  recommendations?: Action[];
-  /** The policy's decisions at this step, each with its reason. */
-  decisions?: { kind: string; reason: string }[];
-  /** First verdict of a run: the watched signals it did not report (less power, named). */
-  lacking?: string[];
-  /** Problems inside the monitor or with the input; the verdict is still well-formed. */
-  errors?: string[];
-}
-
-/** The per-run summary of verdicts.md (`rftfm scan --json`), with compatible extensions. */
-export interface RunSummary {
-  run: string;
-  steps: number;
-  alarm: boolean;
-  first_alarm_step: number | null;
-  diagnosis: Diagnosis[];
-  actions: Action[];
-  /** Watched signals the run never reported. */
-  lacking: string[];
-}
 
 export interface MonitorOptions {
   /** A fingerprint set, or the path of a fingerprint file (default: the shipped set). */
@@ -380,7 +337,7 @@ export class Monitor {
     if (typeof input.run !== "string" || input.run === "") return "run: expected a non-empty string";
     // As in telemetry.md: a huge, negative or fractional step would also make the policy ignore the run's later steps.
     if (typeof input.step !== "number" || !Number.isSafeInteger(input.step) || input.step < 0) {
-      return `step: expected a non-negative integer, got ${describe(input.step)}`;
+      return `step: expected a non-negative integer, got ${describeValue(input.step)}`;
     }
     if (input.metrics !== undefined && (typeof input.metrics !== "object" || input.metrics === null)) {
       return "metrics: expected an object of name -> number";

@@ -5,8 +5,7 @@
  * and the checkpoints the trainer reported. Plain data, so a snapshot is JSON.
  */
 
-import type { Diagnosis } from "../diagnosis/diagnose.js";
-import type { Action } from "../verdict/types.js";
+import type { Action, Diagnosis } from "../verdict/types.js";
 import { newClock, type RunClock } from "./clock.js";
 
 /** Steps of history kept per run beyond the averaging window (the rules look a few steps before the alarm). */

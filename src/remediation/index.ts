@@ -10,4 +10,4 @@ export { LEVEL_NAMES, type Level, type PlannedRound, planRound, type RoundContex
 export { POLICY_DEFAULTS, type PolicyOptions, resolveOptions } from "./options.js";
 export { type Decision, type DecisionKind, type PolicyOutput, RemediationPolicy } from "./policy.js";
 export { REMEDIES, type Remedy, type RemedyStep, type ResolvedRemedy, resolveRemedy } from "./remedies.js";
-export type { Pending, PolicyState, RunState } from "./state.js";
+export type { Pending, PolicyState, RunPolicyState } from "./state.js";

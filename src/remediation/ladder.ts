@@ -14,7 +14,8 @@
 
 import type { FaultId } from "../verdict/faults.js";
 import type { Action, ActionKind } from "../verdict/types.js";
-import { conf, describeActions } from "./describe.js";
+import { describeActions } from "../verdict/words.js";
+import { conf } from "./describe.js";
 import { rollbackTarget } from "./input.js";
 import { REMEDIES, resolveRemedy } from "./remedies.js";
 

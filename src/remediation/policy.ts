@@ -17,12 +17,13 @@
 
 import type { FaultId } from "../verdict/faults.js";
 import type { Action, ActionKind } from "../verdict/types.js";
-import { conf, describeActions, num } from "./describe.js";
+import { describeActions, formatNumber } from "../verdict/words.js";
+import { conf } from "./describe.js";
 import { bestDiagnosis, type CleanInput, cleanInput, type PolicyInput } from "./input.js";
 import { type Level, planRound, triedEntry } from "./ladder.js";
 import { type PolicyOptions, resolveOptions, stripUndefined } from "./options.js";
 import { REMEDIES } from "./remedies.js";
-import { checkState, copyRun, freshState, type PolicyState, type RunState } from "./state.js";
+import { checkState, copyRun, freshState, type PolicyState, type RunPolicyState } from "./state.js";
 
 export type DecisionKind =
   | "act"
@@ -62,7 +63,7 @@ export class RemediationPolicy {
   readonly options: Readonly<PolicyOptions>;
   readonly #allowed: ReadonlySet<ActionKind>;
   /** Per-run state, least recently seen first (the eviction order when `maxRuns` is reached). */
-  readonly #runs = new Map<string, RunState>();
+  readonly #runs = new Map<string, RunPolicyState>();
 
   /** Throws a `RangeError` on a bad option (see options.ts); defaults fill the rest. */
   constructor(options: Partial<PolicyOptions> = {}) {
@@ -104,7 +105,7 @@ export class RemediationPolicy {
   }
 
   /** A copy of one run's state, for inspection. */
-  runState(run: string): RunState | undefined {
+  runState(run: string): RunPolicyState | undefined {
     const state = this.#runs.get(run);
     return state && copyRun(state);
   }
@@ -133,7 +134,7 @@ export class RemediationPolicy {
     return policy;
   }
 
-  #step(state: RunState, x: CleanInput, out: Decision[]): void {
+  #step(state: RunPolicyState, x: CleanInput, out: Decision[]): void {
     if (state.lastStep !== null && x.step <= state.lastStep) return; // a replayed or out-of-order step: no information
     state.lastStep = x.step;
     if (state.finished) return;
@@ -206,7 +207,7 @@ export class RemediationPolicy {
   }
 
   /** After a round: judge recovery over `verifySteps`, escalate when it does not come. */
-  #watch(state: RunState, x: CleanInput, out: Decision[]): void {
+  #watch(state: RunPolicyState, x: CleanInput, out: Decision[]): void {
     const p = state.pending!;
     const threshold = state.threshold;
     const dev = x.deviation;
@@ -219,12 +220,14 @@ export class RemediationPolicy {
     const done = state.tried[state.tried.length - 1] ?? "the last round";
     if (p.streak >= need) {
       const under =
-        threshold !== null && dev! < threshold ? `below ${num(threshold)}` : `below half of ${num(p.deviation)}`;
+        threshold !== null && dev! < threshold
+          ? `below ${formatNumber(threshold)}`
+          : `below half of ${formatNumber(p.deviation ?? NaN)}`;
       out.push(
         decision(
           x.step,
           "verified",
-          `step ${x.step}: ${named}: deviation ${num(dev)} ${under} on the last ${need} steps: ${done} verified; ladder stays at level ${p.level}`,
+          `step ${x.step}: ${named}: deviation ${formatNumber(dev ?? NaN)} ${under} on the last ${need} steps: ${done} verified; ladder stays at level ${p.level}`,
         ),
       );
       state.pending = null;
@@ -237,8 +240,8 @@ export class RemediationPolicy {
     if (x.nonFinite) why = `deviation non-finite ${since} step(s) after the round at step ${p.step}`;
     else if (dev === null) why = `deviation unknown after ${since} steps`;
     else if (threshold !== null && dev >= threshold)
-      why = `deviation ${num(dev)} still above ${num(threshold)} after ${since} steps`;
-    else why = `deviation ${num(dev)} not recovered on ${need} consecutive steps after ${since} steps`;
+      why = `deviation ${formatNumber(dev ?? NaN)} still above ${formatNumber(threshold)} after ${since} steps`;
+    else why = `deviation ${formatNumber(dev ?? NaN)} not recovered on ${need} consecutive steps after ${since} steps`;
     const target = this.#target(x) ?? { fault: state.fault!, confidence: state.confidence, onset: state.onset };
     const next: Level = p.level === 0 ? 1 : 2;
     this.#round(state, x, target, next, why, [], out);
@@ -255,12 +258,12 @@ export class RemediationPolicy {
   }
 
   /** One alert per alarm episode when no diagnosis is confident enough for a fault-specific remedy. */
-  #uncertain(state: RunState, x: CleanInput, out: Decision[]): void {
+  #uncertain(state: RunPolicyState, x: CleanInput, out: Decision[]): void {
     if (state.alerted) return;
     state.alerted = true;
     const best = bestDiagnosis(x.diagnosis);
     const bestText = best ? `best ${best.fault} (${conf(best.confidence)})` : "no usable diagnosis";
-    const min = num(this.options.minConfidence);
+    const min = formatNumber(this.options.minConfidence);
     const message = `run ${x.run}: alarm at step ${x.step} with no diagnosis at confidence ${min} or more (${bestText}); nothing was changed`;
     const allowed = this.#allowed.has("alert");
     out.push(
@@ -275,7 +278,7 @@ export class RemediationPolicy {
 
   /** One action round at the first allowed level at or above `from`; `why` is set for an escalation. */
   #round(
-    state: RunState,
+    state: RunPolicyState,
     x: CleanInput,
     target: Target,
     from: Level,

@@ -21,7 +21,7 @@ export interface Pending {
   streak: number;
 }
 
-export interface RunState {
+export interface RunPolicyState {
   /** Last step read; inputs at or before it are ignored. */
   lastStep: number | null;
   /** Last valid alarm threshold. */
@@ -49,7 +49,7 @@ export interface RunState {
   finished: boolean;
 }
 
-export function freshState(): RunState {
+export function freshState(): RunPolicyState {
   return {
     lastStep: null,
     threshold: null,
@@ -72,7 +72,7 @@ export function freshState(): RunState {
 export interface PolicyState {
   version: 1;
   options: PolicyOptions;
-  runs: [string, RunState][];
+  runs: [string, RunPolicyState][];
 }
 
 const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
@@ -88,7 +88,7 @@ export function checkState(state: unknown): PolicyState {
   if (s.version !== 1) fail(`version ${String(s.version)}`);
   const options = resolveOptions(s.options as Partial<PolicyOptions>);
   if (!Array.isArray(s.runs)) fail("runs is not an array");
-  const runs: [string, RunState][] = [];
+  const runs: [string, RunPolicyState][] = [];
   for (const entry of s.runs as unknown[]) {
     if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== "string")
       fail("a run entry is not [name, state]");
@@ -98,7 +98,7 @@ export function checkState(state: unknown): PolicyState {
   return { version: 1, options, runs };
 }
 
-function checkRun(name: string, raw: unknown, fail: (what: string) => never): RunState {
+function checkRun(name: string, raw: unknown, fail: (what: string) => never): RunPolicyState {
   if (raw === null || typeof raw !== "object") fail(`run ${name}: not an object`);
   const r = raw as Record<string, unknown>;
   for (const key of ["lastStep", "threshold", "lastAlarm", "episodeStart", "confidence", "onset", "lastActionStep"]) {
@@ -143,6 +143,6 @@ function checkRun(name: string, raw: unknown, fail: (what: string) => never): Ru
 }
 
 /** A deep copy (the state holds only JSON values). */
-export function copyRun(state: RunState): RunState {
+export function copyRun(state: RunPolicyState): RunPolicyState {
   return { ...state, tried: [...state.tried], pending: state.pending && { ...state.pending } };
 }

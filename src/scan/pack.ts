@@ -1,12 +1,7 @@
 import { CANONICAL_COLUMNS } from "../backend/generated/layout.js";
 import type { Kernels, ScanBatch } from "../backend/kernel.js";
+import type { TensorLike } from "../telemetry/records.js";
 import { isExtraColumn } from "./features.js";
-
-/** The part of a step's trajectory table that the scanner reads. */
-export interface TensorLike {
-  readonly rows: number;
-  readonly columns: ReadonlyMap<string, ArrayLike<number>>;
-}
 
 export interface PackedBatch {
   batch: ScanBatch;

@@ -1,7 +1,8 @@
 import { COLUMN_STATS, STEP_FEATURES } from "../backend/generated/layout.js";
 import type { Kernels } from "../backend/kernel.js";
+import type { TensorLike } from "../telemetry/records.js";
 import { featureNames } from "./features.js";
-import { packTensors, type TensorLike } from "./pack.js";
+import { packTensors } from "./pack.js";
 
 /** A step as the scanner needs it: its identity and, when the trainer sent one, its trajectory tensor. */
 export interface ScannableStep {

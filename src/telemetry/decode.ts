@@ -57,23 +57,23 @@ export function decodeValue(value: unknown, source: string, line: number): Telem
   const fail = (reason: string, field?: string): Problem =>
     field === undefined ? { source, line, reason } : { source, line, reason, field };
 
-  if (!isObject(value)) return fail(`expected a JSON object, got ${describe(value)}`);
+  if (!isObject(value)) return fail(`expected a JSON object, got ${describeValue(value)}`);
   const kind = value.kind;
   if (kind !== "step" && kind !== "trajectories" && kind !== "trajectory" && kind !== "event") {
     return kind === undefined
       ? fail("kind: missing", "kind")
-      : fail(`kind: expected "step", "trajectories", "trajectory" or "event", got ${describe(kind)}`, "kind");
+      : fail(`kind: expected "step", "trajectories", "trajectory" or "event", got ${describeValue(kind)}`, "kind");
   }
 
   const run = value.run;
   let runName: string;
   if (typeof run === "string" && run.length > 0) runName = run;
   else if (typeof run === "number" && Number.isFinite(run)) runName = String(run);
-  else return fail(`run: expected a non-empty string, got ${describe(run)}`, "run");
+  else return fail(`run: expected a non-empty string, got ${describeValue(run)}`, "run");
 
   const step = value.step;
   if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0) {
-    return fail(`step: expected a non-negative integer, got ${describe(step)}`, "step");
+    return fail(`step: expected a non-negative integer, got ${describeValue(step)}`, "step");
   }
 
   switch (kind) {
@@ -93,10 +93,10 @@ type Fail = (reason: string, field?: string) => Problem;
 function decodeStep(value: JsonObject, run: string, step: number, fail: Fail): StepRecord | Problem {
   const time = value.time;
   if (time !== undefined && time !== null && (typeof time !== "number" || !Number.isFinite(time))) {
-    return fail(`time: expected a finite number, got ${describe(time)}`, "time");
+    return fail(`time: expected a finite number, got ${describeValue(time)}`, "time");
   }
   const metrics = value.metrics;
-  if (!isObject(metrics)) return fail(`metrics: expected an object, got ${describe(metrics)}`, "metrics");
+  if (!isObject(metrics)) return fail(`metrics: expected an object, got ${describeValue(metrics)}`, "metrics");
   for (const name of Object.keys(metrics)) {
     const v = metrics[name];
     if (typeof v === "number") continue;
@@ -105,7 +105,7 @@ function decodeStep(value: JsonObject, run: string, step: number, fail: Fail): S
       continue;
     }
     const x = nonFinite(v);
-    if (x === undefined) return fail(`metrics.${name}: expected a number, got ${describe(v)}`, `metrics.${name}`);
+    if (x === undefined) return fail(`metrics.${name}: expected a number, got ${describeValue(v)}`, `metrics.${name}`);
     metrics[name] = x;
   }
   const record: StepRecord = { kind: "step", run, step, metrics: metrics as Record<string, number> };
@@ -115,14 +115,15 @@ function decodeStep(value: JsonObject, run: string, step: number, fail: Fail): S
 
 function decodeTrajectories(value: JsonObject, run: string, step: number, fail: Fail): TrajectoriesRecord | Problem {
   const columns = value.columns;
-  if (!isObject(columns)) return fail(`columns: expected an object of arrays, got ${describe(columns)}`, "columns");
+  if (!isObject(columns))
+    return fail(`columns: expected an object of arrays, got ${describeValue(columns)}`, "columns");
   const names = Object.keys(columns);
   let rows = -1;
   let missingCells = 0;
   for (const name of names) {
     const cells = columns[name];
     if (!Array.isArray(cells)) {
-      return fail(`columns.${name}: expected an array, got ${describe(cells)}`, `columns.${name}`);
+      return fail(`columns.${name}: expected an array, got ${describeValue(cells)}`, `columns.${name}`);
     }
     if (rows === -1) rows = cells.length;
     else if (cells.length !== rows) return fail(lengthMismatch(columns, names), "columns");
@@ -136,7 +137,7 @@ function decodeTrajectories(value: JsonObject, run: string, step: number, fail: 
       }
       const x = cellValue(v);
       if (x === undefined) {
-        return fail(`columns.${name}[${i}]: expected a number, got ${describe(v)}`, `columns.${name}`);
+        return fail(`columns.${name}[${i}]: expected a number, got ${describeValue(v)}`, `columns.${name}`);
       }
       cells[i] = x;
     }
@@ -166,7 +167,7 @@ function decodeTrajectory(value: JsonObject, run: string, step: number, fail: Fa
     const x = v === null ? undefined : cellValue(v);
     if (x !== undefined) value[name] = x;
     else if (v !== null && CANONICAL_COLUMN_SET.has(name)) {
-      return fail(`${name}: expected a number, got ${describe(v)}`, name);
+      return fail(`${name}: expected a number, got ${describeValue(v)}`, name);
     } else delete value[name];
   }
   return { kind: "trajectory", run, step, values: value as Record<string, number> };
@@ -175,7 +176,7 @@ function decodeTrajectory(value: JsonObject, run: string, step: number, fail: Fa
 function decodeEvent(value: JsonObject, run: string, step: number, fail: Fail): EventRecord | Problem {
   const name = value.name;
   if (typeof name !== "string" || name.length === 0) {
-    return fail(`name: expected a non-empty string, got ${describe(name)}`, "name");
+    return fail(`name: expected a non-empty string, got ${describeValue(name)}`, "name");
   }
   for (const key of EVENT_RESERVED_KEYS) delete value[key];
   return { kind: "event", run, step, name, data: value };
@@ -216,7 +217,7 @@ function isObject(v: unknown): v is JsonObject {
 }
 
 /** A short, readable rendering of an offending value for a Problem's reason. */
-export function describe(v: unknown): string {
+export function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";

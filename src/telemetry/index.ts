@@ -18,6 +18,7 @@ export {
   type RecordKind,
   type StepRecord,
   type TelemetryRecord,
+  type TensorLike,
   type TrajectoriesRecord,
   type TrajectoryRecord,
 } from "./records.js";

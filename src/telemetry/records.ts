@@ -123,3 +123,9 @@ export const CANONICAL_TRAJECTORY_COLUMNS = [
 
 export type CanonicalMetric = (typeof CANONICAL_METRICS)[number];
 export type CanonicalTrajectoryColumn = (typeof CANONICAL_TRAJECTORY_COLUMNS)[number];
+
+/** A step's trajectory tensor as the scanner reads it: its row count and its columns by name. */
+export interface TensorLike {
+  readonly rows: number;
+  readonly columns: ReadonlyMap<string, ArrayLike<number>>;
+}

@@ -1,7 +1,9 @@
 /**
- * What the library says back (shared/spec/verdicts.md, contract v1): per-step
- * verdicts, per-run summaries, and the trainer-agnostic remediation actions.
+ * What the library says back (docs/spec/verdicts.md, contract v1): per-step
+ * verdicts, per-run summaries, the diagnosis entries they carry, and the
+ * trainer-agnostic remediation actions.
  */
+import type { Family, FaultId } from "./faults.js";
 
 /** A trainer action. A trainer adapter applies it and reports back with an `event` record. */
 export type Action =
@@ -47,4 +49,43 @@ export interface Anomaly {
   score: number;
   direction: "up" | "down";
   detector: string;
+}
+
+/** A diagnosis entry of verdicts.md, plus the estimated onset step. */
+export interface Diagnosis {
+  fault: FaultId;
+  family: Family;
+  confidence: number;
+  evidence: string[];
+  onset?: number;
+}
+
+/** The per-step verdict (verdicts.md), with compatible extensions. */
+export interface Verdict {
+  run: string;
+  step: number;
+  anomalous: boolean;
+  anomalies: Anomaly[];
+  diagnosis: Diagnosis[];
+  actions: Action[];
+  /** Advise mode: what the policy would have done. */
+  recommendations?: Action[];
+  /** The policy's decisions at this step, each with its reason. */
+  decisions?: { kind: string; reason: string }[];
+  /** First verdict of a run: the watched signals it did not report (less power, named). */
+  lacking?: string[];
+  /** Problems inside the monitor or with the input; the verdict is still well-formed. */
+  errors?: string[];
+}
+
+/** The per-run summary of verdicts.md (`rftfm scan --json`), with compatible extensions. */
+export interface RunSummary {
+  run: string;
+  steps: number;
+  alarm: boolean;
+  first_alarm_step: number | null;
+  diagnosis: Diagnosis[];
+  actions: Action[];
+  /** Watched signals the run never reported. */
+  lacking: string[];
 }

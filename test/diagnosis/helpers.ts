@@ -7,9 +7,8 @@
  */
 import { makeContext, type TraceInput } from "../../src/diagnosis/build.js";
 import type { DiagnosisContext, FingerprintMatch } from "../../src/diagnosis/context.js";
-import type { Diagnosis } from "../../src/diagnosis/diagnose.js";
 import type { Finding } from "../../src/diagnosis/rule.js";
-import type { Anomaly } from "../../src/verdict/types.js";
+import type { Anomaly, Diagnosis } from "../../src/verdict/types.js";
 
 export const STEPS = [10, 11, 12, 13, 14, 15, 16, 17];
 export const ALARM = 15;

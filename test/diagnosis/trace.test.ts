@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { makeContext } from "../../src/diagnosis/build.js";
 import { ramp, zStrength } from "../../src/diagnosis/confidence.js";
-import { describe as describeLine, num, sigma } from "../../src/diagnosis/format.js";
+import { evidenceLine } from "../../src/diagnosis/format.js";
 import { estimateOnset } from "../../src/diagnosis/onset.js";
 import { fromStart, moved, span } from "../../src/diagnosis/trace.js";
+import { formatNumber, sigma } from "../../src/verdict/words.js";
 import { ctx, healthy, jump, noZ, series } from "./helpers.js";
 
 describe("evidence wording", () => {
@@ -12,10 +13,10 @@ describe("evidence wording", () => {
       kl_ref: series([0.01, 0.01, 0.01, 0.01, 0.01, 0.2, 0.3, 0.41], [0, 0, 0, 0, 0, 6, 9, 14.2], 0.01),
     });
     const t = c.signal("kl_ref")!;
-    expect(describeLine(t, span(c, t)[2])).toBe("kl_ref 0.41 at step 17, +14.2σ from healthy");
-    expect(num(4.2e5)).toBe("4.2e+5");
-    expect(num(1e-6)).toBe("1e-6");
-    expect(num(NaN)).toBe("NaN");
+    expect(evidenceLine(t, span(c, t)[2])).toBe("kl_ref 0.41 at step 17, +14.2σ from healthy");
+    expect(formatNumber(4.2e5)).toBe("4.2e+5");
+    expect(formatNumber(1e-6)).toBe("1e-6");
+    expect(formatNumber(NaN)).toBe("NaN");
     expect(sigma(-3.14)).toBe("-3.1σ");
     expect(sigma(Infinity)).toBe("non-finite");
   });

@@ -5,10 +5,11 @@
  * scanner's group features (docs/kernels.md), which only the trajectory
  * tensor gives: on step-only logs these rules mostly stay silent.
  */
+
+import { formatNumber, sigma } from "../../verdict/words.js";
 import { Case } from "../case.js";
 import { ramp } from "../confidence.js";
 import type { DiagnosisContext, SignalTrace } from "../context.js";
-import { num, sigma } from "../format.js";
 import type { Rule } from "../rule.js";
 import { SIGNALS } from "../signals.js";
 import { agreementDrop, workersLost, zeroVarUp } from "../symptoms.js";
@@ -121,7 +122,7 @@ export const advantageMisnormalizationRule: Rule = {
       strongest = strength;
       const z = Number.isFinite(flipped.z) ? `, ${sigma(flipped.z)} from healthy` : "";
       c.line(
-        `corr.advantage_reward ${num(flipped.value)} at step ${flipped.step}${z} (advantages point against the reward)`,
+        `corr.advantage_reward ${formatNumber(flipped.value)} at step ${flipped.step}${z} (advantages point against the reward)`,
         flipped.trace,
       );
     }
@@ -176,7 +177,7 @@ export const difficultySkewRule: Rule = {
     const cp = correct ? at(correct, rMove.point.step) : undefined;
     if (correct && cp && !Number.isNaN(cz)) {
       c.line(
-        `${correct.name} ${num(cp.value)} at step ${cp.step}, ${sigma(cz)} from healthy (${agree ? "moves with the reward" : "does not move with the reward"})`,
+        `${correct.name} ${formatNumber(cp.value)} at step ${cp.step}, ${sigma(cz)} from healthy (${agree ? "moves with the reward" : "does not move with the reward"})`,
         correct,
       );
     }

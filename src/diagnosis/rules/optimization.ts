@@ -4,10 +4,12 @@
  * lr, grad_norm, ppo_kl (how far one update moved the policy), clip_frac,
  * kl_ref (how far the policy is from the reference), loss.
  */
+
+import { formatNumber, sigma } from "../../verdict/words.js";
 import { Case } from "../case.js";
 import { ramp } from "../confidence.js";
 import type { DiagnosisContext } from "../context.js";
-import { num, sigma, timesHealthy } from "../format.js";
+import { timesHealthy } from "../format.js";
 import type { Rule } from "../rule.js";
 import { NONFINITE_WATCH, SIGNALS, TRAINING_METRICS } from "../signals.js";
 import { lrRaised } from "../symptoms.js";
@@ -56,7 +58,7 @@ export const nanInfRule: Rule = {
       const trace = ctx.signal(name);
       const p = trace ? span(ctx, trace).find((q) => nonfiniteData(trace, q)) : undefined;
       if (!trace || !p) continue;
-      c.line(`${name} is ${num(p.value)} at step ${p.step}`, trace);
+      c.line(`${name} is ${formatNumber(p.value)} at step ${p.step}`, trace);
       signals++;
       training ||= TRAINING_METRICS.has(name);
       first = Math.min(first, p.step);
@@ -64,7 +66,10 @@ export const nanInfRule: Rule = {
     const cells = ctx.signal("nonfinite");
     const hit = cells ? span(ctx, cells).find((p) => p.value > 0) : undefined;
     if (cells && hit) {
-      c.line(`nonfinite ${num(hit.value)} at step ${hit.step}: non-finite cells in the trajectory tensor`, cells);
+      c.line(
+        `nonfinite ${formatNumber(hit.value)} at step ${hit.step}: non-finite cells in the trajectory tensor`,
+        cells,
+      );
       signals++;
       first = Math.min(first, hit.step);
     }
@@ -104,7 +109,7 @@ export const gradientExplosionRule: Rule = {
     const strength = Math.max(ramp(Math.log10(ratio), 1, 3), ramp(p.z, 6, 30));
     const c = new Case(ctx, "gradient_explosion");
     c.line(
-      `grad_norm ${num(p.value)} at step ${p.step}${Number.isFinite(p.z) ? `, ${sigma(p.z)} from healthy` : ""}${
+      `grad_norm ${formatNumber(p.value)} at step ${p.step}${Number.isFinite(p.z) ? `, ${sigma(p.z)} from healthy` : ""}${
         timesHealthy(p.value, g.reference) ? ` (${timesHealthy(p.value, g.reference)})` : ""
       }`,
       g,
@@ -160,7 +165,7 @@ export const lrTooHighRule: Rule = {
     const lrTrace = ctx.signal("lr");
     const lrNow = lrTrace ? now(ctx, lrTrace) : undefined;
     const lrHealthy = lrNow !== undefined && Number.isFinite(lrNow.z) && Math.abs(lrNow.z) <= 3;
-    if (lrHealthy) c.line(`lr ${num(lrNow.value)} at step ${lrNow.step} is at its healthy value`);
+    if (lrHealthy) c.line(`lr ${formatNumber(lrNow.value)} at step ${lrNow.step} is at its healthy value`);
     const conf = 0.25 + 0.1 * (co.length - 2) + 0.2 * strength + (start ? 0.1 : 0);
     return c.finish(lrHealthy ? conf * 0.6 : conf);
   },

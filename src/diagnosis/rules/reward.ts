@@ -11,11 +11,12 @@
  *   rewards (rewarded although wrong) point to hacking, missed rewards
  *   (right but not rewarded) to a parse failure, both to noise.
  */
+
+import { formatNumber, sigma } from "../../verdict/words.js";
 import { Case } from "../case.js";
 import { ramp } from "../confidence.js";
 import { type Confusion, confusion, confusionLine } from "../confusion.js";
 import type { DiagnosisContext } from "../context.js";
-import { num, sigma } from "../format.js";
 import type { Rule } from "../rule.js";
 import { SIGNALS } from "../signals.js";
 import { agreementDrop, zeroVarUp } from "../symptoms.js";
@@ -40,7 +41,7 @@ function correctnessLine(ctx: DiagnosisContext, step: number, cz: number, what: 
   const p = correct ? at(correct, step) : undefined;
   if (!correct || !p) return undefined;
   const z = Number.isNaN(cz) ? "" : `, ${sigma(cz)} from healthy`;
-  return `${correct.name} ${num(p.value)} at step ${p.step}${z}: ${what}`;
+  return `${correct.name} ${formatNumber(p.value)} at step ${p.step}${z}: ${what}`;
 }
 
 /**

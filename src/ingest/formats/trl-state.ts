@@ -5,7 +5,7 @@
  * of one step (training logs, evaluation, the end-of-training summary) merge
  * into that step.
  */
-import { describe } from "../../telemetry/decode.js";
+import { describeValue } from "../../telemetry/decode.js";
 import type { DocumentFormat } from "../format.js";
 import { MetricReader, readStep, stepRecord } from "../parse/metrics.js";
 import { isObject, parseJsonLoose } from "../parse/values.js";
@@ -32,7 +32,7 @@ export const trlState: DocumentFormat = {
     }
     const history = isObject(parsed.value) ? parsed.value.log_history : undefined;
     if (!Array.isArray(history)) {
-      const reason = `log_history: expected a list, got ${describe(history)}`;
+      const reason = `log_history: expected a list, got ${describeValue(history)}`;
       sink.problem({ line: 0, reason, field: "log_history" }, "malformed");
       return;
     }

@@ -3,7 +3,7 @@
  * (verl's file logger and rollout dumps, ms-swift's logging.jsonl, W&B history).
  * Python's `json.dumps` writes bare `NaN` and `Infinity`, so parsing is loose.
  */
-import { describe } from "../../telemetry/decode.js";
+import { describeValue } from "../../telemetry/decode.js";
 import type { Sink } from "../format.js";
 import { CUT_OFF } from "./metrics.js";
 import { isObject, parseJsonLoose } from "./values.js";
@@ -21,7 +21,7 @@ export function objectLine(
     return undefined;
   }
   if (!isObject(parsed.value)) {
-    sink.problem({ line, reason: `expected a JSON object, got ${describe(parsed.value)}` }, "malformed");
+    sink.problem({ line, reason: `expected a JSON object, got ${describeValue(parsed.value)}` }, "malformed");
     return undefined;
   }
   return parsed.value;

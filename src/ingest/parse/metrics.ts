@@ -4,7 +4,7 @@
  * metrics, mapped through the name table; `null` is missing; anything else is
  * not a number and is reported, once per key and source.
  */
-import { describe } from "../../telemetry/decode.js";
+import { describeValue } from "../../telemetry/decode.js";
 import type { StepRecord } from "../../telemetry/records.js";
 import type { Sink } from "../format.js";
 import { canonicalMetrics } from "./names.js";
@@ -38,7 +38,7 @@ export class MetricReader {
         sink.problem(
           {
             line,
-            reason: `metrics.${key}: ${describe(raw[key])} is not a number; left out (reported once per key)`,
+            reason: `metrics.${key}: ${describeValue(raw[key])} is not a number; left out (reported once per key)`,
             field: `metrics.${key}`,
           },
           "value",
