@@ -17,8 +17,10 @@ describe("faultbench remediate", () => {
   });
 
   it("trains each run without and with the monitor, which acts on an alarm and judges recovery against the matched healthy run", async () => {
+    // Ten steps: the fault starts mid-run and the monitor acts within them; the four
+    // trainings stay a second or so of work, far inside the test timeout on a busy machine.
     const report = await runRemediation({
-      corpus: { seeds: 1, testSeeds: 1, healthyPerSeed: 1, steps: 20, baseSeed: 0 },
+      corpus: { seeds: 1, testSeeds: 1, healthyPerSeed: 1, steps: 10, baseSeed: 0 },
       observer: "monitor",
       quick: true,
       faults: ["worker_failure"],
