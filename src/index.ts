@@ -61,7 +61,6 @@ export {
 export { BACKEND_ENV, preferenceFromEnv, type SelectOptions, selectKernels } from "./backend/load.js";
 export { loadNativeKernels } from "./backend/native.js";
 export { loadWasmKernels } from "./backend/wasm.js";
-export { scoreSeriesCsv } from "./cli/score-series.js";
 export {
   Case,
   type ContextInput,
@@ -127,6 +126,7 @@ export {
   scanSteps,
   scanStream,
 } from "./scan/scan.js";
+export { type ScoredItem, scoreSeries } from "./series/score.js";
 export * from "./telemetry/index.js";
 export {
   FAULT_FAMILIES,

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:nab`: scores every series of the Numenta Anomaly Benchmark with
- * `rftfm score-series` (in process, the same code as the CLI) and computes the
- * NAB score for each profile (bench/nab/nab-score.ts).
+ * the library's series scorer (`scoreSeries`, what `rftfm score-series` runs) and
+ * computes the NAB score for each profile (bench/nab/nab-score.ts).
  *
  * NAB is read from $RFTFM_NAB_DIR, by default ../shared/datasets/nab relative to
  * the repository root (data/<category>/<file>.csv, labels/combined_windows.json).
@@ -10,12 +10,12 @@
  * directory; $RFTFM_NAB_OUT overrides), so NAB's own scorer can read them too.
  * Options: --backend native|wasm.
  */
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { parse } from "csv-parse/sync";
-import { selectKernels } from "../../src/backend/load.js";
-import { scoreSeriesCsv } from "../../src/cli/score-series.js";
+import { stringify } from "csv-stringify/sync";
+import { scoreSeries, selectKernels } from "../../src/index.js";
 import { PROFILES, type ScoredFile, scoreCorpus } from "./nab-score.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -56,11 +56,23 @@ async function main() {
     const key = relative(join(nabDir, "data"), data);
     const result = join(outDir, "rftfm", dirname(key), `rftfm_${basename(key)}`);
     mkdirSync(dirname(result), { recursive: true });
-    rows += await scoreSeriesCsv(kernels, createReadStream(data), createWriteStream(result));
-    const scored = parse(readFileSync(result), { columns: true }) as { timestamp: string; anomaly_score: string }[];
-    const times = scored.map((r) => time(r.timestamp));
+    const series = parse(readFileSync(data), { columns: true, skip_empty_lines: true, trim: true }) as {
+      timestamp: string;
+      value: string;
+    }[];
+    const scores: number[] = [];
+    for await (const { score } of scoreSeries(kernels, series, (row) => Number(row.value))) scores.push(score);
+    writeFileSync(
+      result,
+      stringify(
+        series.map((row, i) => [row.timestamp, row.value, scores[i]]),
+        { header: true, columns: ["timestamp", "value", "anomaly_score"] },
+      ),
+    );
+    rows += series.length;
+    const times = series.map((r) => time(r.timestamp));
     const windows = (labels[key] ?? []).map((w) => windowRows(times, w));
-    files.push({ scores: scored.map((r) => Number(r.anomaly_score)), windows });
+    files.push({ scores, windows });
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(

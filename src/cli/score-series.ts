@@ -4,10 +4,8 @@ import { finished, pipeline } from "node:stream/promises";
 import type { Command, Option } from "commander";
 import { parse } from "csv-parse";
 import { stringify } from "csv-stringify";
-import type { Kernels, SeriesScorer } from "../backend/kernel.js";
-
-/** Rows scored per kernel call: large enough to amortise the call, small enough to stream. */
-const CHUNK = 4096;
+import type { Kernels } from "../backend/kernel.js";
+import { scoreSeries } from "../series/score.js";
 
 /** One input row as csv-parse gives it with `columns: true`. */
 type Row = Record<string, string>;
@@ -18,51 +16,41 @@ function numeric(cell: string | undefined): number {
   return text === "" ? NaN : Number(text);
 }
 
-/** Scores a chunk of rows, yielding them as `[timestamp, value, anomaly_score]`. */
-function* scored(scorer: SeriesScorer, rows: Row[]): Generator<[string, string, number]> {
-  const values = Float64Array.from(rows, (r) => numeric(r.value));
-  const scores = new Float64Array(rows.length);
-  scorer.score(values, scores);
-  for (let i = 0; i < rows.length; i++) yield [rows[i].timestamp, rows[i].value, scores[i]];
+/** The rows, refusing a CSV without timestamp and value columns at its first row. */
+async function* checked(rows: AsyncIterable<Row>): AsyncGenerator<Row> {
+  let first = true;
+  for await (const row of rows) {
+    if (first && (!("timestamp" in row) || !("value" in row))) {
+      throw new Error(`the CSV needs timestamp and value columns, it has ${Object.keys(row).join(", ")}`);
+    }
+    first = false;
+    yield row;
+  }
 }
 
 /**
  * Reads a NAB-style CSV (`timestamp,value` header; other columns ignored) and
  * writes `timestamp,value,anomaly_score`, one row per input row, streaming: a
- * row's score uses only earlier rows. Returns the number of rows.
+ * row's score uses only earlier rows (src/series/score.ts). Returns the number of rows.
  */
-export async function scoreSeriesCsv(kernels: Kernels, input: Readable, output: Writable): Promise<number> {
-  const scorer = kernels.detectors.createSeriesScorer();
+async function scoreSeriesCsv(kernels: Kernels, input: Readable, output: Writable): Promise<number> {
   const csv = stringify({ header: true, columns: ["timestamp", "value", "anomaly_score"] });
   // Piped rather than part of the pipeline: a failing pipeline destroys its streams,
   // and standard output must survive to report the error. Standard output is not ended.
   const end = output !== process.stdout;
   csv.pipe(output, { end });
   let count = 0;
-  try {
-    await pipeline(
-      input,
-      parse({ columns: true, skip_empty_lines: true, trim: true }),
-      async function* (records: AsyncIterable<Row>) {
-        let chunk: Row[] = [];
-        for await (const record of records) {
-          if (count === 0 && (!("timestamp" in record) || !("value" in record))) {
-            throw new Error(`the CSV needs timestamp and value columns, it has ${Object.keys(record).join(", ")}`);
-          }
-          count++;
-          chunk.push(record);
-          if (chunk.length === CHUNK) {
-            yield* scored(scorer, chunk);
-            chunk = [];
-          }
-        }
-        yield* scored(scorer, chunk);
-      },
-      csv,
-    );
-  } finally {
-    scorer.free();
-  }
+  await pipeline(
+    input,
+    parse({ columns: true, skip_empty_lines: true, trim: true }),
+    async function* (rows: AsyncIterable<Row>) {
+      for await (const { item, score } of scoreSeries(kernels, checked(rows), (row) => numeric(row.value))) {
+        count++;
+        yield [item.timestamp, item.value, score];
+      }
+    },
+    csv,
+  );
   if (end) await finished(output);
   return count;
 }
