@@ -1,7 +1,21 @@
+import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 
+/**
+ * The benchmark reaches the library through its public API (src/index.ts);
+ * in the package that is the library's own bundle beside it, not a copy.
+ */
+const libraryFromPackage: Plugin = {
+  name: "library-from-package",
+  setup(build) {
+    build.onResolve({ filter: /\/src\/index\.js$/ }, () => ({ path: "./index.js", external: true }));
+  },
+};
+
 // The library ships ESM first plus a CommonJS build for `require`, each with
-// its own declaration file; the CLI is an ESM entry with a shebang.
+// its own declaration file; the CLI is an ESM entry with a shebang. The
+// benchmark's commands (demo, faultbench) and its worker are bundles of their
+// own, which the CLI loads only when they are asked for (src/cli/bench.ts).
 export default defineConfig([
   {
     entry: { index: "src/index.ts" },
@@ -18,5 +32,13 @@ export default defineConfig([
     sourcemap: true,
     target: "node20",
     banner: { js: "#!/usr/bin/env node" },
+  },
+  {
+    entry: { faultbench: "bench/cli/index.ts", "faultbench-worker": "bench/faultbench/worker.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    target: "node20",
+    splitting: true,
+    esbuildPlugins: [libraryFromPackage],
   },
 ]);

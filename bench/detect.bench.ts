@@ -3,10 +3,7 @@
  * 2,000,000 observations (200 runs x 10 signals, noise with shifts and spikes)
  * in batches of 10,000, the way a monitor would push a step's signals for many runs.
  */
-import { DETECT_OUTPUTS } from "../src/backend/generated/detect.js";
-import type { Kernels } from "../src/backend/kernel.js";
-import { loadNativeKernels } from "../src/backend/native.js";
-import { loadWasmKernels } from "../src/backend/wasm.js";
+import { DETECT_OUTPUTS, type Kernels, loadNativeKernels, loadWasmKernels } from "../src/index.js";
 import { seededRandom } from "./random.js";
 
 const RUNS = 200;

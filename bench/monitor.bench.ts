@@ -11,11 +11,15 @@
  * Run: npm run bench:monitor   (figures are steps per second, measured in this run)
  */
 import Benchmark from "benchmark";
-import { loadNativeKernels } from "../src/backend/native.js";
-import { loadWasmKernels } from "../src/backend/wasm.js";
-import type { TelemetryRecord, TensorLike } from "../src/index.js";
-import { Monitor, type StepInput } from "../src/index.js";
-import { scanSteps } from "../src/scan/scan.js";
+import {
+  loadNativeKernels,
+  loadWasmKernels,
+  Monitor,
+  type StepInput,
+  scanSteps,
+  type TelemetryRecord,
+  type TensorLike,
+} from "../src/index.js";
 import { DEFAULT_CORPUS, planCorpus } from "./faultbench/corpus.js";
 import { runTraining } from "./faultbench/trainer.js";
 

@@ -10,10 +10,7 @@
  * Run: npm run bench   (figures are trajectories per second, measured in this run)
  */
 import Benchmark from "benchmark";
-import { loadNativeKernels } from "../src/backend/native.js";
-import { loadWasmKernels } from "../src/backend/wasm.js";
-import { packTensors } from "../src/scan/pack.js";
-import { scanSteps } from "../src/scan/scan.js";
+import { loadNativeKernels, loadWasmKernels, packTensors, scanSteps } from "../src/index.js";
 import { oracleFeatures } from "../test/oracle/scan.js";
 import { syntheticSteps } from "./synthetic.js";
 

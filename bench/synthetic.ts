@@ -3,7 +3,7 @@
  * samples per step, every canonical column filled. Not a model of any real run:
  * only sizes and value ranges matter for throughput.
  */
-import { CANONICAL_COLUMNS } from "../src/backend/generated/layout.js";
+import { CANONICAL_COLUMNS } from "../src/index.js";
 import { seededRandom } from "./random.js";
 
 export interface SyntheticStep {

@@ -146,3 +146,11 @@ export {
   type RunSummary,
   type Verdict,
 } from "./verdict/types.js";
+export {
+  describeAction,
+  describeActions,
+  describeAnomalies,
+  formatNumber,
+  SIGMA_SHOWN,
+  sigma,
+} from "./verdict/words.js";

@@ -17,7 +17,8 @@ import {
   SEVERITIES,
   type Severity,
 } from "./faults.js";
-import { type HParams, NOMINAL, type RunSpec } from "./trainer.js";
+import { type HParams, NOMINAL } from "./hparams.js";
+import type { RunSpec } from "./trainer.js";
 
 export type Split = "train" | "test";
 

@@ -3,10 +3,10 @@
  * (shared/spec/faults.md), their families, and what each severity means in
  * this trainer. How a fault acts inside the pipeline is in `inject.ts`.
  */
-import type { FaultId } from "../../src/verdict/faults.js";
+import type { FaultId } from "../../src/index.js";
 
 // The ids, families and the remediable set are the library's (src/verdict/faults.ts).
-export { FAULT_FAMILIES, FAULT_IDS, type Family, type FaultId, REMEDIABLE_FAULTS } from "../../src/verdict/faults.js";
+export { FAULT_FAMILIES, FAULT_IDS, type Family, type FaultId, REMEDIABLE_FAULTS } from "../../src/index.js";
 
 export const SEVERITIES = ["subtle", "moderate", "severe"] as const;
 export type Severity = (typeof SEVERITIES)[number];

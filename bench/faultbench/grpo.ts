@@ -4,8 +4,8 @@
  * global gradient clipping and Adam.
  */
 import type { Random } from "../random.js";
+import type { HParams } from "./hparams.js";
 import { type Adam, backward, forward, norm, PARAMS } from "./model.js";
-import type { HParams } from "./trainer.js";
 
 export type AdvantageBug = "uncentred" | "scaled" | "flipped" | null;
 

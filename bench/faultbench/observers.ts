@@ -9,7 +9,8 @@
  * monitor reads with the next step.
  */
 import { Monitor, type StepData, StepGatherer, scan, type TelemetryRecord, type Verdict } from "../../src/index.js";
-import { NOMINAL, type RunSpec, type StepObserver } from "./trainer.js";
+import { NOMINAL } from "./hparams.js";
+import type { RunSpec, StepObserver } from "./trainer.js";
 
 export type ObserverName = "monitor";
 

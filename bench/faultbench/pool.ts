@@ -1,12 +1,20 @@
 /**
- * Runs benchmark jobs on every core: worker processes started from the same
- * CLI entry point (`rftfm faultbench __worker`), fed one job at a time over IPC.
+ * Runs benchmark jobs on every core: worker processes started from the
+ * worker entry (worker.ts), fed one job at a time over IPC.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { executeJob, type JobOutcome, type TrainJob } from "./jobs.js";
 
-export const WORKER_COMMAND = ["faultbench", "__worker"];
+/**
+ * The worker entry beside this module: the TypeScript source when run from
+ * source (the worker inherits the parent's loader flags), else the bundle
+ * that the package build puts beside the benchmark's (dist/faultbench-worker.js).
+ */
+const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith(".ts") ? "./worker.ts" : "./faultbench-worker.js",
+  import.meta.url,
+);
 
 export interface PoolOptions {
   /** Worker processes (default: one per core). 0 runs the jobs in this process. */
@@ -32,7 +40,7 @@ export async function runJobs(jobs: TrainJob[], options: PoolOptions = {}): Prom
   const failures: string[] = [];
   await Promise.all(
     Array.from({ length: workers }, async () => {
-      const child = fork(process.argv[1], WORKER_COMMAND, {
+      const child = fork(WORKER_ENTRY, [], {
         execArgv: process.execArgv,
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });

@@ -5,9 +5,9 @@
  */
 import type { TelemetryRecord } from "../../src/index.js";
 import type { UpdateStats } from "./grpo.js";
+import type { HParams } from "./hparams.js";
 import type { Scored } from "./reward.js";
 import type { Trajectory } from "./rollout.js";
-import type { HParams } from "./trainer.js";
 
 export interface StepInputs {
   run: string;

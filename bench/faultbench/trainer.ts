@@ -14,6 +14,7 @@ import type { Action, TelemetryRecord, TrainerAdapter } from "../../src/index.js
 import { type Random, seededRandom } from "../random.js";
 import type { FaultId, Severity } from "./faults.js";
 import { groupAdvantages, groupMembers, ppoUpdate, type Sample } from "./grpo.js";
+import { type HParams, NOMINAL } from "./hparams.js";
 import { FaultPlan } from "./inject.js";
 import { Adam, forward, roundMantissa } from "./model.js";
 import { score } from "./reward.js";
@@ -21,39 +22,6 @@ import { sampleResponse, type Trajectory } from "./rollout.js";
 import { warmup } from "./sft.js";
 import { type Difficulty, MAX_CONTEXT, makeProblem, type Problem, parseAnswer, TOKEN } from "./task.js";
 import { stepRecords } from "./telemetry.js";
-
-export interface HParams {
-  prompts: number;
-  groupSize: number;
-  lr: number;
-  klCoef: number;
-  clipEps: number;
-  entropyCoef: number;
-  epochs: number;
-  minibatches: number;
-  gradClip: number;
-  temperature: number;
-  maxResponseLength: number;
-  /** Mantissa bits of the rollout engine's weights (8: about bfloat16). */
-  rolloutBits: number;
-  checkpointEvery: number;
-}
-
-export const NOMINAL: HParams = {
-  prompts: 8,
-  groupSize: 8,
-  lr: 5e-4,
-  klCoef: 0.3,
-  clipEps: 0.2,
-  entropyCoef: 0,
-  epochs: 2,
-  minibatches: 2,
-  gradClip: 1,
-  temperature: 1,
-  maxResponseLength: 12,
-  rolloutBits: 8,
-  checkpointEvery: 5,
-};
 
 export interface RunSpec {
   /** Run id, also the telemetry's `run`. */

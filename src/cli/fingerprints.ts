@@ -4,10 +4,11 @@
  * for `Monitor({ fingerprints })` and `--fingerprints` of the other commands.
  */
 import { writeFileSync } from "node:fs";
-import type { Command, Option } from "commander";
+import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { formatFingerprintSet } from "../monitor/fingerprint-set.js";
 import { learnFingerprints } from "../monitor/learn.js";
+import type { CliContext } from "./command.js";
 import { progressReporter } from "./progress.js";
 
 interface LearnFlags {
@@ -17,11 +18,7 @@ interface LearnFlags {
   backend?: string;
 }
 
-export function registerFingerprints(
-  program: Command,
-  backendOption: Option,
-  kernelsFor: (choice: string | undefined) => Kernels,
-): void {
+export function registerFingerprints(program: Command, { backendOption, kernelsFor }: CliContext): void {
   const fingerprints = program
     .command("fingerprints")
     .description("Fault fingerprints: the deviation patterns the monitor matches an alarm against (docs/monitor.md).");

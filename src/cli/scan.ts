@@ -1,9 +1,11 @@
 import type { Writable } from "node:stream";
+import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { readTelemetry } from "../ingest/index.js";
 import type { Verdict } from "../verdict/types.js";
+import type { CliContext } from "./command.js";
 import { toJsonLine, write } from "./output.js";
-import { type ReadCommandOptions, readOptions } from "./read-options.js";
+import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
 import { jsonStepOutput, METRIC_COLUMNS, metricsRow, outputSteps, TRAJECTORY_HEADER, trajectoryRow } from "./steps.js";
 import { renderTable } from "./table.js";
 import { logMonitor, renderRunReport } from "./verdicts.js";
@@ -115,4 +117,60 @@ async function printFeatures(kernels: Kernels, files: string[], options: ScanCom
     await write(io.out, `${report.summary()}\n`);
   }
   return options.strict && report.problemCount > 0 ? 1 : 0;
+}
+
+/** `rftfm scan FILES...`. */
+export function registerScan(program: Command, context: CliContext): void {
+  addReadOptions(
+    program
+      .command("scan")
+      .description(
+        "Judge runs from their telemetry: the monitor watches every step (step metrics and trajectory-tensor " +
+          "features) and prints, per run, whether and when it raised an alarm, the diagnosis with its evidence and the " +
+          "actions it recommends (with --features: each step's trajectory features instead). Reads rftfm's JSONL records and the logs trainers already write (TRL, verl, OpenRLHF, " +
+          "ms-swift, W&B exports, Arrow and Parquet tables); the format is detected from each file's content. " +
+          "What could not be used is skipped, counted and listed with file:line at the end.",
+      )
+      .argument(
+        "<files...>",
+        "telemetry files (gzip is detected), directories (every file in them, in natural order), or - for standard input",
+      ),
+  )
+    .option(
+      "--json",
+      "print one JSON line per run: the run summary of verdicts.md (run, steps, alarm, first_alarm_step, diagnosis, actions)",
+    )
+    .option(
+      "--features",
+      "print the scanner's per-step features instead: per-column statistics, per-group reward and advantage statistics, " +
+        "correlations and rates (or the step's metrics when it sent no trajectories); with --json one line per step " +
+        "(kind step_features), one per run (kind run), then the ingest report (kind ingest)",
+    )
+    .option(
+      "--fingerprints <file>",
+      "fingerprint set for the monitor (default: the shipped one; see rftfm fingerprints learn)",
+    )
+    .option(
+      "--prior",
+      "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)",
+    )
+    .option("--no-prior", "do not use the healthy prior")
+    .option(
+      "--strict",
+      "exit with status 1 when the ingest report lists any problem (a skipped line, a repeated step, ...)",
+    )
+    .addOption(context.backendOption)
+    .addHelpText(
+      "after",
+      formatsHelp() +
+        "\nExamples:\n  rftfm scan examples/small-run.jsonl\n  rftfm scan runs/*.jsonl.gz --json > summaries.jsonl\n" +
+        "  rftfm scan run.jsonl --features --json > features.jsonl\n" +
+        "  rftfm scan verl-train.log outputs/completions/\n  trainer | rftfm scan - --json",
+    )
+    .action(async (files: string[], options: ScanCommandOptions & { backend?: string }) => {
+      process.exitCode = await runScan(context.kernelsFor(options.backend), files, options, {
+        out: process.stdout,
+        err: process.stderr,
+      });
+    });
 }

@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
-import type { Command, Option } from "commander";
+import type { Command } from "commander";
 import { parse } from "csv-parse";
 import { stringify } from "csv-stringify";
 import type { Kernels } from "../backend/kernel.js";
 import { scoreSeries } from "../series/score.js";
+import type { CliContext } from "./command.js";
 
 /** One input row as csv-parse gives it with `columns: true`. */
 type Row = Record<string, string>;
@@ -56,11 +57,7 @@ async function scoreSeriesCsv(kernels: Kernels, input: Readable, output: Writabl
 }
 
 /** `rftfm score-series FILE [--out FILE]`. */
-export function registerScoreSeries(
-  program: Command,
-  backendOption: Option,
-  kernelsFor: (backend?: string) => Kernels,
-) {
+export function registerScoreSeries(program: Command, { backendOption, kernelsFor }: CliContext): void {
   program
     .command("score-series")
     .description(

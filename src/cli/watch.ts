@@ -7,9 +7,10 @@
  * seconds without new data, or at the end of what is there with `--once`; then
  * prints the steps still open and the ingest report.
  */
-import type { Command, Option } from "commander";
+import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { watchTelemetry } from "../ingest/watch.js";
+import type { CliContext } from "./command.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
@@ -77,7 +78,7 @@ const seconds = numberArg({ min: 0, expected: "a number of seconds, 0 or more" }
 const milliseconds = numberArg({ min: 1, expected: "a number of milliseconds, 1 or more" });
 
 /** Adds `watch` to the program. */
-export function registerWatch(program: Command, backendOption: Option, kernelsFor: (choice?: string) => Kernels): void {
+export function registerWatch(program: Command, { backendOption, kernelsFor }: CliContext): void {
   addReadOptions(
     program
       .command("watch")

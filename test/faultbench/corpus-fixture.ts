@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Labels, RunEntry } from "../../bench/faultbench/corpus.js";
 import { FAULT_FAMILIES, type FaultId, HEALTHY, type Severity } from "../../bench/faultbench/faults.js";
-import { NOMINAL } from "../../bench/faultbench/trainer.js";
+import { NOMINAL } from "../../bench/faultbench/hparams.js";
 import { DEFAULT_DETECTION, type FingerprintSet } from "../../src/index.js";
 
 /**

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { CONFIGURATION_FAULTS, FAULT_IDS, type FaultId } from "../../bench/faultbench/faults.js";
-import { NOMINAL } from "../../bench/faultbench/trainer.js";
+import { NOMINAL } from "../../bench/faultbench/hparams.js";
 import { type LoggedStep, mean, trainShort } from "./helpers.js";
 
 const ONSET = 3;

@@ -1,5 +1,6 @@
 import { CONFIGURATION_FAULTS, type FaultId, type Severity } from "../../bench/faultbench/faults.js";
-import { NOMINAL, type RunSpec, Trainer } from "../../bench/faultbench/trainer.js";
+import { NOMINAL } from "../../bench/faultbench/hparams.js";
+import { type RunSpec, Trainer } from "../../bench/faultbench/trainer.js";
 import type { TelemetryRecord } from "../../src/index.js";
 
 /** One trained step as the telemetry tells it. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { NOMINAL, runTraining } from "../../bench/faultbench/trainer.js";
+import { NOMINAL } from "../../bench/faultbench/hparams.js";
+import { runTraining } from "../../bench/faultbench/trainer.js";
 import type { Action, TelemetryRecord } from "../../src/index.js";
 import { mean, SEED, trainShort } from "./helpers.js";
 

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -37,5 +38,34 @@ describe("the built package", () => {
 
   it("ships the CLI as its bin", () => {
     expect(node([join(dist, "cli.js"), "--version"])).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("loads the benchmark's commands from their own bundle, whose workers run from the package", () => {
+    const out = mkdtempSync(join(tmpdir(), "rftfm-package-faultbench-"));
+    node([
+      join(dist, "cli.js"),
+      "faultbench",
+      "generate",
+      "--out",
+      out,
+      "--runs",
+      "1",
+      "--steps",
+      "2",
+      "--workers",
+      "1",
+    ]);
+    expect(Object.keys(JSON.parse(readFileSync(join(out, "labels.json"), "utf8")).runs)).toEqual(["s1-healthy-0"]);
+  });
+
+  it("keeps the benchmark out of the library's bundles and the CLI's, and the CSV writer out of the library's", () => {
+    // esbuild marks each bundled module with a `// path` comment.
+    for (const file of ["index.js", "index.cjs", "cli.js"]) {
+      expect(readFileSync(join(dist, file), "utf8"), file).not.toMatch(/^\/\/ bench\//m);
+    }
+    for (const file of ["index.js", "index.cjs"]) {
+      expect(readFileSync(join(dist, file), "utf8"), file).not.toContain("csv-stringify");
+    }
+    expect(readFileSync(join(dist, "faultbench.js"), "utf8")).toMatch(/^\/\/ bench\/cli\/faultbench\.ts$/m);
   });
 });

@@ -1,30 +1,18 @@
 /**
  * `rftfm faultbench`: the fault benchmark's commands (generate a labelled
- * corpus of training runs, evaluate the library on it, measure remediation),
- * plus the hidden worker command that the benchmark's process pool forks.
+ * corpus of training runs, evaluate the library on it, measure remediation).
  */
 import { join } from "node:path";
 import { type Command, Option } from "commander";
-import { DEFAULT_CORPUS } from "../../bench/faultbench/corpus.js";
-import { evaluateCorpus } from "../../bench/faultbench/eval.js";
-import { generateCorpus } from "../../bench/faultbench/generate.js";
-import { serveJobs } from "../../bench/faultbench/pool.js";
-import { runRemediation } from "../../bench/faultbench/remediate.js";
-import { renderEval, renderRemediation } from "./faultbench-report.js";
-import { numberArg } from "./number-arg.js";
-import { toJsonLine } from "./output.js";
-import { formatDuration, type ProgressSink, progressReporter } from "./progress.js";
+import { encodeJson } from "../../src/index.js";
+import { DEFAULT_CORPUS } from "../faultbench/corpus.js";
+import { evaluateCorpus } from "../faultbench/eval.js";
+import { generateCorpus } from "../faultbench/generate.js";
+import { runRemediation } from "../faultbench/remediate.js";
+import { renderEval, renderRemediation } from "./report.js";
+import type { CliTools } from "./tools.js";
 
-const count = numberArg({ integer: true, min: 0, expected: "a whole number >= 0" });
-const atLeastOne = numberArg({ integer: true, min: 1, expected: "a whole number >= 1" });
-
-const stderrSink = (): ProgressSink => ({ stream: process.stderr, isTTY: process.stderr.isTTY === true });
-
-/** A fresh Option for each command that takes it: a commander Option belongs to one command. */
-const workersOption = () =>
-  new Option("--workers <n>", "worker processes (default: one per core; 0 runs everything in this process)").argParser(
-    count,
-  );
+const stderrSink = () => ({ stream: process.stderr, isTTY: process.stderr.isTTY === true });
 
 interface EvalFlags {
   corpus: string;
@@ -47,7 +35,17 @@ interface GenerateFlags {
   workers?: number;
 }
 
-export function registerFaultbench(program: Command): void {
+export function registerFaultbench(program: Command, tools: CliTools): void {
+  const { numberArg, progressReporter, formatDuration } = tools;
+  const count = numberArg({ integer: true, min: 0, expected: "a whole number >= 0" });
+  const atLeastOne = numberArg({ integer: true, min: 1, expected: "a whole number >= 1" });
+  /** A fresh Option for each command that takes it: a commander Option belongs to one command. */
+  const workersOption = () =>
+    new Option(
+      "--workers <n>",
+      "worker processes (default: one per core; 0 runs everything in this process)",
+    ).argParser(count);
+
   const faultbench = program
     .command("faultbench")
     .description(
@@ -118,7 +116,7 @@ export function registerFaultbench(program: Command): void {
         fingerprints: flags.fingerprints,
         progress: process.stderr.isTTY ? progressReporter("eval", stderrSink()) : undefined,
       });
-      process.stdout.write(flags.json ? toJsonLine(result) : renderEval(result));
+      process.stdout.write(flags.json ? `${encodeJson(result)}\n` : renderEval(result, tools));
     });
 
   faultbench
@@ -146,9 +144,6 @@ export function registerFaultbench(program: Command): void {
         progress: progressReporter("remediate", stderrSink()),
       });
       process.stderr.write(`remediate took ${formatDuration((Date.now() - started) / 1000)}\n`);
-      process.stdout.write(flags.json ? toJsonLine(report) : renderRemediation(report));
+      process.stdout.write(flags.json ? `${encodeJson(report)}\n` : renderRemediation(report, tools));
     });
-
-  // The process pool forks the CLI with these arguments; each worker trains the runs it is sent.
-  faultbench.command("__worker", { hidden: true }).action(() => serveJobs());
 }

@@ -1,11 +1,12 @@
-/** Readable tables for `rftfm faultbench eval` and `rftfm faultbench remediate`. */
-import type { EvalResult } from "../../bench/faultbench/eval.js";
-import type { DiagnosisAccuracy, GroupScores } from "../../bench/faultbench/metrics.js";
-import type { RemediationReport } from "../../bench/faultbench/remediate.js";
-import { formatCell, renderTable } from "./table.js";
+/** Readable tables for `rftfm faultbench eval` and `rftfm faultbench remediate`, laid out by the CLI's table helpers. */
+import type { EvalResult } from "../faultbench/eval.js";
+import type { DiagnosisAccuracy, GroupScores } from "../faultbench/metrics.js";
+import type { RemediationReport } from "../faultbench/remediate.js";
+import type { CliTools } from "./tools.js";
+
+type TableTools = Pick<CliTools, "renderTable" | "formatCell">;
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const num = (x: number | null) => (x === null ? "-" : formatCell(x));
 const accuracy = (d: DiagnosisAccuracy | null) =>
   d ? [d.type_top1, d.type_top3, d.family_top1, d.family_top3].map((x) => x.toFixed(2)) : ["-", "-", "-", "-"];
 
@@ -29,8 +30,9 @@ const DETECTION_HEADER = [
   "flag-all.F1",
 ];
 
-function detectionRow(g: GroupScores): string[] {
+function detectionRow(g: GroupScores, formatCell: TableTools["formatCell"]): string[] {
   const d = g.detection;
+  const num = (x: number | null) => (x === null ? "-" : formatCell(x));
   return [
     g.group,
     String(g.faulty),
@@ -49,7 +51,7 @@ function detectionRow(g: GroupScores): string[] {
   ];
 }
 
-export function renderEval(result: EvalResult): string {
+export function renderEval(result: EvalResult, { renderTable, formatCell }: TableTools): string {
   const s = result.scores;
   const d = result.detector;
   const healthyAlarms = Math.round((s.false_alarm_rate ?? 0) * s.healthy);
@@ -65,7 +67,14 @@ export function renderEval(result: EvalResult): string {
       "diagnosis top-k over all faulty runs of the group (type@k, fam@k); flag-all: flag-everything baseline.",
   ];
   const table = (title: string, by: GroupScores["by"][]) => {
-    lines.push("", title, renderTable(DETECTION_HEADER, s.groups.filter((g) => by.includes(g.by)).map(detectionRow)));
+    lines.push(
+      "",
+      title,
+      renderTable(
+        DETECTION_HEADER,
+        s.groups.filter((g) => by.includes(g.by)).map((g) => detectionRow(g, formatCell)),
+      ),
+    );
   };
   table("By family", ["all", "family"]);
   table("By fault type", ["fault"]);
@@ -83,7 +92,7 @@ export function renderEval(result: EvalResult): string {
 }
 
 /** A run's actions as `step:kind(args)`, e.g. `16:rollback(15) 16:scale_lr(0.5)`. */
-function describeActions(actions: RemediationReport["runs"][number]["actions"]): string {
+function actionsText(actions: RemediationReport["runs"][number]["actions"]): string {
   return actions
     .map(({ step, action }) => {
       const args = Object.entries(action)
@@ -98,10 +107,10 @@ function describeActions(actions: RemediationReport["runs"][number]["actions"]):
 /** One line per run that had actions (a table would right-align them out of reach). */
 function actionLines(runs: { run: string; actions: RemediationReport["runs"][number]["actions"] }[]): string[] {
   const acted = runs.filter((r) => r.actions.length > 0);
-  return acted.length ? acted.map((r) => `  ${r.run}: ${describeActions(r.actions)}`) : ["  none"];
+  return acted.length ? acted.map((r) => `  ${r.run}: ${actionsText(r.actions)}`) : ["  none"];
 }
 
-export function renderRemediation(report: RemediationReport): string {
+export function renderRemediation(report: RemediationReport, { renderTable }: TableTools): string {
   const tol = Math.round(report.tolerance * 100);
   const lines = [
     `monitor: ${report.observer}; seeds ${report.seeds.join(", ")}; severities ${report.severities.join(", ")}` +

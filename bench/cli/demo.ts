@@ -3,14 +3,14 @@
  * injected, watches it live with the monitor acting, and prints when the fault
  * was detected, the diagnosis with its evidence, the actions taken and the
  * outcome beside the same run without remediation (bench/faultbench/demo.ts).
+ * The package's README leads with it; it lives with the benchmark because it
+ * trains the benchmark's model.
  */
 import { type Command, Option } from "commander";
-import { type DemoResult, runDemo } from "../../bench/faultbench/demo.js";
-import { FAULT_IDS, type FaultId, SEVERITIES, type Severity } from "../../bench/faultbench/faults.js";
-import type { Verdict } from "../verdict/types.js";
-import { describeAction, describeAnomalies } from "../verdict/words.js";
-import { numberArg } from "./number-arg.js";
-import { formatDuration } from "./progress.js";
+import { describeAction, describeAnomalies, type Verdict } from "../../src/index.js";
+import { type DemoResult, runDemo } from "../faultbench/demo.js";
+import { FAULT_IDS, type FaultId, SEVERITIES, type Severity } from "../faultbench/faults.js";
+import type { CliTools } from "./tools.js";
 
 interface DemoFlags {
   fault: FaultId;
@@ -21,7 +21,7 @@ interface DemoFlags {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-function report(r: DemoResult, seconds: number): string {
+function report(r: DemoResult, duration: string): string {
   const lines: string[] = [""];
   const fault = r.spec.fault!;
   lines.push(`fault injected: ${fault.fault} (${fault.severity}) from step ${r.onset}`);
@@ -61,11 +61,11 @@ function report(r: DemoResult, seconds: number): string {
       ? "within 5 points of healthy, as the run left alone also was"
       : "recovered: within 5 points of healthy, where the run left alone was not"
     : "not recovered: more than 5 points below healthy";
-  lines.push(`outcome: ${verdict}. (${formatDuration(seconds)})`);
+  lines.push(`outcome: ${verdict}. (${duration})`);
   return `${lines.join("\n")}\n`;
 }
 
-export function registerDemo(program: Command): void {
+export function registerDemo(program: Command, { numberArg, formatDuration }: CliTools): void {
   program
     .command("demo")
     .description(
@@ -102,6 +102,8 @@ export function registerDemo(program: Command): void {
       };
       const result = await runDemo({ fault: flags.fault, severity: flags.severity, seedIndex: flags.seed, onStep });
       if (tty) process.stderr.write("\r\x1b[K");
-      process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : report(result, (Date.now() - started) / 1000));
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(result)}\n` : report(result, formatDuration((Date.now() - started) / 1000)),
+      );
     });
 }
