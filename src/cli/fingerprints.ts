@@ -5,7 +5,6 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import type { Kernels } from "../backend/kernel.js";
 import { formatFingerprintSet } from "../monitor/fingerprint-set.js";
 import { learnFingerprints } from "../monitor/learn.js";
 import type { CliContext } from "./command.js";
