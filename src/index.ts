@@ -96,7 +96,13 @@ export {
   parseFingerprintSet,
   readFingerprintSet,
 } from "./monitor/fingerprint-set.js";
-export { type LearnOptions, type LearnReport, learnFingerprints, readLabels } from "./monitor/learn.js";
+export {
+  type LabelEntry,
+  type LearnOptions,
+  type LearnReport,
+  learnFingerprints,
+  readLabels,
+} from "./monitor/learn.js";
 export { Monitor, type MonitorOptions, type MonitorSnapshot } from "./monitor/monitor.js";
 export { CANDIDATE_SIGNALS, FEATURE_SIGNALS, METRIC_SIGNALS } from "./monitor/signals.js";
 export {
@@ -118,6 +124,7 @@ export {
 } from "./remediation/index.js";
 export { columnFeatureName, featureIndex, featureNames, ID_COLUMNS } from "./scan/features.js";
 export { type PackedBatch, packTensors } from "./scan/pack.js";
+export { quantileOfSorted } from "./scan/quantile.js";
 export {
   featureRecord,
   type ScannableStep,

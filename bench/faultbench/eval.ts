@@ -1,18 +1,5 @@
-/**
- * `rftfm faultbench eval`: runs the library's Monitor over the runs of a corpus
- * split, one run at a time, through its public API only (as any user would),
- * and scores what it said against the labels (metrics.ts).
- *
- * The monitor runs with the fingerprint set it is given (default: the one that
- * ships with the package, learnt from the default corpus's train split) and
- * its healthy prior (the corpus is of the setup the set was learnt on), with
- * no remediation policy: this measures detection and diagnosis. A run's
- * diagnosis is the one its run summary reports (the first alarm's, once it
- * settled).
- */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type FingerprintSet, Monitor, scanTelemetry } from "../../src/index.js";
+import { type FingerprintSet, Monitor, readLabels, scanTelemetry } from "../../src/index.js";
 import type { Labels, RunEntry, Split } from "./corpus.js";
 import { type RunOutcome, type Scores, scoreOutcomes } from "./metrics.js";
 
@@ -40,13 +27,10 @@ export interface EvalResult {
   problems: string[];
 }
 
-function readLabels(corpus: string): Labels {
-  return JSON.parse(readFileSync(join(corpus, "labels.json"), "utf8")) as Labels;
-}
-
 export async function evaluateCorpus(options: EvalOptions): Promise<EvalResult> {
-  const labels = readLabels(options.corpus);
-  const entries = Object.entries(labels.runs).filter(
+  // The library checks what it reads of each label (file, fault); the rest is what generate wrote.
+  const labels = readLabels(options.corpus) as Labels["runs"];
+  const entries = Object.entries(labels).filter(
     ([, entry]) => options.split === "all" || entry.split === options.split,
   );
   const monitor = new Monitor({ fingerprints: options.fingerprints, prior: true, policy: false, maxRuns: 1 });

@@ -32,6 +32,8 @@
  *   (the aggregate the RFT-FaultBench paper reports over its five), for the
  *   detector and for the baseline.
  */
+
+import { quantileOfSorted } from "../../src/index.js";
 import { FAULT_FAMILIES, FAULT_IDS, type Family, HEALTHY, type RunLabel, SEVERITIES, type Severity } from "./faults.js";
 
 /** One ranked candidate of a diagnosis (shared/spec/verdicts.md). */
@@ -105,14 +107,14 @@ export interface Scores {
 const ratio = (num: number, den: number) => (den === 0 ? 0 : num / den);
 const f1 = (p: number, r: number) => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
 
-/** The q-quantile of `values` with linear interpolation between order statistics (numpy's default); null when empty. */
+/** The q-quantile of `values` as the library defines it (linear interpolation, numpy's default); null when empty. */
 export function quantile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+  return values.length === 0
+    ? null
+    : quantileOfSorted(
+        [...values].sort((a, b) => a - b),
+        q,
+      );
 }
 
 /** Whether a faulty run's first alarm came at or after its onset. */

@@ -36,6 +36,7 @@ import { join, resolve } from "node:path";
 import type { Kernels } from "../backend/kernel.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
 import { readTelemetry } from "../ingest/index.js";
+import { quantileOfSorted } from "../scan/quantile.js";
 import { scanStream } from "../scan/scan.js";
 import { FAULT_FAMILIES, type FaultId, isFaultId } from "../verdict/faults.js";
 import {
@@ -92,9 +93,6 @@ const MIN_PRIOR_VALUES = 5;
 function sorted(xs: number[]): number[] {
   return xs.filter(Number.isFinite).sort((a, b) => a - b);
 }
-function quantile(s: readonly number[], p: number): number {
-  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.floor(p * s.length)))] : NaN;
-}
 function median(s: readonly number[]): number {
   if (!s.length) return NaN;
   const m = s.length >> 1;
@@ -105,6 +103,7 @@ function median(s: readonly number[]): number {
 // biome-ignore lint/suspicious/noExplicitAny: each field is checked for its type before use, with the field named in the error
 type LabelsDocument = any;
 
+/** A corpus's labels.json (written by `rftfm faultbench generate`): run id -> its label, each checked for its file and fault. */
 export function readLabels(corpus: string): Record<string, LabelEntry> {
   const path = join(corpus, "labels.json");
   let doc: LabelsDocument;
@@ -157,7 +156,7 @@ function learnNoise(healthy: readonly RunSeries[], c: number): number {
   }
   const s = sorted(diffs);
   const robust = (median(s) * 1.4826) / Math.SQRT2;
-  const tail = quantile(s, 0.99) / 2.58 / Math.SQRT2;
+  const tail = quantileOfSorted(s, 0.99) / 2.58 / Math.SQRT2;
   const level = median(sorted(healthy.flatMap((r) => r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : [])))));
   return Math.max(
     Number.isFinite(robust) ? robust : 0,
@@ -190,7 +189,7 @@ function learnPrior(
     }
     const m = median(s);
     const mad = median(sorted(s.map((v) => Math.abs(v - m)))) * 1.4826;
-    const range = (quantile(s, 0.99) - quantile(s, 0.01)) / 4.65;
+    const range = (quantileOfSorted(s, 0.99) - quantileOfSorted(s, 0.01)) / 4.65;
     center.push(m);
     scale.push(Math.max(mad, range, noise, 1e-3 * Math.abs(m), 1e-9));
   }
