@@ -11,7 +11,7 @@
 const ROOMS = {
   backend: [],
   telemetry: [],
-  verdict: ["telemetry"],
+  verdict: ["telemetry", "backend"],
   ingest: ["telemetry"],
   scan: ["backend", "telemetry"],
   series: ["backend"],

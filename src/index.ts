@@ -144,6 +144,7 @@ export {
   REMEDIABLE_FAULTS,
 } from "./verdict/faults.js";
 export type { StepInput } from "./verdict/input.js";
+export type { FeatureName, SignalName } from "./verdict/signals.js";
 export {
   ACTION_KINDS,
   type Action,

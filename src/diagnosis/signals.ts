@@ -6,6 +6,7 @@
  * run that logs only one of them is still diagnosed.
  */
 import type { FaultId } from "../verdict/faults.js";
+import type { SignalName } from "../verdict/signals.js";
 
 export const SIGNALS = {
   reward: ["reward_mean", "reward.mean"],
@@ -19,7 +20,7 @@ export const SIGNALS = {
   rewardSpread: ["group.reward_std_mean", "reward_std"],
   /** The largest group's advantage scale shows a scale bug even when many groups have no variance. */
   advScale: ["group.adv_scale_max", "group.adv_scale_mean"],
-} as const satisfies Record<string, readonly string[]>;
+} as const satisfies Record<string, readonly SignalName[]>;
 
 /**
  * Signals whose non-finite values mean NaN/Inf reached training: the loss,
@@ -43,17 +44,23 @@ export const NONFINITE_WATCH = [
   "logprob_gap.max",
   "ratio_max.max",
   "ratio_mean.mean",
-] as const;
+] as const satisfies readonly SignalName[];
 
 /** Step metrics among NONFINITE_WATCH: a NaN here is the training step itself breaking. */
-export const TRAINING_METRICS: ReadonlySet<string> = new Set(["loss", "pg_loss", "grad_norm", "kl_ref", "ppo_kl"]);
+export const TRAINING_METRICS: ReadonlySet<string> = new Set<SignalName>([
+  "loss",
+  "pg_loss",
+  "grad_norm",
+  "kl_ref",
+  "ppo_kl",
+]);
 
 /**
  * The signals each fault moves (faults.md's symptoms). diagnose() names the
  * most deviant of them in every diagnosis (also the fingerprint-only ones),
  * and estimates an onset from them when no rule gave one.
  */
-export const FAULT_SIGNALS: Readonly<Record<FaultId, readonly string[]>> = {
+export const FAULT_SIGNALS: Readonly<Record<FaultId, readonly SignalName[]>> = {
   reward_noise: [
     "corr.reward_correct",
     "group.reward_std_mean",

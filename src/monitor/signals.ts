@@ -18,9 +18,10 @@ import { CANONICAL_COLUMNS, COLUMN_STATS, STEP_FEATURES } from "../backend/gener
 import { type ColumnStat, featureIndex } from "../scan/features.js";
 import { featureRecord, type ScannableStep, type StepFeatures } from "../scan/scan.js";
 import { CANONICAL_METRICS } from "../telemetry/records.js";
+import type { SignalName } from "../verdict/signals.js";
 
 /** Step metrics of telemetry.md: every canonical metric is watched. */
-export const METRIC_SIGNALS: readonly string[] = CANONICAL_METRICS;
+export const METRIC_SIGNALS: readonly SignalName[] = CANONICAL_METRICS;
 
 /** Trajectory-tensor features (scanner names) worth watching. */
 export const FEATURE_SIGNALS = [
@@ -56,9 +57,9 @@ export const FEATURE_SIGNALS = [
   "advantage.mean",
   "advantage.std",
   "nonfinite",
-] as const;
+] as const satisfies readonly SignalName[];
 
-export const CANDIDATE_SIGNALS: readonly string[] = [...METRIC_SIGNALS, ...FEATURE_SIGNALS];
+export const CANDIDATE_SIGNALS: readonly SignalName[] = [...METRIC_SIGNALS, ...FEATURE_SIGNALS];
 
 /** Whether a signal comes from the trajectory tensor (else from the step metrics). */
 export function isTensorSignal(name: string): boolean {
