@@ -1,6 +1,6 @@
 /**
  * The fault catalogue of the benchmark: the 16 ids of the fault taxonomy
- * (shared/spec/faults.md), their families, and what each severity means in
+ * (docs/spec/faults.md), their families, and what each severity means in
  * this trainer. How a fault acts inside the pipeline is in `inject.ts`.
  */
 import type { FaultId } from "../../src/index.js";

@@ -36,7 +36,7 @@
 import { quantileOfSorted } from "../../src/index.js";
 import { FAULT_FAMILIES, FAULT_IDS, type Family, HEALTHY, type RunLabel, SEVERITIES, type Severity } from "./faults.js";
 
-/** One ranked candidate of a diagnosis (shared/spec/verdicts.md). */
+/** One ranked candidate of a diagnosis (docs/spec/verdicts.md). */
 export interface DiagnosisEntry {
   fault: string;
   family: string;

@@ -1,5 +1,5 @@
 /**
- * The trainer's telemetry (shared/spec/telemetry.md): a `step` record of
+ * The trainer's telemetry (docs/spec/telemetry.md): a `step` record of
  * trainer scalars and the full `trajectories` tensor with every canonical
  * column this trainer can know.
  */

@@ -6,9 +6,9 @@
  * advantages, a PPO-clipped update with a KL penalty to the frozen reference
  * over several inner epochs, then the weight sync to the rollout copy and
  * periodic checkpoints. It emits the step's telemetry (`step`, `trajectories`,
- * `event` records of shared/spec/telemetry.md), hands it to an optional
+ * `event` records of docs/spec/telemetry.md), hands it to an optional
  * monitor, and applies the actions the monitor returns before committing the
- * update, so every action of shared/spec/verdicts.md is real here.
+ * update, so every action of docs/spec/verdicts.md is real here.
  */
 import type { Action, TelemetryRecord, TrainerAdapter } from "../../src/index.js";
 import { type Random, seededRandom } from "../random.js";

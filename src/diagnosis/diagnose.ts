@@ -1,7 +1,7 @@
 /**
  * diagnose(): runs the rules on a context and merges their findings with the
  * context's fingerprint matches (merge.ts) into the ranked diagnosis of
- * shared/spec/verdicts.md.
+ * docs/spec/verdicts.md.
  *
  * It runs inside the monitor, inside the trainer's loop, so it never throws:
  * a rule that throws, or returns something that is not a valid finding (an

@@ -1,6 +1,6 @@
 /**
  * The rule catalogue: one rule per fault of the taxonomy
- * (shared/spec/faults.md), each in its family's module under rules/.
+ * (docs/spec/faults.md), each in its family's module under rules/.
  * docs/diagnosis.md tabulates them. Users extend the catalogue by
  * concatenation: `diagnose(ctx, [...DEFAULT_RULES, myRule])`.
  */

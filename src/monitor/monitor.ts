@@ -1,6 +1,6 @@
 /**
  * The Monitor: a trainer (or a log scanner) feeds it steps; for each it returns
- * the per-step verdict of shared/spec/verdicts.md: what is out of line, which
+ * the per-step verdict of docs/spec/verdicts.md: what is out of line, which
  * fault that looks like and why, and what to do about it.
  *
  * Per step, in order: the scanner's trajectory features (core), the healthy

@@ -10,7 +10,7 @@
  * Which signals a monitor watches is decided by its fingerprint set (the ones
  * healthy labelled runs logged). `CANDIDATE_SIGNALS` is what learning starts
  * from: every canonical metric, and the features that the fault taxonomy
- * (shared/spec/faults.md) points at. All 135 column statistics would mostly
+ * (docs/spec/faults.md) points at. All 135 column statistics would mostly
  * repeat each other and, each being a chance to alarm, raise the false-alarm
  * rate without adding power.
  */

@@ -1,5 +1,5 @@
 /**
- * The fault taxonomy (shared/spec/faults.md, contract v1): 16 fault ids in 5
+ * The fault taxonomy (docs/spec/faults.md, contract v1): 16 fault ids in 5
  * families. The ids are a public contract shared by the diagnoses, the
  * remediation policy and the benchmark labels, so they live in the library
  * (the benchmark re-exports them; the library never imports the benchmark).

@@ -1,5 +1,5 @@
 /**
- * The canonical telemetry JSONL (shared/spec/telemetry.md): `step`,
+ * The canonical telemetry JSONL (docs/spec/telemetry.md): `step`,
  * `trajectories`, `trajectory` and `event` records, one per line. The default
  * format, read by the strict decoder; records arrive in step order, so a record
  * for a step its run has moved past is skipped and reported.

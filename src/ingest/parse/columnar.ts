@@ -1,5 +1,5 @@
 /**
- * The canonical telemetry as tables (shared/spec/telemetry.md, "Columnar
+ * The canonical telemetry as tables (docs/spec/telemetry.md, "Columnar
  * files"), for bulk scanning: a `steps` table (run, step, optional time, one
  * column per metric, one row per step) or a `trajectories` table (run, step,
  * one column per trajectory column, one row per trajectory; the rows of a step
