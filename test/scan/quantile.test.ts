@@ -2,6 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { featureRecord, quantileOfSorted, scan } from "../../src/index.js";
 
+const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => (x === 0 ? 0 : x));
+
 describe("quantileOfSorted", () => {
   it("interpolates between order statistics", () => {
     expect(quantileOfSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
@@ -15,7 +17,8 @@ describe("quantileOfSorted", () => {
 
   it("gives the kernels' p10, p50 and p90, bit for bit", () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }), (xs) => {
+      // Without -0: the kernels promise no order between -0 and 0 (native/src/scan/quantile.rs), so the sign of a zero may differ.
+      fc.property(fc.array(finite, { minLength: 1, maxLength: 200 }), (xs) => {
         const [step] = scan([
           { run: "r", step: 0, trajectories: { rows: xs.length, columns: new Map([["reward", xs]]) } },
         ]);
