@@ -3,9 +3,13 @@ import { formatNumber } from "../verdict/words.js";
 /** Digits a table cell shows. */
 const CELL_DIGITS = 4;
 
-/** A number in a table cell (4 significant digits); empty when the row has no value. */
+/** Counts (steps, tokens, rows) below this are shown whole in a table, where there is room for them. */
+const WHOLE_BELOW = 1e7;
+
+/** A number in a table cell (4 significant digits, counts whole); empty when the row has no value. */
 export function formatCell(value: number | undefined): string {
-  return value === undefined ? "" : formatNumber(value, CELL_DIGITS);
+  if (value === undefined) return "";
+  return Number.isInteger(value) && Math.abs(value) < WHOLE_BELOW ? String(value) : formatNumber(value, CELL_DIGITS);
 }
 
 /** Lays out rows under a header, columns right-aligned to their widest cell. */

@@ -9,18 +9,21 @@ import type { Action, Anomaly } from "./types.js";
 /** Magnitudes written in exponent form: below this, and from `EXPONENT_FROM` up. */
 const EXPONENT_BELOW = 1e-3;
 const EXPONENT_FROM = 1e5;
+/** Digits after the point of an exponent form's mantissa (at most: trailing zeros are dropped). */
+const EXPONENT_DECIMALS = 2;
 
 /**
  * A number for a person: `significant` digits (3 by default: evidence and
  * reasons; tables show 4), a whole number below 1e5 as it is, exponent form
- * below 1e-3 and from 1e5 (`4.2e+5`, `1e-6`), non-finite values spelled out.
+ * with at most 3 digits below 1e-3 and from 1e5 (`4.2e+5`, `1.38e-4`, `1e-6`),
+ * non-finite values spelled out.
  */
 export function formatNumber(x: number, significant = 3): string {
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
   if (x === 0) return "0";
   const a = Math.abs(x);
-  if (a >= EXPONENT_FROM || a < EXPONENT_BELOW) return x.toExponential(significant - 1).replace(/\.?0+e/, "e");
+  if (a >= EXPONENT_FROM || a < EXPONENT_BELOW) return x.toExponential(EXPONENT_DECIMALS).replace(/\.?0+e/, "e");
   if (Number.isInteger(x)) return String(x);
   return String(Number(x.toPrecision(significant)));
 }
