@@ -17,9 +17,10 @@ const ROOMS = {
   series: ["backend"],
   diagnosis: ["verdict"],
   remediation: ["verdict"],
-  monitor: ["backend", "telemetry", "verdict", "ingest", "scan", "diagnosis", "remediation"],
+  detect: ["backend", "verdict"],
+  monitor: ["backend", "telemetry", "verdict", "ingest", "scan", "detect", "diagnosis", "remediation"],
   loop: ["monitor", "verdict"],
-  cli: ["backend", "telemetry", "verdict", "ingest", "scan", "series", "diagnosis", "remediation", "monitor"],
+  cli: ["backend", "telemetry", "verdict", "ingest", "scan", "series", "detect", "diagnosis", "remediation", "monitor"],
 };
 
 const roomRules = Object.entries(ROOMS).map(([room, uses]) => ({

@@ -88,11 +88,56 @@ const tsDetect =
   numberConsts("") +
   "\n";
 
+const trend = JSON.parse(readFileSync(join(root, "layout/trend.json"), "utf8"));
+const trendHeader = header.replace("layout/scan.json", "layout/trend.json");
+const trendKinds = trend.kinds.map((k) => k.name);
+const trendConsts = (type) =>
+  Object.entries(trend.constants)
+    .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
+    .join("\n");
+
+const wasmTrend =
+  trendHeader +
+  `export const TREND_VERSION: i32 = ${trend.version};\n` +
+  `export const N_KIND: i32 = ${trendKinds.length};\n` +
+  `export const N_STATE: i32 = ${trend.state.length};\n` +
+  `export const N_OUT: i32 = ${trend.outputs.length};\n\n` +
+  asConsts("KIND_", trendKinds, ": i32") +
+  "\n\n" +
+  asConsts("STATE_", trend.state, ": i32") +
+  "\n\n" +
+  asConsts("OUT_", trend.outputs, ": i32") +
+  "\n\n" +
+  trend.flags.map((n, i) => `export const FLAG_${constName(n)}: i32 = ${1 << i};`).join("\n") +
+  "\n\n" +
+  trendConsts(": f64") +
+  "\n";
+
+const tsTrend =
+  trendHeader +
+  `export const TREND_VERSION = ${trend.version};\n` +
+  `/** Signal kinds, by code: name and what it is judged as. */\n` +
+  `export const TREND_KINDS = ${JSON.stringify(trend.kinds)} as const;\n` +
+  `/** Direction names; direction i is bit 1 << (3 + i) of an observation code. */\n` +
+  `export const TREND_DIRECTIONS = ${JSON.stringify(trend.directions)} as const;\n` +
+  `/** Fields of one stream's state. */\n` +
+  `export const TREND_STATE = ${JSON.stringify(trend.state)} as const;\n` +
+  `/** Per-observation outputs, in row order. */\n` +
+  `export const TREND_OUTPUTS = ${JSON.stringify(trend.outputs)} as const;\n` +
+  `/** Flag bits: flag i is bit 1 << i. */\n` +
+  `export const TREND_FLAGS = ${JSON.stringify(trend.flags)} as const;\n` +
+  `/** Which signals the trend detector judges: kind and alarming directions. */\n` +
+  `export const TREND_SIGNALS = ${JSON.stringify(trend.signals)} as const;\n` +
+  trendConsts("") +
+  "\n";
+
 for (const [file, text] of [
   ["wasm/assembly/generated/layout.ts", wasm],
   ["src/backend/generated/layout.ts", ts],
   ["wasm/assembly/generated/detect.ts", wasmDetect],
   ["src/backend/generated/detect.ts", tsDetect],
+  ["wasm/assembly/generated/trend.ts", wasmTrend],
+  ["src/backend/generated/trend.ts", tsTrend],
 ]) {
   const path = join(root, file);
   mkdirSync(dirname(path), { recursive: true });

@@ -19,6 +19,7 @@ interface EvalFlags {
   split: "test" | "train" | "all";
   json?: boolean;
   fingerprints?: string;
+  zeroShot?: boolean;
 }
 
 interface RemediateFlags {
@@ -102,6 +103,10 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
     )
     .option("--json", "print one JSON object: settings, scores and every run's outcome")
     .option(
+      "--zero-shot",
+      "judge every run zero-shot: no healthy prior of the corpus's setup, as on a setup the library has never seen (the default for a user's run)",
+    )
+    .option(
       "--fingerprints <file>",
       "fingerprint set to use (default: the shipped one, learnt from the default corpus's train split)",
     )
@@ -114,6 +119,7 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
         corpus: flags.corpus,
         split: flags.split,
         fingerprints: flags.fingerprints,
+        prior: !flags.zeroShot,
         progress: process.stderr.isTTY ? progressReporter("eval", stderrSink()) : undefined,
       });
       process.stdout.write(flags.json ? `${encodeJson(result)}\n` : renderEval(result, tools));

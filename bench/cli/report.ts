@@ -79,6 +79,7 @@ export function renderEval(result: EvalResult, { renderTable, formatCell }: Tabl
   table("By family", ["all", "family"]);
   table("By fault type", ["fault"]);
   table("By severity", ["severity"]);
+  table("By onset and severity", ["onset"]);
   lines.push(
     "",
     "Diagnosis over detected runs only",

@@ -9,6 +9,8 @@ export interface EvalOptions {
   split: Split | "all";
   /** Fingerprint set or file (default: the shipped set). */
   fingerprints?: FingerprintSet | string;
+  /** Judge against the set's healthy prior (the corpus's own setup; default true), or zero-shot (false). */
+  prior?: boolean;
   progress?: (done: number, total: number, run: string) => void;
 }
 
@@ -20,7 +22,7 @@ export interface EvaluatedRun extends RunOutcome {
 export interface EvalResult {
   corpus: string;
   split: Split | "all";
-  detector: { name: "monitor"; fingerprints: string; source: Record<string, unknown> };
+  detector: { name: "monitor"; fingerprints: string; prior: boolean; source: Record<string, unknown> };
   scores: Scores;
   runs: EvaluatedRun[];
   /** Ingest problems (skipped lines, unreadable files), one summary per run that had any. */
@@ -33,7 +35,12 @@ export async function evaluateCorpus(options: EvalOptions): Promise<EvalResult> 
   const entries = Object.entries(labels).filter(
     ([, entry]) => options.split === "all" || entry.split === options.split,
   );
-  const monitor = new Monitor({ fingerprints: options.fingerprints, prior: true, policy: false, maxRuns: 1 });
+  const monitor = new Monitor({
+    fingerprints: options.fingerprints,
+    prior: options.prior ?? true,
+    policy: false,
+    maxRuns: 1,
+  });
   const runs: EvaluatedRun[] = [];
   const problems: string[] = [];
   try {
@@ -53,6 +60,7 @@ export async function evaluateCorpus(options: EvalOptions): Promise<EvalResult> 
       name: "monitor",
       fingerprints:
         typeof options.fingerprints === "string" ? options.fingerprints : options.fingerprints ? "(given)" : "default",
+      prior: options.prior ?? true,
       source: monitor.set.source,
     },
     scores: scoreOutcomes(runs),

@@ -79,7 +79,7 @@ export interface DiagnosisAccuracy {
 }
 
 export interface GroupScores {
-  by: "all" | "family" | "fault" | "severity";
+  by: "all" | "family" | "fault" | "severity" | "onset";
   /** The family, fault id or severity; "all" for every faulty run. */
   group: string;
   faulty: number;
@@ -195,6 +195,18 @@ export function scoreOutcomes(outcomes: readonly RunOutcome[]): Scores {
       severity,
       faulty.filter((o) => o.severity === severity),
     );
+  // Mid-run faults (a run's own history can show them) apart from those present from step 0 (which need a
+  // reference of the same setup, or an invariant), per severity: the zero-shot figures are read here.
+  for (const [when, members] of [
+    ["mid-run", faulty.filter((o) => (o.onset ?? 0) > 0)],
+    ["from step 0", faulty.filter((o) => (o.onset ?? 0) === 0)],
+  ] as const)
+    for (const severity of SEVERITIES)
+      add(
+        "onset",
+        `${when} ${severity}`,
+        members.filter((o) => o.severity === severity),
+      );
   const familyGroups = groups.filter((g) => g.by === "family");
   const mean = (xs: number[]) =>
     ratio(

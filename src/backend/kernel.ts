@@ -8,7 +8,9 @@
  * module's linear memory for wasm. Whoever fills a batch writes straight into
  * these buffers, so nothing is copied on the way into the kernel.
  */
+
 import { DETECT_OPTIONS } from "./generated/detect.js";
+import { TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "./generated/trend.js";
 
 export type BackendName = "native" | "wasm";
 
@@ -184,6 +186,66 @@ export interface DetectorKernels {
    * written) for unequal lengths or settings other than k >= 0, clip > 0, h > 0.
    */
   priorAccumulate(sums: Float64Array, z: Float64Array, settings: PriorAccumulation, alarms: Uint8Array): void;
+  /**
+   * One observation per stream of the zero-shot trend detector
+   * (native/src/detect/trend.rs; docs/detection.md): observation i is
+   * `values[i]`, coded `codes[i]` (a kind of layout/trend.json plus the
+   * direction bits `TREND_MAY_RISE` / `TREND_MAY_FALL`, or `TREND_ABSENT` to
+   * leave its stream alone), with `trials[i]` trials behind a rate or a
+   * correlation (NaN: unknown); its stream's state is row i of `states`
+   * (`TREND_STATE.length` f64s, zeros for a new stream), updated in place. Writes
+   * `TREND_OUTPUTS.length` outputs per observation and its flags
+   * (`TREND_FLAGS`). Throws `ERR_RFTFM_DETECT_SHAPE` (nothing written) for
+   * lengths that disagree or an unknown code.
+   */
+  trendStep(
+    states: Float64Array,
+    values: Float64Array,
+    codes: Int32Array,
+    trials: Float64Array,
+    outputs: Float64Array,
+    flags: Int32Array,
+  ): void;
+}
+
+/** Observation code of a signal not reported at this step (its trend stream is left alone). */
+export const TREND_ABSENT = -1;
+/** Direction bits of a trend code: a lasting rise (fall) may alarm. */
+export const TREND_MAY_RISE = 1 << 3;
+export const TREND_MAY_FALL = 2 << 3;
+
+/** The shape rules of `trendStep`, checked once here for both backends (the Rust core checks them again). */
+export function checkTrendBatch(
+  states: Float64Array,
+  values: Float64Array,
+  codes: Int32Array,
+  trials: Float64Array,
+  outputs: Float64Array,
+  flags: Int32Array,
+): void {
+  const n = values.length;
+  const width = TREND_STATE.length;
+  const out = TREND_OUTPUTS.length;
+  if (
+    codes.length !== n ||
+    trials.length !== n ||
+    flags.length !== n ||
+    states.length !== n * width ||
+    outputs.length !== n * out
+  ) {
+    throw new Error(
+      `${DETECT_SHAPE_ERROR}: trend batch of ${n} values needs ${n} codes, trials and flags, ${n} x ${width} states and ${n} x ${out} outputs (got ${codes.length}, ${trials.length}, ${flags.length}, ${states.length}, ${outputs.length})`,
+    );
+  }
+  const kinds = TREND_KINDS.length;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i];
+    if (!(c === TREND_ABSENT || (c >= 0 && (c & 7) < kinds && c >> 3 < 4))) {
+      throw new Error(
+        `${DETECT_SHAPE_ERROR}: trend code ${c} of observation ${i} is not a kind (0-${kinds - 1}) plus direction bits`,
+      );
+    }
+  }
 }
 
 /** Settings of `priorAccumulate`. */

@@ -4,6 +4,7 @@ import { DETECT_VERSION } from "./generated/detect.js";
 import { LAYOUT_VERSION } from "./generated/layout.js";
 import {
   type BatchShape,
+  checkTrendBatch,
   type DetectorBank,
   type DetectorKernels,
   type Kernels,
@@ -47,6 +48,14 @@ interface NativeBinding {
     score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void;
   };
   priorAccumulate(sums: Float64Array, z: Float64Array, k: number, clip: number, h: number, alarms: Uint8Array): void;
+  trendStep(
+    states: Float64Array,
+    values: Float64Array,
+    codes: Int32Array,
+    trials: Float64Array,
+    outputs: Float64Array,
+    flags: Int32Array,
+  ): void;
   FingerprintMatcher: new (
     fingerprints: number,
     dims: number,
@@ -122,6 +131,10 @@ function nativeDetectors(binding: NativeBinding, layoutVersion: number): Detecto
       };
     },
     priorAccumulate: (sums, z, { k, clip, h }, alarms) => binding.priorAccumulate(sums, z, k, clip, h, alarms),
+    trendStep: (states, values, codes, trials, outputs, flags) => {
+      checkTrendBatch(states, values, codes, trials, outputs, flags);
+      binding.trendStep(states, values, codes, trials, outputs, flags);
+    },
     createMatcher: (set) => {
       const fingerprints = tableCount("fingerprints", set.fingerprints);
       const dims = tableCount("dims", set.dims);

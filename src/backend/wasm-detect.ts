@@ -1,5 +1,6 @@
 import { DETECT_OPTIONS, DETECT_OUTPUTS, MAX_STREAMS } from "./generated/detect.js";
 import {
+  checkTrendBatch,
   DETECT_OPTIONS_ERROR,
   DETECT_SHAPE_ERROR,
   DETECT_SNAPSHOT_ERROR,
@@ -47,6 +48,16 @@ export interface WasmDetectExports {
   /** 0, or -(i + 1) when the signal of observation i is out of range (nothing written). */
   priorScore(prior: number, signals: number, steps: number, values: number, n: number, z: number): number;
   priorAccumulate(sums: number, z: number, n: number, k: number, clip: number, h: number, alarms: number): void;
+  /** 0, or -(i + 1) when the code of observation i is unknown (nothing written). */
+  trendStep(
+    states: number,
+    values: number,
+    codes: number,
+    trials: number,
+    n: number,
+    outputs: number,
+    flags: number,
+  ): number;
   matcherInit(matcher: number, fingerprints: number, dims: number): void;
   /** The first dimension with a negative or non-finite weight, -1 when none. */
   matcherCheck(matcher: number): number;
@@ -144,6 +155,32 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
     },
     createMatcher(set) {
       return createWasmMatcher(wasm, guard, allocate, withScratch, set);
+    },
+    trendStep(states, values, codes, trials, outputs, flags) {
+      checkTrendBatch(states, values, codes, trials, outputs, flags);
+      const n = values.length;
+      if (n === 0) return;
+      // f64 arrays first (states, values, trials, outputs), then the i32s: all aligned.
+      const what = "judging trends";
+      const sBytes = states.byteLength;
+      const oBytes = outputs.byteLength;
+      withScratch(sBytes + 16 * n + oBytes + 8 * n, what, (scratch) => {
+        const buffer = wasm.memory.buffer;
+        const at = { states: scratch, values: scratch + sBytes, trials: scratch + sBytes + 8 * n };
+        const outAt = at.trials + 8 * n;
+        const codesAt = outAt + oBytes;
+        const flagsAt = codesAt + 4 * n;
+        new Float64Array(buffer, at.states, states.length).set(states);
+        new Float64Array(buffer, at.values, n).set(values);
+        new Float64Array(buffer, at.trials, n).set(trials);
+        new Int32Array(buffer, codesAt, n).set(codes);
+        guard(what, () => wasm.trendStep(at.states, at.values, codesAt, at.trials, n, outAt, flagsAt));
+        // Views re-derived: the call may have grown memory.
+        const after = wasm.memory.buffer;
+        states.set(new Float64Array(after, at.states, states.length));
+        outputs.set(new Float64Array(after, outAt, outputs.length));
+        flags.set(new Int32Array(after, flagsAt, n));
+      });
     },
     priorAccumulate(sums, z, settings, alarms) {
       const n = sums.length;

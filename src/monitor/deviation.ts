@@ -139,3 +139,16 @@ export function priorAnomalies(
     detector,
   }));
 }
+
+/**
+ * Drops the non-finite entries of a step's detection (they become unknown) and
+ * recomputes its largest deviation: a single non-finite value that the detect
+ * stage took as a note, not an alarm.
+ */
+export function forgetNonfinite(detection: StepDetection): void {
+  let deviation = 0;
+  detection.z = detection.z.map((z) => (Number.isFinite(z) || Number.isNaN(z) ? z : NaN));
+  for (const z of detection.z) if (Math.abs(z) > deviation) deviation = Math.abs(z);
+  detection.deviation = deviation;
+  detection.anomalies = detection.anomalies.filter((a) => a.detector !== "nonfinite");
+}

@@ -17,6 +17,8 @@
 import { DETECT_OUTPUTS } from "../backend/generated/detect.js";
 import type { DetectorBank, FingerprintMatcher, Kernels, PriorScorer } from "../backend/kernel.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
+import { trendCodes } from "../detect/kinds.js";
+import { detectSignals, detect as detectZeroShot, newDetectState } from "../detect/stage.js";
 import type { DiagnosisContext, FingerprintMatch, SignalTrace } from "../diagnosis/context.js";
 import { diagnose } from "../diagnosis/diagnose.js";
 import { DEFAULT_RULES, type Rule } from "../diagnosis/rules.js";
@@ -28,7 +30,7 @@ import type { EventRecord, TensorLike } from "../telemetry/records.js";
 import type { StepInput } from "../verdict/input.js";
 import type { Anomaly, Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { clockCheckpoints, tick, toClock, toTrainer } from "./clock.js";
-import { detectStep, priorAnomalies, type StepDetection } from "./deviation.js";
+import { detectStep, forgetNonfinite, priorAnomalies, type StepDetection } from "./deviation.js";
 import { defaultFingerprintSet, type FingerprintSet, readFingerprintSet } from "./fingerprint-set.js";
 import {
   decodeRunState,
@@ -39,6 +41,7 @@ import {
   type RunState,
 } from "./run-state.js";
 import { type MonitoredStep, readSignals } from "./signals.js";
+import { readStepSize } from "./step-size.js";
 
 export interface MonitorOptions {
   /** A fingerprint set, or the path of a fingerprint file (default: the shipped set). */
@@ -132,6 +135,10 @@ export class Monitor {
   private nextKey = 0;
   private readonly noise: Float64Array;
   private readonly signalIndex: ReadonlyMap<string, number>;
+  /** What the detect stage reads (the watched signals first, then the ones only it needs), and their trend-kernel codes. */
+  private readonly detectList: readonly string[];
+  private readonly detectExtra: readonly string[];
+  private readonly trendCodes: Int32Array;
 
   constructor(options: MonitorOptions = {}, restored?: MonitorSnapshot) {
     this.kernels = options.kernels ?? selectedKernels;
@@ -143,6 +150,9 @@ export class Monitor {
     const n = this.set.signals.length;
     this.noise = Float64Array.from(this.set.noise);
     this.signalIndex = new Map(this.set.signals.map((name, s) => [name, s]));
+    this.detectList = detectSignals(this.set.signals);
+    this.detectExtra = this.detectList.slice(n);
+    this.trendCodes = trendCodes(this.detectList);
     const detectors = this.kernels.detectors;
     if (restored) {
       if (restored.format !== SNAPSHOT_FORMAT || restored.version !== SNAPSHOT_VERSION) {
@@ -155,7 +165,7 @@ export class Monitor {
       }
       this.bank = detectors.restoreBank(Buffer.from(restored.bank, "base64"));
       this.nextKey = restored.nextKey;
-      for (const [run, state] of restored.runs) this.runs.set(run, decodeRunState(state));
+      for (const [run, state] of restored.runs) this.runs.set(run, decodeRunState(state, n, this.detectList.length));
     } else {
       this.bank = detectors.createBank({ ...this.set.detection.bank, max_runs: this.maxRuns, max_signals: n });
     }
@@ -384,16 +394,19 @@ export class Monitor {
         const [oldest] = this.runs.keys();
         this.forget(oldest);
       }
-      state = newRunState(this.nextKey++ >>> 0, this.set.signals.length);
+      state = newRunState(this.nextKey++ >>> 0, this.set.signals.length, this.detectList.length);
     }
     this.runs.set(run, state);
     return state;
   }
 
+  /**
+   * One step through the pipeline: read the signals, detect (zero-shot stage,
+   * plus the prior and the bank's deviations), open or feed the alarm episode
+   * (match its deviation vector against the fingerprints, diagnose), decide.
+   */
   private judge(step: MonitoredStep, events: readonly Pick<EventRecord, "name" | "step">[]): Verdict {
     const { run, step: stepNo } = step.data;
-    const set = this.set;
-    const n = set.signals.length;
     const state = this.runState(run);
     const saved = events.flatMap((e) => (e?.name === "checkpoint" && Number.isFinite(e.step) ? [e.step] : []));
     const clockStep = tick(state.clock, stepNo, saved);
@@ -403,13 +416,81 @@ export class Monitor {
     if (events.some((e) => e?.name === ACTION_APPLIED)) {
       this.bank.evict(state.key);
       state.priorSums.fill(0);
+      state.detect = newDetectState(this.detectList.length);
     }
+    const read = this.read(step, state);
+    const { detection, anomalies, notes, lasted } = this.detect(step, state, read);
+    const anomalous = anomalies.length > 0;
+    const history = state.observed;
+    state.observed++;
+    state.history.push({ step: stepNo, values: [...read.values], z: detection.z });
+    const keep = this.set.detection.window + HISTORY_BEFORE_ALARM;
+    if (state.history.length > keep) state.history.splice(0, state.history.length - keep);
 
+    const opening = state.episode === null && anomalous;
+    const diagnosis = this.updateEpisode(state, run, stepNo, anomalous, anomalies, detection);
+    // An alarm stands once a change persisted: the change began that many logged points back.
+    if (opening && state.episode && lasted > 1) {
+      const at = state.history[Math.max(0, state.history.length - lasted)];
+      state.episode.began = at.step;
+    }
+    const began = state.episode?.began;
+    if (began !== undefined) for (const d of diagnosis) if (d.onset === undefined || d.onset > began) d.onset = began;
+    if (anomalous && state.firstAlarm === null) state.firstAlarm = stepNo;
+
+    const verdict: Verdict = { run, step: stepNo, anomalous, anomalies, diagnosis, actions: [] };
+    if (notes.length) verdict.notes = notes;
+    this.decide(verdict, state, clockStep, history, detection, read.values);
+    if (read.firstStep) {
+      const lacking = this.set.signals.filter((_, s) => !state.reported[s]);
+      if (lacking.length) verdict.lacking = lacking;
+    }
+    return verdict;
+  }
+
+  /** The step's value of every watched signal, which of them it reported, and its size. */
+  private read(step: MonitoredStep, state: RunState) {
+    const n = this.set.signals.length;
     const values = new Float64Array(n);
     const present = new Uint8Array(n);
-    readSignals(step, set.signals, values, present);
+    readSignals(step, this.set.signals, values, present);
     const firstStep = state.observed === 0;
     for (let s = 0; s < n; s++) if (present[s]) state.reported[s] = true;
+    return { values, present, firstStep, size: readStepSize(step) };
+  }
+
+  /**
+   * Detection. Zero-shot (the default): the detect stage alone raises alarms
+   * (trends that persist, invariants, non-finite values that persist). With
+   * the prior on (a set learnt on the run's own setup), the prior and the
+   * run's own detector bank alarm too, as they always did. Either way the
+   * deviations of the prior and the bank describe the step for diagnosis.
+   */
+  private detect(step: MonitoredStep, state: RunState, read: ReturnType<Monitor["read"]>) {
+    const set = this.set;
+    const n = set.signals.length;
+    const { values, present } = read;
+    // The watched signals lead the detect list: their values are read already, the rest are read here.
+    const list = this.detectList;
+    const detectValues = new Float64Array(list.length);
+    const detectPresent = new Uint8Array(list.length);
+    detectValues.set(values);
+    detectPresent.set(present);
+    if (list.length > n) {
+      const extra = this.detectExtra;
+      const v = new Float64Array(extra.length);
+      const p = new Uint8Array(extra.length);
+      readSignals(step, extra, v, p);
+      detectValues.set(v, n);
+      detectPresent.set(p, n);
+    }
+    const zeroShot = detectZeroShot(this.kernels, state.detect, {
+      signals: list,
+      codes: this.trendCodes,
+      values: detectValues,
+      present: detectPresent,
+      size: read.size,
+    });
 
     // Prior: one core call over the reported signals.
     const zPrior = new Float64Array(n).fill(NaN);
@@ -464,52 +545,55 @@ export class Monitor {
       bankFlags,
       priorThreshold: set.detection.prior_threshold,
     });
-    state.streak = detection.priorHot.length > 0 ? state.streak + 1 : 0;
-    const anomalies = [...detection.anomalies];
-    if (state.streak >= set.detection.consecutive)
-      anomalies.push(...priorAnomalies(set.signals, detection.priorHot, zPrior));
-    const named = new Set(anomalies.map((a) => a.signal));
-    for (const a of priorAnomalies(set.signals, lasting, zPrior, "prior_cusum"))
-      if (!named.has(a.signal)) anomalies.push(a);
-    anomalies.sort((a, b) => b.score - a.score);
-    const anomalous = anomalies.length > 0;
-
-    state.observed++;
-    state.history.push({ step: stepNo, values: [...values], z: detection.z });
-    const keep = set.detection.window + HISTORY_BEFORE_ALARM;
-    if (state.history.length > keep) state.history.splice(0, state.history.length - keep);
-
-    const diagnosis = this.updateEpisode(state, run, stepNo, anomalous, anomalies, detection);
-    if (anomalous && state.firstAlarm === null) state.firstAlarm = stepNo;
-
-    const verdict: Verdict = { run, step: stepNo, anomalous, anomalies, diagnosis, actions: [] };
-    const policy = this.policyOf(run);
-    if (policy) {
-      // The policy counts on the run's clock (trainer steps made monotonic across rewinds).
-      const decided = policy.decide({
-        run,
-        step: clockStep,
-        anomalous,
-        diagnosis: diagnosis.map((d) => (d.onset === undefined ? d : { ...d, onset: toClock(state.clock, d.onset) })),
-        deviation: episodeDeviation(state.episode, detection, values, this.noise),
-        threshold: set.detection.prior_threshold,
-        checkpoints: clockCheckpoints(state.clock),
-      });
-      decided.actions = decided.actions.map((a) => toTrainer(state.clock, a));
-      decided.recommendations = decided.recommendations.map((a) => toTrainer(state.clock, a));
-      verdict.actions = decided.actions;
-      if (decided.recommendations.length) verdict.recommendations = decided.recommendations;
-      const decisions = decided.decisions
-        .filter((d) => d.kind !== "quiet")
-        .map((d) => ({ kind: d.kind, reason: d.reason }));
-      if (decisions.length) verdict.decisions = decisions;
-      state.actions.push(...decided.actions, ...decided.recommendations);
+    // A single non-finite value is a note: it must not read as a non-finite deviation downstream.
+    if (!zeroShot.nonfiniteAlarm && detection.deviation === Infinity) forgetNonfinite(detection);
+    const anomalies = [...zeroShot.anomalies];
+    if (this.prior) {
+      state.streak = detection.priorHot.length > 0 ? state.streak + 1 : 0;
+      if (state.streak >= set.detection.consecutive)
+        anomalies.push(...priorAnomalies(set.signals, detection.priorHot, zPrior));
+      const named = new Set(anomalies.map((a) => a.signal));
+      for (const a of priorAnomalies(set.signals, lasting, zPrior, "prior_cusum"))
+        if (!named.has(a.signal)) anomalies.push(a);
+      anomalies.push(...detection.anomalies.filter((a) => a.detector !== "nonfinite"));
+      anomalies.sort((a, b) => b.score - a.score);
     }
-    if (firstStep) {
-      const lacking = set.signals.filter((_, s) => !state.reported[s]);
-      if (lacking.length) verdict.lacking = lacking;
-    }
-    return verdict;
+    return { detection, anomalies, notes: zeroShot.notes, lasted: zeroShot.lasted };
+  }
+
+  /** The remediation policy's word on the step, into the verdict. */
+  private decide(
+    verdict: Verdict,
+    state: RunState,
+    clockStep: number,
+    history: number,
+    detection: StepDetection,
+    values: Float64Array,
+  ): void {
+    const policy = this.policyOf(verdict.run);
+    if (!policy) return;
+    // The policy counts on the run's clock (trainer steps made monotonic across rewinds).
+    const decided = policy.decide({
+      run: verdict.run,
+      step: clockStep,
+      anomalous: verdict.anomalous,
+      diagnosis: verdict.diagnosis.map((d) =>
+        d.onset === undefined ? d : { ...d, onset: toClock(state.clock, d.onset) },
+      ),
+      deviation: episodeDeviation(state.episode, detection, values, this.noise),
+      threshold: this.set.detection.prior_threshold,
+      checkpoints: clockCheckpoints(state.clock),
+      history,
+    });
+    decided.actions = decided.actions.map((a) => toTrainer(state.clock, a));
+    decided.recommendations = decided.recommendations.map((a) => toTrainer(state.clock, a));
+    verdict.actions = decided.actions;
+    if (decided.recommendations.length) verdict.recommendations = decided.recommendations;
+    const decisions = decided.decisions
+      .filter((d) => d.kind !== "quiet")
+      .map((d) => ({ kind: d.kind, reason: d.reason }));
+    if (decisions.length) verdict.decisions = decisions;
+    state.actions.push(...decided.actions, ...decided.recommendations);
   }
 
   /**

@@ -5,6 +5,7 @@
  * and the checkpoints the trainer reported. Plain data, so a snapshot is JSON.
  */
 
+import { type DetectState, decodeDetectState, encodeDetectState, newDetectState } from "../detect/stage.js";
 import type { Action, Diagnosis } from "../verdict/types.js";
 import { newClock, type RunClock } from "./clock.js";
 
@@ -38,6 +39,8 @@ export interface Episode {
   refScale: number[];
   /** Non-anomalous steps in a row since the last anomalous one. */
   quiet: number;
+  /** The step the persisting change that raised the alarm began at (the detect stage's count of points back), when known. */
+  began?: number;
   diagnosis: Diagnosis[];
 }
 
@@ -63,9 +66,12 @@ export interface RunState {
   actions: Action[];
   /** The run's steps as the policy counts them, and the checkpoints the trainer reported. */
   clock: RunClock;
+  /** The zero-shot detect stage's state (trend streams, invariant persistence). */
+  detect: DetectState;
 }
 
-export function newRunState(key: number, signals: number): RunState {
+/** `detected`: how many signals the detect stage reads (the watched ones and its own). */
+export function newRunState(key: number, signals: number, detected: number): RunState {
   return {
     key,
     observed: 0,
@@ -79,6 +85,7 @@ export function newRunState(key: number, signals: number): RunState {
     firstVector: null,
     actions: [],
     clock: newClock(),
+    detect: newDetectState(detected),
   };
 }
 
@@ -110,10 +117,11 @@ export function encodeRunState(state: RunState): unknown {
     history: state.history.map((h) => ({ step: h.step, values: encodeNumbers(h.values), z: encodeNumbers(h.z) })),
     episode: state.episode && mapEpisodeNumbers(state.episode, encodeNumbers),
     firstVector: state.firstVector && encodeNumbers(state.firstVector),
+    detect: encodeDetectState(state.detect),
   };
 }
 
-export function decodeRunState(data: SnapshotData): RunState {
+export function decodeRunState(data: SnapshotData, signals: number, detected: number): RunState {
   return {
     ...data,
     history: data.history.map((h: SnapshotData) => ({
@@ -123,5 +131,7 @@ export function decodeRunState(data: SnapshotData): RunState {
     })),
     episode: data.episode && mapEpisodeNumbers(data.episode, decodeNumbers),
     firstVector: data.firstVector && decodeNumbers(data.firstVector),
+    // A snapshot from before the detect stage had no such state: its streams start afresh.
+    detect: data.detect === undefined ? newDetectState(detected) : decodeDetectState(data.detect, detected),
   };
 }

@@ -29,6 +29,8 @@ export interface PolicyInput {
   threshold: number;
   /** Steps of the checkpoints the trainer reported, ascending (any order is read; negative or non-finite steps are ignored). */
   checkpoints: readonly number[];
+  /** Logged points of the run before this one (unknown when left out): a run with little history gets an alert, never a fix. */
+  history?: number;
 }
 
 /** A diagnosis the policy can use: a known fault id and a confidence in [0, 1]. */
@@ -49,6 +51,7 @@ export interface CleanInput {
   nonFinite: boolean;
   threshold: number | null;
   checkpoints: number[];
+  history: number | null;
 }
 
 const finite = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
@@ -75,6 +78,7 @@ export function cleanInput(input: unknown): CleanInput | null {
       checkpoints: Array.isArray(raw.checkpoints)
         ? raw.checkpoints.filter((c): c is number => finite(c) && c >= 0)
         : [],
+      history: finite(raw.history) && raw.history >= 0 ? raw.history : null,
     };
   } catch {
     // A hostile object (a throwing getter): no information.

@@ -22,6 +22,15 @@ export interface PolicyOptions {
   reference: Readonly<Record<string, number>>;
   /** Most runs whose state is kept; the least recently seen run is forgotten first. */
   maxRuns: number;
+  /**
+   * Alarmed points in a row the same fault must lead the diagnosis, at the
+   * confidence `minConfidence` or more, before any action beyond an alert: one
+   * step's ranking can be noise, and a wrong rollback or halt costs a healthy
+   * run more than a late one costs a faulty one.
+   */
+  confirmPoints: number;
+  /** Logged points a run needs before its first fix: an alarm on a run with less history is an alert. */
+  minHistory: number;
 }
 
 export const POLICY_DEFAULTS: Readonly<PolicyOptions> = Object.freeze({
@@ -33,6 +42,8 @@ export const POLICY_DEFAULTS: Readonly<PolicyOptions> = Object.freeze({
   minConfidence: 0.3,
   reference: Object.freeze({}),
   maxRuns: 10_000,
+  confirmPoints: 3,
+  minHistory: 8,
 });
 
 const isCount = (x: unknown, min: number): x is number => typeof x === "number" && Number.isInteger(x) && x >= min;
@@ -55,6 +66,10 @@ export function resolveOptions(options: Partial<PolicyOptions> = {}): PolicyOpti
     throw new RangeError(`remediation: verifySteps must be an integer >= 1, got ${String(o.verifySteps)}`);
   if (!isCount(o.maxRuns, 1))
     throw new RangeError(`remediation: maxRuns must be an integer >= 1, got ${String(o.maxRuns)}`);
+  if (!isCount(o.confirmPoints, 1))
+    throw new RangeError(`remediation: confirmPoints must be an integer >= 1, got ${String(o.confirmPoints)}`);
+  if (!isCount(o.minHistory, 0))
+    throw new RangeError(`remediation: minHistory must be an integer >= 0, got ${String(o.minHistory)}`);
   if (typeof o.minConfidence !== "number" || !(o.minConfidence >= 0 && o.minConfidence <= 1)) {
     throw new RangeError(`remediation: minConfidence must be in [0, 1], got ${String(o.minConfidence)}`);
   }
@@ -75,6 +90,8 @@ export function resolveOptions(options: Partial<PolicyOptions> = {}): PolicyOpti
     minConfidence: o.minConfidence,
     reference,
     maxRuns: o.maxRuns,
+    confirmPoints: o.confirmPoints,
+    minHistory: o.minHistory,
   };
 }
 

@@ -174,6 +174,8 @@ export class RemediationPolicy {
           tried: [],
           episodeStart: null,
           alerted: false,
+          agreeFault: null,
+          agreeCount: 0,
         });
       }
       return;
@@ -193,7 +195,19 @@ export class RemediationPolicy {
 
     const target = this.#target(x);
     if (target === null) {
+      state.agreeFault = null;
+      state.agreeCount = 0;
       this.#uncertain(state, x, out);
+      return;
+    }
+    state.agreeCount = state.agreeFault === target.fault ? state.agreeCount + 1 : 1;
+    state.agreeFault = target.fault;
+    const young = x.history !== null && x.history < this.options.minHistory;
+    if (young || state.agreeCount < this.options.confirmPoints) {
+      const why = young
+        ? `the run has ${x.history} logged point(s) of history, fewer than ${this.options.minHistory}`
+        : `${target.fault} has led the diagnosis at ${state.agreeCount} of the ${this.options.confirmPoints} alarmed points in a row a fix needs`;
+      this.#unconfirmed(state, x, target, why, out);
       return;
     }
     const from: Level = state.level === null ? 0 : state.level === 0 ? 1 : 2;
@@ -271,6 +285,23 @@ export class RemediationPolicy {
         x.step,
         "uncertain",
         `step ${x.step}: ${bestText} below confidence ${min}: alert only${allowed ? "" : " (alert not allowed: nothing)"}`,
+        allowed ? [{ kind: "alert", message }] : [],
+      ),
+    );
+  }
+
+  /** One alert per alarm episode while the diagnosis is not yet confirmed (or the run is young): nothing is changed yet. */
+  #unconfirmed(state: RunPolicyState, x: CleanInput, target: Target, why: string, out: Decision[]): void {
+    if (state.alerted) return;
+    state.alerted = true;
+    const named = `${target.fault} (${conf(target.confidence)})`;
+    const message = `run ${x.run}: alarm at step ${x.step}, diagnosed ${named}; no fix yet: ${why}`;
+    const allowed = this.#allowed.has("alert");
+    out.push(
+      decision(
+        x.step,
+        "uncertain",
+        `step ${x.step}: ${named}: ${why}: alert only${allowed ? "" : " (alert not allowed: nothing)"}`,
         allowed ? [{ kind: "alert", message }] : [],
       ),
     );

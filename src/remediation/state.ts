@@ -47,6 +47,9 @@ export interface RunPolicyState {
   pending: Pending | null;
   /** A halt or final word was given: the policy says nothing more for this run. */
   finished: boolean;
+  /** The fault that led the confident diagnosis at the last alarmed points, and at how many in a row (`confirmPoints`). */
+  agreeFault: FaultId | null;
+  agreeCount: number;
 }
 
 export function freshState(): RunPolicyState {
@@ -65,6 +68,8 @@ export function freshState(): RunPolicyState {
     lastActionStep: null,
     pending: null,
     finished: false,
+    agreeFault: null,
+    agreeCount: 0,
   };
 }
 
@@ -139,6 +144,10 @@ function checkRun(name: string, raw: unknown, fail: (what: string) => never): Ru
     lastActionStep: r.lastActionStep as number | null,
     pending,
     finished: r.finished as boolean,
+    // Snapshots from before confirmation was counted have neither field: nothing confirmed yet.
+    agreeFault: isFaultId(r.agreeFault) ? r.agreeFault : null,
+    agreeCount:
+      typeof r.agreeCount === "number" && Number.isInteger(r.agreeCount) && r.agreeCount >= 0 ? r.agreeCount : 0,
   };
 }
 

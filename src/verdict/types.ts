@@ -49,6 +49,22 @@ export interface Anomaly {
   score: number;
   direction: "up" | "down";
   detector: string;
+  /** The test and the numbers it used, in words (a compatible extension of verdicts.md). */
+  reason?: string;
+}
+
+/**
+ * Something out of line at one point that did not persist (a one-off spike
+ * gone at the next logged point, a single non-finite value): reported, never
+ * an alarm (a compatible extension of verdicts.md).
+ */
+export interface Note {
+  signal: string;
+  kind: "one_off" | "nonfinite";
+  direction: "up" | "down";
+  /** The value, when finite (a non-finite one is named in `reason`: JSON cannot hold it). */
+  value?: number;
+  reason: string;
 }
 
 /** A diagnosis entry of verdicts.md, plus the estimated onset step. */
@@ -72,6 +88,8 @@ export interface Verdict {
   recommendations?: Action[];
   /** The policy's decisions at this step, each with its reason. */
   decisions?: { kind: string; reason: string }[];
+  /** One-offs at this step: out of line once, not an alarm. */
+  notes?: Note[];
   /** First verdict of a run: the watched signals it did not report (less power, named). */
   lacking?: string[];
   /** Problems inside the monitor or with the input; the verdict is still well-formed. */

@@ -12,9 +12,11 @@ import { DEFAULT_DETECTION, type FingerprintSet } from "../../src/index.js";
 
 /**
  * The fingerprint set the fixture's expected alarms are worked out for: its
- * three metrics, their healthy noise, no prior (so only the run's own
- * baseline, spikes and non-finite values alarm: the bank's spike threshold is
- * 12 noise units after 8 warm-up steps), and one fingerprint per planted fault.
+ * three metrics, their healthy noise, no prior (so the run is judged
+ * zero-shot: a grad norm at 10x its running 90th percentile alarms at its
+ * second point, trajectories at 0.8 of their running median at their second
+ * point, non-finite values at their second point in a row), and one
+ * fingerprint per planted fault.
  */
 export const FIXTURE_FINGERPRINTS: FingerprintSet = {
   format: "rftfm-fingerprints",
@@ -47,15 +49,15 @@ interface FixtureRun {
 export const FIXTURE: Record<string, FixtureRun & { firstAlarm: number | null }> = {
   // Flat: no alarm.
   h1: { fault: null, firstAlarm: null },
-  // A non-finite value alarms at once: a false alarm.
+  // A non-finite value at two points in a row alarms at the second: a false alarm.
   h2: {
     fault: null,
     plant: (s, m) => {
-      if (s === 20) m.grad_norm = "NaN";
+      if (s === 20 || s === 21) m.grad_norm = "NaN";
     },
-    firstAlarm: 20,
+    firstAlarm: 21,
   },
-  // Gradient norm x100 from the onset on: a spike at once, delay 0.
+  // Gradient norm x100 from the onset on: alarmed at its second point, delay 1.
   f1: {
     fault: "gradient_explosion",
     severity: "severe",
@@ -63,7 +65,7 @@ export const FIXTURE: Record<string, FixtureRun & { firstAlarm: number | null }>
     plant: (s, m) => {
       if (s >= 15) m.grad_norm = 100 * Number(m.grad_norm);
     },
-    firstAlarm: 15,
+    firstAlarm: 16,
   },
   // The same change 8 steps before the labelled onset: an early alarm.
   f2: {
@@ -73,7 +75,7 @@ export const FIXTURE: Record<string, FixtureRun & { firstAlarm: number | null }>
     plant: (s, m) => {
       if (s >= 12) m.grad_norm = 100 * Number(m.grad_norm);
     },
-    firstAlarm: 12,
+    firstAlarm: 13,
   },
   // No visible change: missed.
   f3: { fault: "worker_failure", severity: "subtle", onset: 15, firstAlarm: null },
@@ -86,7 +88,7 @@ export const FIXTURE: Record<string, FixtureRun & { firstAlarm: number | null }>
     plant: (s, m) => {
       if (s >= 10) m.num_trajectories = 16;
     },
-    firstAlarm: 10,
+    firstAlarm: 11,
   },
 };
 

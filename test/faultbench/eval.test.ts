@@ -13,18 +13,18 @@ describe("faultbench eval", () => {
     const result = await evaluateCorpus({ corpus, split: "test", fingerprints: FIXTURE_FINGERPRINTS });
     expect(Object.fromEntries(result.runs.map((r) => [r.run, r.firstAlarm]))).toEqual({
       h1: null,
-      h2: 20,
-      f1: 15,
-      f2: 12,
+      h2: 21,
+      f1: 16,
+      f2: 13,
       f3: null,
     });
     expect(result.runs.find((r) => r.run === "f1")!.signals).toEqual(["grad_norm"]);
     const s = result.scores;
     expect([s.runs, s.faulty, s.healthy, s.false_alarm_rate]).toEqual([5, 3, 2, 0.5]);
     const all = s.groups.find((g) => g.group === "all")!;
-    // TP f1; FP h2 and f2 (alarmed 8 steps before its onset); FN f2, f3.
+    // TP f1; FP h2 and f2 (alarmed 7 steps before its onset); FN f2, f3.
     expect(all.detection).toEqual({ tp: 1, fp: 2, fn: 2, early: 1, precision: 1 / 3, recall: 1 / 3, f1: 1 / 3 });
-    expect(all.delay).toEqual({ median: 0, p90: 0 });
+    expect(all.delay).toEqual({ median: 1, p90: 1 });
     expect(all.flag_everything).toEqual({ precision: 0.6, recall: 1, f1: expect.closeTo(0.75, 12) });
     // f1 is diagnosed gradient_explosion; f2 (early) and f3 (missed) count as wrong.
     expect(all.diagnosis).toMatchObject({ type_top1: 1 / 3, family_top1: 1 / 3 });

@@ -69,11 +69,16 @@ describe("closed loop on the benchmark trainer", () => {
     expect(alarm.diagnosis[0]).toMatchObject({ fault: "tool_failure", family: "tool_environment" });
   });
 
-  it("restarts the workers once, at the alarm, and the trainer applies it", () => {
-    const alarm = verdicts.find((v) => v.anomalous)!.step;
-    expect(monitored.actions).toEqual([{ step: alarm, action: { kind: "restart_workers" } satisfies Action }]);
+  it("alerts at the alarm, restarts the workers once the diagnosis held for 3 alarmed points, and the trainer applies it", () => {
+    const first = verdicts.find((v) => v.anomalous)!.step;
+    expect(verdicts.find((v) => v.step === first)!.actions.map((a) => a.kind)).toEqual(["alert"]);
+    const fixes = monitored.actions.filter((a) => a.action.kind !== "alert");
+    expect(fixes).toEqual([{ step: first + 2, action: { kind: "restart_workers" } satisfies Action }]);
+    const alarm = fixes[0].step;
     expect(monitored.halted).toBeNull();
-    const applied = emitted.filter((r) => r.kind === "event" && r.name === "action_applied");
+    const applied = emitted.filter(
+      (r) => r.kind === "event" && r.name === "action_applied" && (r.data as { action: string }).action !== "alert",
+    );
     expect(applied).toEqual([
       { kind: "event", run: FAULTY, step: alarm, name: "action_applied", data: { action: "restart_workers" } },
     ]);
@@ -106,15 +111,16 @@ describe("observeAndApply", () => {
   it("reports an action the adapter refuses instead of throwing, and applies the rest in order", () => {
     const monitor = new Monitor({ policy: { mode: "act" } });
     const adapter = new BrokenRollback();
-    const run = healthyMetricRun("loop", 30, 1, (name, v, t) => (name === "loss" && t === 25 ? NaN : v));
+    // NaN losses from step 25: an alarm at the second (26), an alert, the fix at the third alarmed point (28).
+    const run = healthyMetricRun("loop", 30, 1, (name, v, t) => (name === "loss" && t >= 25 && t <= 28 ? NaN : v));
     const results = run.map((step) => observeAndApply(monitor, adapter, step));
     const acted = results.filter((r) => r.applied.length > 0);
-    expect(acted.map((r) => r.verdict.step)).toEqual([25]);
-    expect(acted[0].applied).toEqual([
+    expect(acted.map((r) => r.verdict.step)).toEqual([26, 28]);
+    expect(acted[1].applied).toEqual([
       { action: { kind: "rollback", to_step: 0 }, applied: false, error: "no checkpoint on disk" },
       { action: { kind: "skip_batch" }, applied: true, result: { ok: "skip_batch" } },
     ]);
-    expect(adapter.asked).toEqual(["rollback", "skip_batch"]);
+    expect(adapter.asked).toEqual(["alert", "rollback", "skip_batch"]);
     expect(results.every((r) => r.applied.length === r.verdict.actions.length)).toBe(true);
   });
 
@@ -123,11 +129,12 @@ describe("observeAndApply", () => {
     const adapter = new BrokenRollback();
     const run = healthyMetricRun("lr", 30, 1, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
     const results = run.map((step) => observeAndApply(monitor, adapter, step));
-    expect(results[20].applied).toEqual([
+    // The alarm stands at step 21; the fix comes at the third alarmed point.
+    expect(results[23].applied).toEqual([
       { action: { kind: "scale_lr", factor: 0.5 }, applied: false, error: "lr is locked" },
     ]);
     // The policy goes on: the rollback round of the escalation is reported refused too.
-    const escalation = results.find((r) => r.verdict.step > 20 && r.applied.length > 0)!;
+    const escalation = results.find((r) => r.verdict.step > 23 && r.applied.length > 0)!;
     expect(escalation.applied.map((a) => [a.action.kind, a.applied])).toEqual([
       ["rollback", false],
       ["scale_lr", false],

@@ -20,7 +20,12 @@ function expectWellFormed(v: Verdict): void {
   expect(Array.isArray(v.actions)).toBe(true);
   expect(v.anomalous).toBe(v.anomalies.length > 0);
   for (const a of v.anomalies) {
-    expect(Object.keys(a).sort()).toEqual(["detector", "direction", "score", "signal"]);
+    expect(
+      Object.keys(a)
+        .filter((k) => k !== "reason")
+        .sort(),
+    ).toEqual(["detector", "direction", "score", "signal"]);
+    if (a.reason !== undefined) expect(typeof a.reason).toBe("string");
     expect(Number.isFinite(a.score) && a.score >= 0).toBe(true);
     expect(["up", "down"]).toContain(a.direction);
   }
@@ -56,23 +61,27 @@ describe("Monitor verdicts on synthetic step metrics", () => {
       expect(monitor.deviationVector("healthy")).toBeNull();
     });
 
-    it("alarms at step 20 on grad_norm x1000 from step 20, names grad_norm, diagnoses gradient_explosion and halves the LR", () => {
+    it("alarms on grad_norm x1000 from step 20 (at once with the prior's spike detector, at the second point zero-shot), diagnoses gradient_explosion, alerts first and halves the LR once the diagnosis held for 3 alarmed points", () => {
       const monitor = new Monitor({ prior });
       const run = healthyMetricRun("blowup", 40, 1, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
       const verdicts = observeAll(monitor, run);
       verdicts.forEach(expectWellFormed);
-      expect(firstAlarm(verdicts)).toBe(20);
-      const at20 = verdicts[20];
-      expect(at20.anomalies.length).toBeGreaterThan(0);
-      expect(at20.anomalies.every((a) => a.signal === "grad_norm" && a.direction === "up")).toBe(true);
-      expect(at20.anomalies[0].detector).toBe("spike");
-      expect(at20.diagnosis[0].fault).toBe("gradient_explosion");
-      expect(at20.diagnosis[0].family).toBe("optimization_dynamics");
+      const first = prior ? 20 : 21;
+      expect(firstAlarm(verdicts)).toBe(first);
+      const at = verdicts[first];
+      expect(at.anomalies.length).toBeGreaterThan(0);
+      expect(at.anomalies.every((a) => a.signal === "grad_norm" && a.direction === "up")).toBe(true);
+      expect(at.anomalies.map((a) => a.detector)).toContain(prior ? "spike" : "invariant:grad_norm_blowup");
+      expect(at.diagnosis[0].fault).toBe("gradient_explosion");
+      expect(at.diagnosis[0].family).toBe("optimization_dynamics");
+      // A first alarm is an alert: nothing is changed before the diagnosis held for 3 alarmed points.
+      expect(at.actions.map((a) => a.kind)).toEqual(["alert"]);
+      expect(verdicts[first + 1].actions).toEqual([]);
       // No grad_clip reference was given: the remedy falls back to halving the LR.
-      expect(at20.actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
-      expect(at20.decisions?.[0].kind).toBe("act");
+      expect(verdicts[first + 2].actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
+      expect(verdicts[first + 2].decisions?.[0].kind).toBe("act");
       const summary = monitor.summary("blowup")!;
-      expect(summary.first_alarm_step).toBe(20);
+      expect(summary.first_alarm_step).toBe(first);
       expect(summary.diagnosis[0].fault).toBe("gradient_explosion");
       // The deviation vector puts grad_norm far above everything else.
       const vector = monitor.deviationVector("blowup")!;
@@ -83,17 +92,37 @@ describe("Monitor verdicts on synthetic step metrics", () => {
         if (s !== g && Number.isFinite(vector[s])) expect(Math.abs(vector[s])).toBeLessThan(3);
     });
 
-    it("flags a NaN loss at step 25 as non-finite at that step, and the policy rolls back and skips the batch", () => {
+    it("a single NaN loss is a note, not an alarm, and nothing is done", () => {
       const monitor = new Monitor({ prior });
-      const run = healthyMetricRun("nan", 40, 1, (name, v, t) => (name === "loss" && t === 25 ? NaN : v));
+      const run = healthyMetricRun("nan1", 40, 1, (name, v, t) => (name === "loss" && t === 25 ? NaN : v));
       const verdicts = observeAll(monitor, run);
       verdicts.forEach(expectWellFormed);
-      expect(verdicts.filter((v) => v.anomalous).map((v) => v.step)).toEqual([25]);
-      expect(verdicts[25].anomalies).toEqual([{ signal: "loss", score: 1e6, direction: "up", detector: "nonfinite" }]);
-      expect(verdicts[25].diagnosis[0].fault).toBe("nan_inf");
+      expect(verdicts.filter((v) => v.anomalous).map((v) => v.step)).toEqual([]);
+      expect(verdicts[25].notes).toEqual([
+        { signal: "loss", kind: "nonfinite", direction: "up", reason: "NaN at one point: an alarm if it persists" },
+      ]);
+      expect(verdicts.flatMap((v) => v.actions)).toEqual([]);
+    });
+
+    it("a NaN loss from step 25 on alarms at its second point as non-finite, and the policy rolls back and skips the batch once confirmed", () => {
+      const monitor = new Monitor({ prior });
+      const run = healthyMetricRun("nan", 40, 1, (name, v, t) => (name === "loss" && t >= 25 ? NaN : v));
+      const verdicts = observeAll(monitor, run);
+      verdicts.forEach(expectWellFormed);
+      expect(firstAlarm(verdicts)).toBe(26);
+      expect(verdicts[26].anomalies).toEqual([
+        {
+          signal: "loss",
+          score: 1e6,
+          direction: "up",
+          detector: "nonfinite",
+          reason: "NaN, non-finite for 2 points in a row",
+        },
+      ]);
+      expect(verdicts[26].diagnosis[0].fault).toBe("nan_inf");
+      expect(verdicts[26].actions.map((a) => a.kind)).toEqual(["alert"]);
       // Non-finite data goes straight to level 1; no checkpoint was reported, so back to step 0.
-      expect(verdicts[25].actions).toEqual([{ kind: "rollback", to_step: 0 }, { kind: "skip_batch" }]);
-      expect(verdicts.slice(26).flatMap((v) => v.actions)).toEqual([]);
+      expect(verdicts[28].actions).toEqual([{ kind: "rollback", to_step: 0 }, { kind: "skip_batch" }]);
     });
   });
 
@@ -183,8 +212,9 @@ describe("Monitor never throws", () => {
     observeAll(monitor, run.slice(0, 10));
     monitor.observe({ run: "jump", step: 1e300, metrics: run[10].metrics });
     const verdicts = observeAll(monitor, run.slice(10));
-    expect(verdicts[10].step).toBe(20);
-    expect(verdicts[10].actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
+    // The alarm stands at step 21; the fix comes once the diagnosis held for 3 alarmed points (step 23).
+    expect(verdicts[13].step).toBe(23);
+    expect(verdicts[13].actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
   });
 
   it("bad events are read past: a null entry or an event without a step", () => {
@@ -290,8 +320,8 @@ describe("Monitor with step metrics only", () => {
     expect(verdicts[0].lacking).toEqual(tensorSignals);
     expect(verdicts.slice(1).every((v) => v.lacking === undefined)).toBe(true);
     expect(monitor.summary("steps-only")!.lacking).toEqual(tensorSignals);
-    expect(firstAlarm(verdicts)).toBe(20);
-    expect(verdicts[20].anomalies.map((a) => a.signal)).toContain("grad_norm");
+    expect(firstAlarm(verdicts)).toBe(21);
+    expect(verdicts[21].anomalies.map((a) => a.signal)).toContain("grad_norm");
   });
 
   it("lacks nothing once a run reports every signal (a benchmark run logs its tensor)", async () => {
@@ -351,10 +381,11 @@ describe("Monitor run bookkeeping", () => {
     const blowup = (r: string) =>
       healthyMetricRun(r, 30, 7, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
     const monitor = new Monitor(options);
-    const at20 = (r: string) => observeAll(monitor, blowup(r)).find((v) => v.step === 20)!;
-    const acted = at20("acting");
-    const advised = at20("advised");
-    const quiet = at20("quiet");
+    // The alarm stands at step 21, the fix comes at the third alarmed point.
+    const at23 = (r: string) => observeAll(monitor, blowup(r)).find((v) => v.step === 23)!;
+    const acted = at23("acting");
+    const advised = at23("advised");
+    const quiet = at23("quiet");
     expect(acted.actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
     expect(acted.recommendations).toBeUndefined();
     expect(advised.actions).toEqual([]);
@@ -408,7 +439,7 @@ describe("Monitor run bookkeeping", () => {
 
   it("observeBatch gives the same verdicts as observe one by one (two runs interleaved, a bad input among them)", () => {
     const a = healthyMetricRun("a", 30, 4, (name, v, t) => (name === "grad_norm" && t >= 12 ? v * 1000 : v));
-    const b = healthyMetricRun("b", 30, 5, (name, v, t) => (name === "loss" && t === 9 ? NaN : v));
+    const b = healthyMetricRun("b", 30, 5, (name, v, t) => (name === "loss" && t >= 9 ? NaN : v));
     const inputs: StepInput[] = a.flatMap((x, i) => [x, b[i]]);
     inputs.splice(17, 0, { run: "a", step: NaN });
     const one = new Monitor({ onError: () => {} });
@@ -417,8 +448,8 @@ describe("Monitor run bookkeeping", () => {
     const batch = [...batched.observeBatch(inputs.slice(0, 25)), ...batched.observeBatch(inputs.slice(25))];
     expect(batch).toEqual(single);
     expect(single.filter((v) => v.errors).length).toBe(1);
-    expect(firstAlarm(single.filter((v) => v.run === "a"))).toBe(12);
-    expect(firstAlarm(single.filter((v) => v.run === "b"))).toBe(9);
+    expect(firstAlarm(single.filter((v) => v.run === "a"))).toBe(13);
+    expect(firstAlarm(single.filter((v) => v.run === "b"))).toBe(10);
   });
 });
 
@@ -464,13 +495,15 @@ describe("Monitor snapshot and restore on a logged benchmark run", () => {
       expect(firstAlarm(verdicts)).toBe(12);
       expect(verdicts[11].diagnosis[0].fault).toBe("tool_failure");
       const rounds = verdicts.filter((v) => v.actions.length).map((v) => [v.step, v.actions.map((a) => a.kind)]);
+      // An alert at the first alarm; the fix once the diagnosis held for 3 alarmed points.
       expect(rounds).toEqual([
-        [12, ["restart_workers"]],
-        [16, ["rollback", "restart_workers"]],
-        [20, ["halt"]],
+        [12, ["alert"]],
+        [14, ["restart_workers"]],
+        [18, ["rollback", "restart_workers"]],
+        [22, ["halt"]],
       ]);
       // The checkpoint events reached the monitor: the rollback goes to the last checkpoint before the onset.
-      expect(verdicts[15].actions[0]).toEqual({ kind: "rollback", to_step: 10 });
+      expect(verdicts[17].actions[0]).toEqual({ kind: "rollback", to_step: 10 });
     },
   );
 

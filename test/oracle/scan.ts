@@ -103,6 +103,19 @@ function nonzeroShare(values: ArrayLike<number> | undefined): number {
   return xs.length === 0 ? NaN : xs.filter((x) => x !== 0).length / xs.length;
 }
 
+/** Mean reward of untruncated rollouts minus that of truncated ones (rows where both are finite). */
+function truncationRewardGap(reward: ArrayLike<number> | undefined, truncated: ArrayLike<number> | undefined): number {
+  if (!reward || !truncated) return NaN;
+  const rows = Array.from(reward, (r, i) => [r, truncated[i]]).filter(
+    ([r, c]) => Number.isFinite(r) && Number.isFinite(c),
+  );
+  const kept = rows.filter(([, c]) => c === 0).map(([r]) => r);
+  const cut = rows.filter(([, c]) => c !== 0).map(([r]) => r);
+  if (kept.length === 0 || cut.length === 0) return NaN;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return mean(kept) - mean(cut);
+}
+
 function toolErrorRate(calls: ArrayLike<number> | undefined, errors: ArrayLike<number> | undefined): number {
   if (!calls || !errors) return NaN;
   let c = 0;
@@ -193,6 +206,7 @@ export function oracleFeatures(t: OracleTensor): Record<string, number> {
     "rate.truncation": nonzeroShare(col("truncated")),
     "rate.tool_error": toolErrorRate(col("tool_calls"), col("tool_errors")),
     "rate.format": nonzeroShare(col("format_ok")),
+    "trunc.reward_gap": truncationRewardGap(col("reward"), col("truncated")),
   };
   for (const [name, values] of t.columns) {
     if (name === "group" || name === "prompt_id") continue;

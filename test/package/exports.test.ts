@@ -30,7 +30,9 @@ describe("the built package", () => {
 
   it("runs a Monitor with the shipped fingerprint set from both builds", () => {
     const observe =
-      "const m = new Monitor(); const v = m.observe({ run: 'r', step: 0, metrics: { loss: NaN } });" +
+      // Non-finite at two points in a row is an alarm (one is a note).
+      "const m = new Monitor(); m.observe({ run: 'r', step: 0, metrics: { loss: NaN } });" +
+      "const v = m.observe({ run: 'r', step: 1, metrics: { loss: NaN } });" +
       "console.log(m.set.fingerprints.length, v.anomalous, v.diagnosis[0].fault)";
     expect(node(["--input-type=module", "-e", `import { Monitor } from 'rftfm'; ${observe}`])).toBe("16 true nan_inf");
     expect(node(["-e", `const { Monitor } = require('rftfm'); ${observe}`])).toBe("16 true nan_inf");

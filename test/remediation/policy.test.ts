@@ -12,6 +12,14 @@ import {
 import { FAULT_FAMILIES, FAULT_IDS, type FaultId, REMEDIABLE_FAULTS } from "../../src/verdict/faults.js";
 import type { Action } from "../../src/verdict/types.js";
 
+/**
+ * A policy without the confirmation gate (one alarmed point is enough, any
+ * history), so these tests pin the ladder's own mechanics; the gate has its
+ * own tests ("confirmation before a fix").
+ */
+const ladder = (options: Partial<PolicyOptions> = {}) =>
+  new RemediationPolicy({ confirmPoints: 1, minHistory: 0, ...options });
+
 const CHECKPOINTS = [0, 10, 20, 30, 40];
 const REFERENCE = { kl_coef: 0.05, temperature: 1, max_response_length: 1024, grad_clip: 1 };
 
@@ -131,7 +139,7 @@ describe("remedy table", () => {
 
   for (const fault of FAULT_IDS) {
     it(`${fault}: the first round`, () => {
-      const policy = new RemediationPolicy({ reference: REFERENCE });
+      const policy = ladder({ reference: REFERENCE });
       const out = policy.decide(alarm(42, fault));
       expect(out.actions).toEqual(expected[fault]);
       expect(out.recommendations).toEqual([]);
@@ -141,12 +149,12 @@ describe("remedy table", () => {
   }
 
   it("lr_too_high restores the known-good learning rate when the adapter gives one", () => {
-    const out = new RemediationPolicy({ reference: { ...REFERENCE, lr: 1e-6 } }).decide(alarm(42, "lr_too_high"));
+    const out = ladder({ reference: { ...REFERENCE, lr: 1e-6 } }).decide(alarm(42, "lr_too_high"));
     expect(out.actions).toEqual([{ kind: "set_hparam", name: "lr", value: 1e-6 }]);
   });
 
   it("names step, fault, confidence and level in the reason", () => {
-    const out = new RemediationPolicy().decide(alarm(42, "lr_too_high"));
+    const out = ladder().decide(alarm(42, "lr_too_high"));
     expect(out.decisions).toEqual([
       {
         step: 42,
@@ -158,14 +166,14 @@ describe("remedy table", () => {
   });
 
   it("a human-needing fault stops the run: nothing after the halt", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const outs = play(policy, [alarm(42, "reward_hacking"), ...stuck(43, 60)]);
     expect(acted(outs).map((a) => a.step)).toEqual([42]);
     expect(outs.slice(1).every((o) => o.decisions.length === 0)).toBe(true);
   });
 
   it("falls back to the next plan when a reference is missing", () => {
-    const kl = new RemediationPolicy().decide(alarm(42, "kl_penalty_off"));
+    const kl = ladder().decide(alarm(42, "kl_penalty_off"));
     expect(kl.actions).toEqual([
       {
         kind: "alert",
@@ -175,16 +183,14 @@ describe("remedy table", () => {
     expect(kl.decisions[0].reason).toBe(
       "step 42: kl_penalty_off (0.81): level 0 adjust: alert (no reference for kl_coef)",
     );
-    const grad = new RemediationPolicy({ reference: { kl_coef: 0.1, grad_clip: Number.NaN } }).decide(
-      alarm(42, "gradient_explosion"),
-    );
+    const grad = ladder({ reference: { kl_coef: 0.1, grad_clip: Number.NaN } }).decide(alarm(42, "gradient_explosion"));
     expect(grad.actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
   });
 });
 
 describe("escalation ladder", () => {
   it("adjust -> rollback -> halt while the deviation stays high, then nothing", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const outs = play(policy, stuck(42, 60));
     expect(acted(outs)).toEqual([
       { step: 42, actions: [{ kind: "scale_lr", factor: 0.5 }] },
@@ -224,7 +230,7 @@ describe("escalation ladder", () => {
   });
 
   it("verification stops the escalation when the deviation drops below the threshold on two steps", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const outs = play(policy, [
       alarm(42, "lr_too_high"),
       alarm(43, "lr_too_high", { deviation: 5 }),
@@ -248,7 +254,7 @@ describe("escalation ladder", () => {
   });
 
   it("verification also accepts a deviation below half of the one at the round", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const outs = play(policy, [
       alarm(42, "lr_too_high", { deviation: 20 }),
       alarm(43, "lr_too_high", { deviation: 9 }),
@@ -259,7 +265,7 @@ describe("escalation ladder", () => {
   });
 
   it("one recovered step is not enough: a relapse on the last step escalates", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const outs = play(policy, [
       alarm(42, "lr_too_high"),
       alarm(43, "lr_too_high", { deviation: 3 }),
@@ -271,7 +277,7 @@ describe("escalation ladder", () => {
   });
 
   it("a new alarm soon after a verified round climbs the ladder; after verifySteps quiet steps it starts at level 0 again", () => {
-    const relapse = play(new RemediationPolicy(), [
+    const relapse = play(ladder(), [
       alarm(42, "lr_too_high"),
       quiet(43),
       quiet(44),
@@ -287,7 +293,7 @@ describe("escalation ladder", () => {
       "step 47: lr_too_high (0.81): level 1 rollback: rollback to 30 + scale_lr 0.5 (no reference for lr; relapse: alarm again within 4 quiet steps of the level 0 round)",
     );
 
-    const fresh = play(new RemediationPolicy(), [
+    const fresh = play(ladder(), [
       alarm(42, "lr_too_high"),
       quiet(43),
       quiet(44),
@@ -310,7 +316,7 @@ describe("escalation ladder", () => {
   });
 
   it("non-finite deviation goes straight to level 1: rollback + skip_batch", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const out = policy.decide(quiet(42, { anomalous: false, deviation: Number.NaN }));
     expect(out.actions).toEqual([{ kind: "rollback", to_step: 40 }, { kind: "skip_batch" }]);
     expect(out.decisions[0].reason).toBe(
@@ -325,7 +331,7 @@ describe("escalation ladder", () => {
   });
 
   it("a diagnosed nan_inf with finite data is level 0 (skip_batch); non-finite data during its watch escalates at once", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const outs = play(policy, [
       alarm(42, "nan_inf", { onset: 41 }),
       alarm(43, "nan_inf", { deviation: Number.NaN, onset: 41 }),
@@ -340,7 +346,7 @@ describe("escalation ladder", () => {
 
 describe("cooldown and budget", () => {
   it("cooldown blocks a new round inside the window, then a round is taken", () => {
-    const policy = new RemediationPolicy({ cooldown: 10 });
+    const policy = ladder({ cooldown: 10 });
     const outs = play(policy, [
       alarm(42, "lr_too_high"),
       quiet(43),
@@ -367,12 +373,12 @@ describe("cooldown and budget", () => {
   });
 
   it("escalation ignores the cooldown", () => {
-    const outs = play(new RemediationPolicy({ cooldown: 100 }), stuck(42, 46));
+    const outs = play(ladder({ cooldown: 100 }), stuck(42, 46));
     expect(outs[4].decisions.map((d) => d.kind)).toEqual(["escalate"]);
   });
 
   it("the budget caps rounds and ends with one halt, then nothing", () => {
-    const policy = new RemediationPolicy({ budget: 2 });
+    const policy = ladder({ budget: 2 });
     const outs = play(policy, stuck(42, 70));
     expect(acted(outs).map((a) => a.step)).toEqual([42, 46, 50]);
     expect(outs[8].decisions).toEqual([
@@ -395,7 +401,7 @@ describe("cooldown and budget", () => {
 
   it("the budget counts relapse rounds too, and ends with an alert when halt is not allowed", () => {
     const allowed = (["scale_lr", "alert", "rollback"] as const).slice();
-    const policy = new RemediationPolicy({ budget: 1, allowed });
+    const policy = ladder({ budget: 1, allowed });
     const outs = play(policy, [
       alarm(42, "lr_too_high"),
       quiet(43),
@@ -415,7 +421,7 @@ describe("cooldown and budget", () => {
   });
 
   it("a budget of 0 halts at the first alarm that needs a round", () => {
-    const out = new RemediationPolicy({ budget: 0 }).decide(alarm(42, "worker_failure"));
+    const out = ladder({ budget: 0 }).decide(alarm(42, "worker_failure"));
     expect(out.decisions.map((d) => d.kind)).toEqual(["budget_spent"]);
     expect(out.actions.map((a) => a.kind)).toEqual(["halt"]);
   });
@@ -424,8 +430,8 @@ describe("cooldown and budget", () => {
 describe("advise mode", () => {
   it("returns no actions, the same decisions, and the would-be actions as recommendations", () => {
     const script = [...stuck(42, 47), quiet(48, { deviation: 2 }), quiet(49, { deviation: 2 }), ...stuck(56, 70)];
-    const act = play(new RemediationPolicy(), script);
-    const advise = play(new RemediationPolicy({ mode: "advise" }), script);
+    const act = play(ladder(), script);
+    const advise = play(ladder({ mode: "advise" }), script);
     expect(advise.every((o) => o.actions.length === 0)).toBe(true);
     expect(act.every((o) => o.recommendations.length === 0)).toBe(true);
     expect(advise.map((o) => o.recommendations)).toEqual(act.map((o) => o.actions));
@@ -445,7 +451,7 @@ describe("advise mode", () => {
 
 describe("allowed kinds", () => {
   it("drops a disallowed action and logs it", () => {
-    const policy = new RemediationPolicy({ reference: REFERENCE, allowed: ["scale_lr", "rollback", "halt", "alert"] });
+    const policy = ladder({ reference: REFERENCE, allowed: ["scale_lr", "rollback", "halt", "alert"] });
     const out = policy.decide(alarm(42, "gradient_explosion"));
     expect(out.actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
     expect(out.decisions).toEqual([
@@ -465,7 +471,7 @@ describe("allowed kinds", () => {
   });
 
   it("skips a level whose remedy is not allowed: straight to rollback", () => {
-    const out = new RemediationPolicy({ allowed: ["rollback", "halt", "alert"] }).decide(alarm(42, "lr_too_high"));
+    const out = ladder({ allowed: ["rollback", "halt", "alert"] }).decide(alarm(42, "lr_too_high"));
     expect(out.actions).toEqual([{ kind: "rollback", to_step: 30 }]);
     expect(out.decisions.map((d) => d.kind)).toEqual(["disallowed", "act"]);
     expect(out.decisions[1].reason).toBe(
@@ -474,7 +480,7 @@ describe("allowed kinds", () => {
   });
 
   it("escalation skips a disallowed rollback and goes to halt", () => {
-    const outs = play(new RemediationPolicy({ allowed: ["scale_lr", "halt"] }), stuck(42, 50));
+    const outs = play(ladder({ allowed: ["scale_lr", "halt"] }), stuck(42, 50));
     expect(acted(outs).map((a) => [a.step, a.actions.map((x) => x.kind)])).toEqual([
       [42, ["scale_lr"]],
       [46, ["halt"]],
@@ -484,13 +490,13 @@ describe("allowed kinds", () => {
   });
 
   it("a human-needing fault without halt allowed gets an alert", () => {
-    const out = new RemediationPolicy({ allowed: ["alert"] }).decide(alarm(42, "reward_parse_failure"));
+    const out = ladder({ allowed: ["alert"] }).decide(alarm(42, "reward_parse_failure"));
     expect(out.actions.map((a) => a.kind)).toEqual(["alert"]);
     expect(out.decisions.map((d) => d.kind)).toEqual(["disallowed", "act"]);
   });
 
   it("with nothing but scale_lr allowed the ladder ends silently after the adjust round", () => {
-    const outs = play(new RemediationPolicy({ allowed: ["scale_lr"] }), stuck(42, 60));
+    const outs = play(ladder({ allowed: ["scale_lr"] }), stuck(42, 60));
     expect(acted(outs).map((a) => a.step)).toEqual([42]);
     expect(outs[4].decisions.map((d) => d.kind)).toEqual(["disallowed", "escalate"]);
     expect(outs[4].decisions[1].reason).toContain("escalate to no allowed level left: nothing");
@@ -511,7 +517,7 @@ describe("rollback target", () => {
     expect(rollbackTarget([], 35, 42)).toBe(0);
   });
   it("uses the episode's first alarm step, not the step of the round", () => {
-    const policy = new RemediationPolicy({ allowed: ["rollback", "halt", "alert"] });
+    const policy = ladder({ allowed: ["rollback", "halt", "alert"] });
     const outs = play(policy, [
       alarm(40, "lr_too_high", { confidence: 0.1, onset: null }),
       alarm(41, "lr_too_high", { confidence: 0.1, onset: null }),
@@ -520,16 +526,14 @@ describe("rollback target", () => {
     expect(outs[2].actions).toEqual([{ kind: "rollback", to_step: 30 }]);
   });
   it("a human-needing fault rolls back to before its onset", () => {
-    const out = new RemediationPolicy().decide(
-      alarm(42, "reward_hacking", { onset: 12, checkpoints: [0, 5, 10, 15, 20] }),
-    );
+    const out = ladder().decide(alarm(42, "reward_hacking", { onset: 12, checkpoints: [0, 5, 10, 15, 20] }));
     expect(out.actions[0]).toEqual({ kind: "rollback", to_step: 10 });
   });
 });
 
 describe("uncertain diagnosis", () => {
   it("low confidence: one alert per alarm episode, not per step", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const low = (s: number) => alarm(s, "lr_too_high", { confidence: 0.12 });
     const outs = play(policy, [
       low(42),
@@ -579,7 +583,7 @@ describe("uncertain diagnosis", () => {
   });
 
   it("no diagnosis at all: alert, and a confident diagnosis later in the episode acts", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const outs = play(policy, [quiet(42, { anomalous: true, deviation: 8 }), alarm(43, "worker_failure")]);
     expect(outs[0].decisions[0].reason).toBe("step 42: no usable diagnosis below confidence 0.3: alert only");
     expect(outs[1].actions).toEqual([{ kind: "restart_workers" }]);
@@ -608,7 +612,7 @@ describe("snapshot and restore", () => {
   for (const cut of [0, 2, 5, 8, 12]) {
     it(`a JSON round trip after ${cut} steps gives identical later outputs`, () => {
       const options: Partial<PolicyOptions> = { reference: REFERENCE, cooldown: 3 };
-      const original = new RemediationPolicy(options);
+      const original = ladder(options);
       play(original, script.slice(0, cut));
       const restored = RemediationPolicy.restore(JSON.parse(JSON.stringify(original.snapshot())));
       expect(restored.snapshot()).toEqual(original.snapshot());
@@ -621,7 +625,7 @@ describe("snapshot and restore", () => {
   }
 
   it("restore can override options, and rejects malformed snapshots", () => {
-    const original = new RemediationPolicy();
+    const original = ladder();
     original.decide(alarm(42, "lr_too_high"));
     const advise = RemediationPolicy.restore(original.snapshot(), { mode: "advise" });
     expect(advise.options.mode).toBe("advise");
@@ -638,7 +642,7 @@ describe("snapshot and restore", () => {
 
 describe("runs", () => {
   it("keeps per-run state apart, forgets on request, and evicts the least recently seen run", () => {
-    const policy = new RemediationPolicy({ maxRuns: 2 });
+    const policy = ladder({ maxRuns: 2 });
     policy.decide({ ...alarm(42, "lr_too_high"), run: "a" });
     policy.decide({ ...alarm(42, "lr_too_high"), run: "b" });
     policy.decide({ ...quiet(43), run: "a" });
@@ -650,7 +654,7 @@ describe("runs", () => {
   });
 
   it("ignores a replayed or out-of-order step", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     policy.decide(alarm(42, "lr_too_high"));
     expect(policy.decide(alarm(42, "lr_too_high")).decisions).toEqual([]);
     expect(policy.decide(alarm(30, "worker_failure")).decisions).toEqual([]);
@@ -659,19 +663,19 @@ describe("runs", () => {
 
 describe("options", () => {
   it("rejects bad options at construction", () => {
-    expect(() => new RemediationPolicy({ cooldown: -1 })).toThrow(RangeError);
-    expect(() => new RemediationPolicy({ budget: 1.5 })).toThrow(RangeError);
-    expect(() => new RemediationPolicy({ verifySteps: 0 })).toThrow(RangeError);
-    expect(() => new RemediationPolicy({ minConfidence: Number.NaN })).toThrow(RangeError);
-    expect(() => new RemediationPolicy({ mode: "fix" as never })).toThrow(RangeError);
-    expect(() => new RemediationPolicy({ allowed: ["reboot" as never] })).toThrow(RangeError);
-    expect(new RemediationPolicy({ cooldown: undefined }).options.cooldown).toBe(5);
+    expect(() => ladder({ cooldown: -1 })).toThrow(RangeError);
+    expect(() => ladder({ budget: 1.5 })).toThrow(RangeError);
+    expect(() => ladder({ verifySteps: 0 })).toThrow(RangeError);
+    expect(() => ladder({ minConfidence: Number.NaN })).toThrow(RangeError);
+    expect(() => ladder({ mode: "fix" as never })).toThrow(RangeError);
+    expect(() => ladder({ allowed: ["reboot" as never] })).toThrow(RangeError);
+    expect(ladder({ cooldown: undefined }).options.cooldown).toBe(5);
   });
 });
 
 describe("garbage inputs", () => {
   it("NaN confidence, negative steps and unknown fault ids do not throw and count as no information", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const nanConf = policy.decide(alarm(-5, "lr_too_high", { confidence: Number.NaN }));
     expect(nanConf.decisions.map((d) => d.kind)).toEqual(["uncertain"]);
     const unknown = policy.decide(alarm(-4, "bit_flip", { confidence: 0.99 }));
@@ -723,7 +727,7 @@ describe("garbage inputs", () => {
         fc.array(input, { maxLength: 40 }),
         fc.constantFrom<"act" | "advise">("act", "advise"),
         (inputs, mode) => {
-          const policy = new RemediationPolicy({ mode, cooldown: 1, budget: 4 });
+          const policy = ladder({ mode, cooldown: 1, budget: 4 });
           for (const x of inputs) {
             const out = policy.decide(x as never);
             for (const d of out.decisions) expect(typeof d.reason).toBe("string");
@@ -741,7 +745,7 @@ describe("garbage inputs", () => {
 
 describe("docs/remediation.md worked example", () => {
   it("gives the decisions the document shows", () => {
-    const policy = new RemediationPolicy();
+    const policy = ladder();
     const at = (step: number, deviation: number) => ({ ...alarm(step, "lr_too_high", { deviation }), run: "r17" });
     const calm = (step: number, deviation: number) => ({ ...quiet(step, { deviation }), run: "r17" });
     const outs = play(policy, [
@@ -772,5 +776,49 @@ describe("docs/remediation.md worked example", () => {
     ]);
     expect(policy.decide(at(52, 9)).actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
     expect(policy.runState("r17")?.rounds).toBe(3);
+  });
+});
+
+describe("confirmation before a fix", () => {
+  it("a first alarm gives an alert; the fix comes once the same fault has led for confirmPoints alarmed points", () => {
+    const policy = new RemediationPolicy({ reference: REFERENCE });
+    const first = policy.decide(alarm(40, "lr_too_high", { history: 40 }));
+    expect(first.actions.map((a) => a.kind)).toEqual(["alert"]);
+    expect(first.decisions[0].reason).toMatch("1 of the 3 alarmed points");
+    expect(policy.decide(alarm(41, "lr_too_high", { history: 41 })).actions).toEqual([]);
+    const third = policy.decide(alarm(42, "lr_too_high", { history: 42 }));
+    expect(third.actions.map((a) => a.kind)).toContain("scale_lr");
+  });
+
+  it("a change of the leading fault starts the count over", () => {
+    const policy = new RemediationPolicy({ reference: REFERENCE });
+    policy.decide(alarm(40, "lr_too_high", { history: 40 }));
+    policy.decide(alarm(41, "lr_too_high", { history: 41 }));
+    expect(policy.decide(alarm(42, "kl_penalty_off", { history: 42 })).actions).toEqual([]);
+    expect(policy.decide(alarm(43, "kl_penalty_off", { history: 43 })).actions).toEqual([]);
+    expect(policy.decide(alarm(44, "kl_penalty_off", { history: 44 })).actions.length).toBeGreaterThan(0);
+  });
+
+  it("a run with little history gets an alert only, however long the alarm lasts there", () => {
+    const policy = new RemediationPolicy({ reference: REFERENCE, minHistory: 8 });
+    const kinds = [3, 4, 5, 6, 7].flatMap((s) =>
+      policy.decide(alarm(s, "nan_inf", { history: s, deviation: Infinity })).actions.map((a) => a.kind),
+    );
+    expect(kinds).toEqual(["alert"]);
+    expect(
+      policy.decide(alarm(8, "nan_inf", { history: 8, deviation: Infinity })).actions.map((a) => a.kind),
+    ).toContain("rollback");
+  });
+
+  it("never rolls back or halts before confirmPoints alarmed points, for any fault (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...FAULT_IDS), fc.integer({ min: 1, max: 5 }), (fault, confirm) => {
+        const policy = new RemediationPolicy({ reference: REFERENCE, confirmPoints: confirm });
+        for (let i = 0; i < confirm - 1; i++) {
+          const kinds = policy.decide(alarm(100 + i, fault, { history: 100 + i })).actions.map((a) => a.kind);
+          expect(kinds.every((k) => k === "alert")).toBe(true);
+        }
+      }),
+    );
   });
 });

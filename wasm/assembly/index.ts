@@ -45,6 +45,7 @@ export { bankBytes, bankCheck, bankEvict, bankInit, bankPush, bankRuns } from ".
 export { seriesInit, seriesScore } from "./detect/series";
 export { priorAccumulate, priorCheck, priorInit, priorScore } from "./detect/prior";
 export { matcherCheck, matcherInit, matcherMatch } from "./detect/fingerprint";
+export { trendLayoutVersion, trendStep } from "./detect/trend";
 
 /** Version of layout/detect.json the module was built with. */
 export function detectLayoutVersion(): i32 {

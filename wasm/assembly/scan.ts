@@ -37,6 +37,7 @@ import {
   STEP_RATE_FORMAT,
   STEP_RATE_TOOL_ERROR,
   STEP_RATE_TRUNCATION,
+  STEP_TRUNC_REWARD_GAP,
   STEP_ROWS,
 } from "./generated/layout";
 
@@ -188,6 +189,36 @@ function scanStep(batch: Batch, s: i32, out: usize, finite: usize, groupScratch:
     STEP_RATE_TOOL_ERROR,
     toolErrorRateOf(batch.column(s, COL_TOOL_CALLS), batch.column(s, COL_TOOL_ERRORS), n),
   );
+  const truncated = batch.column(s, COL_TRUNCATED);
+  setFeature(
+    out,
+    STEP_TRUNC_REWARD_GAP,
+    reward != ABSENT && truncated != ABSENT ? truncationRewardGap(reward, truncated, n) : NaN,
+  );
+}
+
+/** Mean reward of the untruncated rollouts minus that of the truncated ones
+ *  (native/src/scan/mod.rs, truncation_reward_gap: the same sums in row order). */
+function truncationRewardGap(reward: usize, truncated: usize, n: i32): f64 {
+  let kept = 0.0;
+  let keptN = 0;
+  let cut = 0.0;
+  let cutN = 0;
+  for (let i = 0; i < n; i++) {
+    const r = load<f64>(reward + (<usize>i << 3));
+    const t = load<f64>(truncated + (<usize>i << 3));
+    if (isFinite<f64>(r) && isFinite<f64>(t)) {
+      if (t != 0.0) {
+        cut += r;
+        cutN++;
+      } else {
+        kept += r;
+        keptN++;
+      }
+    }
+  }
+  if (keptN == 0 || cutN == 0) return NaN;
+  return kept / <f64>keptN - cut / <f64>cutN;
 }
 
 function correlationOf(x: usize, y: usize, n: i32): f64 {

@@ -267,3 +267,42 @@ impl FingerprintMatcher {
         self.matcher.dims() as u32
     }
 }
+
+/// Version of layout/trend.json this addon was built with.
+#[napi]
+pub fn trend_layout_version() -> u32 {
+    crate::detect::trend::TREND_VERSION
+}
+
+/// One observation per stream of the zero-shot trend detector
+/// (`native/src/detect/trend.rs`): updates the caller's `states` in place and
+/// writes each observation's outputs and flags.
+#[napi(catch_unwind)]
+pub fn trend_step(
+    mut states: Float64Array,
+    values: &[f64],
+    codes: &[i32],
+    trials: &[f64],
+    mut outputs: Float64Array,
+    mut flags: Int32Array,
+) -> Result<()> {
+    let inputs = [bytes(values), bytes(codes), bytes(trials)];
+    let (s, o, f) = (bytes(&states), bytes(&outputs), bytes(&flags));
+    if overlaps(s, o)
+        || overlaps(s, f)
+        || overlaps(o, f)
+        || inputs
+            .iter()
+            .any(|&r| overlaps(r, s) || overlaps(r, o) || overlaps(r, f))
+    {
+        return Err(error(
+            SHAPE_ERROR,
+            "states, outputs or flags share memory with another array",
+        ));
+    }
+    // SAFETY: synchronous call; the three written arrays share no byte with
+    // each other or with an input (checked above).
+    let (states, outputs, flags) = unsafe { (states.as_mut(), outputs.as_mut(), flags.as_mut()) };
+    crate::detect::trend::step_batch(states, values, codes, trials, outputs, flags)
+        .map_err(|e| error(SHAPE_ERROR, e))
+}

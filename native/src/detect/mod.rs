@@ -38,6 +38,7 @@ pub mod prior;
 pub mod range;
 pub mod series;
 pub mod spike;
+pub mod trend;
 
 include!(concat!(env!("OUT_DIR"), "/detect_layout.rs"));
 

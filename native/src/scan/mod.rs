@@ -165,6 +165,33 @@ fn scan_step(batch: &Batch, s: usize, out: &mut [f64], scratch: &mut Scratch) {
         (Some(calls), Some(errors)) => tool_error_rate(calls, errors),
         _ => f64::NAN,
     };
+    out[step::TRUNC_REWARD_GAP] = match (column(col::REWARD), column(col::TRUNCATED)) {
+        (Some(reward), Some(truncated)) => truncation_reward_gap(reward, truncated),
+        _ => f64::NAN,
+    };
+}
+
+/// Mean reward of the rollouts that ended on their own minus that of the
+/// truncated ones (rows where both values are finite; a nonzero flag is
+/// truncated): how much the length cap costs, when it binds. NaN unless both
+/// kinds of rollout are there.
+fn truncation_reward_gap(reward: &[f64], truncated: &[f64]) -> f64 {
+    let (mut kept, mut kept_n, mut cut, mut cut_n) = (0.0, 0usize, 0.0, 0usize);
+    for (&r, &t) in reward.iter().zip(truncated) {
+        if r.is_finite() && t.is_finite() {
+            if t != 0.0 {
+                cut += r;
+                cut_n += 1;
+            } else {
+                kept += r;
+                kept_n += 1;
+            }
+        }
+    }
+    if kept_n == 0 || cut_n == 0 {
+        return f64::NAN;
+    }
+    kept / kept_n as f64 - cut / cut_n as f64
 }
 
 /// count, nonfinite, mean, std, min, max and quantiles of one column of one step.

@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../bench/random.js";
+import { TREND_FLAGS, TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "../../src/backend/generated/trend.js";
+import {
+  DETECT_SHAPE_ERROR,
+  type Kernels,
+  TREND_ABSENT,
+  TREND_MAY_FALL,
+  TREND_MAY_RISE,
+} from "../../src/backend/kernel.js";
+import { backends, thrown } from "./backends.js";
+
+const W = TREND_STATE.length;
+const O = TREND_OUTPUTS.length;
+const flag = (name: (typeof TREND_FLAGS)[number]) => 1 << TREND_FLAGS.indexOf(name);
+const out = (name: (typeof TREND_OUTPUTS)[number]) => TREND_OUTPUTS.indexOf(name);
+const kind = (name: (typeof TREND_KINDS)[number]["name"]) => TREND_KINDS.findIndex((k) => k.name === name);
+const BOTH = TREND_MAY_RISE | TREND_MAY_FALL;
+
+interface Fed {
+  flags: number[];
+  outputs: Float64Array[];
+  state: Float64Array;
+}
+
+/** Feeds one series to one stream, one observation per call (as the monitor does). */
+function feed(k: Kernels, values: number[], code: number, trials = NaN): Fed {
+  const state = new Float64Array(W);
+  const flags: number[] = [];
+  const outputs: Float64Array[] = [];
+  for (const v of values) {
+    const o = new Float64Array(O);
+    const f = new Int32Array(1);
+    k.detectors.trendStep(state, Float64Array.of(v), Int32Array.of(code), Float64Array.of(trials), o, f);
+    flags.push(f[0]);
+    outputs.push(o);
+  }
+  return { flags, outputs, state };
+}
+
+const alarms = (fed: Fed) => fed.flags.filter((f) => f & flag("alarm")).length;
+
+describe.each(backends.map((k) => [k.name, k] as const))("trend detector (%s)", (_name, k) => {
+  it("a rare Bernoulli event after none is unremarkable (2 errors in 58 calls after 600 with none)", () => {
+    const v = [...new Array(40).fill(0), 2 / 58, ...new Array(10).fill(0)];
+    const fed = feed(k, v, kind("rate") | TREND_MAY_RISE, 58);
+    expect(fed.flags.some((f) => f & flag("open"))).toBe(false);
+  });
+
+  it("a trend with noise is healthy, for every kind", () => {
+    const random = seededRandom(11);
+    const rand = () => random.uniform();
+    const cases: [string, (i: number) => number, number][] = [
+      ["signed", (i) => -1 + 0.01 * i + 0.3 * (rand() - 0.5), NaN],
+      ["scale", (i) => 2 * Math.exp(-0.01 * i) * (1 + 0.2 * (rand() - 0.5)), NaN],
+      ["rate", (i) => Math.min(1, 0.1 + 0.003 * i + 0.1 * rand()), 64],
+      ["count", () => 256 - Math.floor(4 * rand()), NaN],
+      ["corr", (i) => Math.max(-1, Math.min(1, 0.2 + 0.002 * i + 0.2 * (rand() - 0.5))), 64],
+    ];
+    for (const [name, f, trials] of cases) {
+      const fed = feed(
+        k,
+        Array.from({ length: 200 }, (_, i) => f(i)),
+        kind(name as never) | BOTH,
+        trials,
+      );
+      expect(alarms(fed), name).toBe(0);
+    }
+  });
+
+  it("a one-off spike gone at the next point is a note, not an alarm", () => {
+    const v = [...Array.from({ length: 30 }, (_, i) => 1 + 0.01 * (i % 3)), 40, 1, 1.01, 1.02, 1];
+    const fed = feed(k, v, kind("scale") | TREND_MAY_RISE);
+    expect(alarms(fed)).toBe(0);
+    expect(fed.flags[30] & flag("open")).toBeTruthy();
+    expect(fed.flags[31] & flag("one_off")).toBeTruthy();
+  });
+
+  it("3-decimal quantisation is not a change", () => {
+    const v = Array.from({ length: 120 }, (_, i) => (i % 5 === 0 ? 0.002 : i % 7 === 0 ? 0 : 0.001));
+    expect(alarms(feed(k, v, kind("scale") | BOTH))).toBe(0);
+    const r = Array.from({ length: 120 }, (_, i) => Number((0.5 + 0.001 * (i % 3)).toFixed(3)));
+    expect(alarms(feed(k, r, kind("signed") | BOTH))).toBe(0);
+  });
+
+  it("a lasting shift alarms at its third point, only in a direction that may alarm", () => {
+    const random = seededRandom(5);
+    const rand = () => random.uniform();
+    const v = [
+      ...Array.from({ length: 30 }, () => 1 + 0.05 * rand()),
+      ...Array.from({ length: 8 }, () => 5 + 0.05 * rand()),
+    ];
+    const up = feed(k, v, kind("scale") | TREND_MAY_RISE);
+    expect(up.flags.slice(0, 32).some((f) => f & flag("alarm"))).toBe(false);
+    expect(up.flags[32] & flag("alarm")).toBeTruthy();
+    expect(up.flags[32] & flag("up")).toBeTruthy();
+    expect(alarms(feed(k, v, kind("scale") | TREND_MAY_FALL))).toBe(0);
+    // And it ends: back to the old level is `recovered`.
+    const back = feed(k, [...v, 1, 1, 1], kind("scale") | TREND_MAY_RISE);
+    expect(back.flags[38] & flag("recovered")).toBeTruthy();
+  });
+
+  it("reports the running statistics the invariants read", () => {
+    const fed = feed(k, [53, 2.6, 3, 2, 2.5, 2.2, 2.4], kind("scale") | BOTH);
+    const last = fed.outputs.at(-1)!;
+    expect(last[out("early_max")]).toBe(53);
+    expect(last[out("early_min")]).toBe(2);
+    expect(last[out("median5")]).toBe(2.4);
+    expect(last[out("peak5")]).toBe(2.6);
+    expect(last[out("median16")]).toBe(2.55);
+    expect(last[out("quantum")]).toBe(0.1);
+  });
+
+  it("counts non-finite values in a row without learning them", () => {
+    const fed = feed(k, [1, 1, 1, 1, 1, 1, NaN, Infinity, 1], kind("scale") | BOTH);
+    expect(fed.flags[6] & flag("nonfinite")).toBeTruthy();
+    expect(fed.outputs[7][out("nonfinite_run")]).toBe(2);
+    expect(fed.outputs[8][out("nonfinite_run")]).toBe(0);
+    expect(fed.state[TREND_STATE.indexOf("count")]).toBe(7);
+  });
+
+  it("refuses a batch whose shapes or codes are wrong, writing nothing", () => {
+    const states = new Float64Array(2 * W);
+    const outputs = new Float64Array(2 * O).fill(7);
+    const flags = new Int32Array(2).fill(9);
+    const two = Float64Array.of(1, 2);
+    expect(
+      thrown(() => k.detectors.trendStep(states, Float64Array.of(1), Int32Array.of(0, 0), two, outputs, flags)),
+    ).toMatch(DETECT_SHAPE_ERROR);
+    expect(thrown(() => k.detectors.trendStep(states, two, Int32Array.of(0, 99), two, outputs, flags))).toMatch(
+      "trend code 99 of observation 1",
+    );
+    expect([...outputs].every((x) => x === 7) && [...flags].every((x) => x === 9)).toBe(true);
+    k.detectors.trendStep(states, two, Int32Array.of(TREND_ABSENT, 0), two, outputs, flags);
+    expect(states[0]).toBe(0);
+    expect(states[W]).toBe(1);
+  });
+});
+
+describe("trend detector: both backends give the same bits", () => {
+  it("on random walks, spikes, shifts, quantised and hostile values of every kind", () => {
+    const [native, wasm] = backends;
+    const random = seededRandom(42);
+    const rand = () => random.uniform();
+    const hostile = [Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -0, 0, 1e308, NaN, Infinity, -Infinity];
+    for (let trial = 0; trial < 60; trial++) {
+      const code = Math.floor(rand() * TREND_KINDS.length) | (Math.floor(rand() * 4) << 3);
+      const n = 20 + Math.floor(rand() * 100);
+      let level = rand() * 10 - 3;
+      const values: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = rand();
+        level += r < 0.05 ? (rand() - 0.5) * 20 : (rand() - 0.5) * 0.2;
+        let v = r > 0.97 ? hostile[Math.floor(rand() * hostile.length)] : level + (r < 0.1 ? 30 * rand() : 0);
+        if (trial % 3 === 0) v = Math.round(v * 1000) / 1000;
+        values.push(v);
+      }
+      const trials = rand() < 0.5 ? NaN : Math.floor(rand() * 200);
+      const a = feed(native, values, code, trials);
+      const b = feed(wasm, values, code, trials);
+      expect(b.flags).toEqual(a.flags);
+      expect(Buffer.from(b.state.buffer).equals(Buffer.from(a.state.buffer))).toBe(true);
+      for (let i = 0; i < n; i++)
+        expect(
+          Buffer.from(b.outputs[i].buffer).equals(Buffer.from(a.outputs[i].buffer)),
+          `trial ${trial} step ${i}`,
+        ).toBe(true);
+    }
+  });
+});
