@@ -46,7 +46,12 @@ const deviation = (a: Anomaly) =>
 
 /** "kl_ref +9.1σ (prior), loss non-finite (nonfinite)": the first `most` anomalies, and how many more. */
 export function describeAnomalies(anomalies: readonly Anomaly[], most = 4): string {
-  const shown = anomalies.slice(0, most).map((a) => `${a.signal} ${deviation(a)} (${a.detector})`);
+  // An anomaly that says its test in words (the detect stage's) is shown by it; a score alone is a deviation.
+  const shown = anomalies
+    .slice(0, most)
+    .map((a) =>
+      a.reason ? `${a.signal}: ${a.reason} (${a.detector})` : `${a.signal} ${deviation(a)} (${a.detector})`,
+    );
   return shown.join(", ") + (anomalies.length > most ? `, +${anomalies.length - most} more` : "");
 }
 
