@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../bench/random.js";
-import { Monitor } from "../../src/index.js";
-import { trendCodes } from "../../src/detect/kinds.js";
 import { INVARIANTS } from "../../src/detect/invariants.js";
+import { trendCodes } from "../../src/detect/kinds.js";
 import { type Detection, detect, newDetectState } from "../../src/detect/stage.js";
+import { Monitor } from "../../src/index.js";
 import { defaultFingerprintSet } from "../../src/monitor/fingerprint-set.js";
 import { backends } from "../kernels/backends.js";
 
@@ -112,7 +112,10 @@ describe("fingerprints rank faults once an alarm stands; they never raise one", 
   it("a fingerprint that matches a healthy run's deviation pattern exactly raises nothing", () => {
     const set = defaultFingerprintSet();
     // Every fingerprint centred on zero deviation: a healthy run matches all of them perfectly.
-    const matching = { ...set, fingerprints: set.fingerprints.map((f) => ({ ...f, centroid: f.centroid.map(() => 0) })) };
+    const matching = {
+      ...set,
+      fingerprints: set.fingerprints.map((f) => ({ ...f, centroid: f.centroid.map(() => 0) })),
+    };
     const monitor = new Monitor({ fingerprints: matching, prior: false });
     const verdicts = Array.from({ length: 40 }, (_, t) =>
       monitor.observe({ run: "r", step: t, metrics: { reward_mean: 0.5 + 0.005 * t, grad_norm: 1, entropy: 0.8 } }),

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../bench/random.js";
 import { TREND_FLAGS, TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "../../src/backend/generated/trend.js";
@@ -66,6 +67,29 @@ describe.each(backends.map((k) => [k.name, k] as const))("trend detector (%s)", 
       );
       expect(alarms(fed), name).toBe(0);
     }
+  });
+
+  it("property: a linear or exponential trend with bounded noise, any slope, level and quantisation, never alarms", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("signed", "scale"),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        fc.double({ min: -0.02, max: 0.02, noNaN: true }),
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(0, 2, 3, 6),
+        (name, level, slope, noise, seed, decimals) => {
+          const random = seededRandom(seed);
+          const v = Array.from({ length: 120 }, (_, i) => {
+            const x = name === "scale" ? level * Math.exp(slope * i) : level * (1 + slope * i);
+            const noisy = x * (1 + noise * (random.uniform() - 0.5));
+            return decimals ? Number(noisy.toFixed(decimals)) : noisy;
+          });
+          expect(alarms(feed(k, v, kind(name) | BOTH))).toBe(0);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it("a one-off spike gone at the next point is a note, not an alarm", () => {
