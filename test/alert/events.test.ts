@@ -96,6 +96,8 @@ describe("AlertEvents", () => {
         throw new Error("down");
       },
     });
-    expect(() => stream.forEach((x) => broken.observe(x))).not.toThrow();
+    expect(() => {
+      for (const x of stream) broken.observe(x);
+    }).not.toThrow();
   });
 });

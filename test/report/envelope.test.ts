@@ -16,7 +16,7 @@ describe("Envelope (a curve in bounded memory)", () => {
 
   it("past maxPoints merges neighbours: mean of the bucket, its min and max, drawn at its last step", () => {
     const e = new Envelope(4);
-    [5, 1, 2, 8, 3, 3].forEach((v, i) => e.add(i + 1, v));
+    for (const [i, v] of [5, 1, 2, 8, 3, 3].entries()) e.add(i + 1, v);
     // 4 one-step buckets, then the 5th step merges them into 2 of width 2; steps 5-6 fill a third.
     expect(e.bucketWidth).toBe(2);
     const p = e.points();
@@ -55,7 +55,7 @@ describe("Envelope (a curve in bounded memory)", () => {
         fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 500 }),
         (maxPoints, values) => {
           const e = new Envelope(maxPoints);
-          values.forEach((v, i) => e.add(i, v));
+          for (const [i, v] of values.entries()) e.add(i, v);
           const p = e.points();
           expect(p.steps.length).toBeLessThanOrEqual(maxPoints);
           expect(p.steps[p.steps.length - 1]).toBe(values.length - 1);
