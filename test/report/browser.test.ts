@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The report in a real browser: headless Chromium (Debian's `chromium`, or
  * $CHROMIUM_PATH) driven by playwright-core. No console errors; every run's
@@ -8,7 +10,7 @@
  * Without a browser the test is skipped, unless RFTFM_REQUIRE_BROWSER=1 (what
  * .ci/run sets, after installing chromium): then a missing browser fails it.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +19,15 @@ import { renderReportHtml } from "../../src/report/html.js";
 import type { ReportData } from "../../src/report/types.js";
 import type { Verdict } from "../../src/verdict/types.js";
 import { root, runCli } from "../cli/run-cli.js";
+
+/** What the page script exposes (src/report/client.js): its data and its uPlot instances by run and panel. */
+interface PageGlobal {
+  rftfmReport: {
+    ready: boolean;
+    data: ReportData;
+    plots: Map<string, { over: HTMLElement; scales: { x: { min: number; max: number } }; series: unknown[] }>;
+  };
+}
 
 const browserPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveBrowser = existsSync(browserPath);
@@ -73,7 +84,7 @@ describe.skipIf(!haveBrowser)("the report in headless Chromium", () => {
       return route.abort();
     });
     await page.goto(`file://${path}`);
-    await page.waitForFunction(() => (window as unknown as { rftfmReport?: { ready: boolean } }).rftfmReport?.ready);
+    await page.waitForFunction(() => (window as unknown as Partial<PageGlobal>).rftfmReport?.ready);
     return { page, errors };
   }
 
@@ -81,8 +92,8 @@ describe.skipIf(!haveBrowser)("the report in headless Chromium", () => {
   function markerPositions(page: Page, run: string, panel: string) {
     return page.evaluate(
       ({ run, panel }) => {
-        const u = (window as any).rftfmReport.plots.get(`${run}\u0000${panel}`);
-        const over = u.over as HTMLElement;
+        const u = (window as unknown as PageGlobal).rftfmReport.plots.get(`${run}\u0000${panel}`)!;
+        const over = u.over;
         const origin = over.getBoundingClientRect().left;
         const { min, max } = u.scales.x;
         const width = over.getBoundingClientRect().width;
@@ -121,10 +132,9 @@ describe.skipIf(!haveBrowser)("the report in headless Chromium", () => {
     mkdirSync(build, { recursive: true });
     const r = runCli(["report", join(root, "examples/small-run.jsonl"), "--out", out]);
     expect(r.status, r.stderr).toBe(0);
-    const { readFileSync } = await import("node:fs");
     const html = readFileSync(out, "utf8");
     const { page, errors } = await open(html, "report-example.html");
-    const data = (await page.evaluate(() => (window as any).rftfmReport.data)) as ReportData;
+    const data = (await page.evaluate(() => (window as unknown as PageGlobal).rftfmReport.data)) as ReportData;
 
     for (const run of data.runs) {
       const drawn = await page.$$eval(`.plot[data-run="${run.run}"]`, (plots) =>
@@ -234,7 +244,9 @@ describe.skipIf(!haveBrowser)("the report in headless Chromium", () => {
     const points = await page.$eval('.plot[data-panel="reward"]', (p) => Number(p.getAttribute("data-points")));
     expect(points).toBeLessThanOrEqual(200);
     // The line, its min and its max: three series besides the step.
-    const series = await page.evaluate(() => (window as any).rftfmReport.plots.get("long\u0000reward").series.length);
+    const series = await page.evaluate(
+      () => (window as unknown as PageGlobal).rftfmReport.plots.get("long\u0000reward")!.series.length,
+    );
     expect(series).toBe(4);
     expect(errors).toEqual([]);
     await page.close();
