@@ -134,10 +134,11 @@
         return (x < y ? -1 : 1) * sort.dir;
       });
     tbody.replaceChildren(...shown.map((r) => r.tr));
-    for (const { run } of rows) {
-      const section = document.getElementById(`run-${data.runs.indexOf(run)}`);
-      if (section) section.hidden = !shown.some((s) => s.run === run);
-    }
+    const visible = new Set(shown.map((r) => r.run));
+    data.runs.forEach((run, i) => {
+      const section = document.getElementById(`run-${i}`);
+      if (section) section.hidden = !visible.has(run);
+    });
     count.textContent = `${shown.length} of ${rows.length} runs shown`;
   };
   for (const th of table.querySelectorAll("th"))
