@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -15,6 +15,14 @@ const kernels = selectKernels({ prefer: preferenceFromEnv() });
 const dir = mkdtempSync(join(tmpdir(), "rftfm-report-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const example = join(root, "examples/small-run.jsonl");
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 function capture() {
   let text = "";
@@ -108,6 +116,35 @@ describe("rftfm report", () => {
       ["demo-entropy-collapse", 40],
     ]);
     expect(data.ingest).toContain("read 168 lines");
+  });
+
+  it("watch --report rewrites the report while the run goes on, before the watch ends", async () => {
+    const log = join(dir, "growing.jsonl");
+    const lines = readFileSync(example, "utf8").split("\n").filter(Boolean);
+    writeFileSync(log, `${lines.slice(0, 40).join("\n")}\n`);
+    const out = join(dir, "growing.html");
+    const stop = new AbortController();
+    const done = runWatch(
+      kernels,
+      log,
+      { report: out, reportEvery: 0.05, json: true, poll: 20, settle: 0.1 },
+      { out: capture().stream, err: capture().stream },
+      stop.signal,
+    );
+    const steps = () => {
+      if (!existsSync(out)) return 0;
+      return embedded(readFileSync(out, "utf8")).runs.reduce((n, r) => n + r.steps.count, 0);
+    };
+    try {
+      await until(() => steps() > 0, "a first report");
+      const first = steps();
+      appendFileSync(log, `${lines.slice(40).join("\n")}\n`);
+      await until(() => steps() > first, "the report to grow");
+    } finally {
+      stop.abort();
+    }
+    expect(await done).toBe(0);
+    expect(steps()).toBe(80);
   });
 
   it("watch refuses --report with --features", async () => {
