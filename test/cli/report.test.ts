@@ -209,6 +209,23 @@ describe("--alert-webhook", () => {
     expect(r.stderr).toMatch(/not delivered to http:\/\/127\.0\.0\.1:9\/hook/);
   }, 60_000);
 
+  it("watch POSTs the same alarm as it follows the log", async () => {
+    const server = await webhookServer();
+    try {
+      const status = await runWatch(
+        kernels,
+        example,
+        { once: true, json: true, alertWebhook: server.url },
+        { out: capture().stream, err: capture().stream },
+      );
+      expect(status).toBe(0);
+      const alarms = server.received.map((r) => r.body as AlertEvent).filter((e) => e.kind === "alarm");
+      expect(alarms.map((e) => [e.run, e.step])).toEqual([["demo-entropy-collapse", 29]]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("refuses a webhook that is not an http(s) URL", () => {
     const r = runCli(["scan", example, "--alert-webhook", "ftp://x"]);
     expect(r.status).not.toBe(0);
