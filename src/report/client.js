@@ -213,6 +213,20 @@
     return card;
   };
 
+  /** Beside a plot, the first episodes' cards; the others folded, so that a run of many alarms stays readable. */
+  const SHOWN_CARDS = 3;
+  const cards = (episodes) => {
+    const shown = episodes.slice(0, SHOWN_CARDS).map(describeEpisode);
+    if (episodes.length > SHOWN_CARDS)
+      shown.push(
+        el("details", { class: "more-episodes" }, [
+          el("summary", { text: `${episodes.length - SHOWN_CARDS} more alarm episodes` }),
+          ...episodes.slice(SHOWN_CARDS).map(describeEpisode),
+        ]),
+      );
+    return shown;
+  };
+
   const pending = [];
   data.runs.forEach((run, i) => {
     const s = run.summary;
@@ -269,11 +283,11 @@
         ]),
       );
     const unplaced = run.episodes.filter((e) => !run.panels.some((p) => p.id === e.panels[0]));
-    if (unplaced.length) section.append(el("div", { class: "notes wide" }, unplaced.map(describeEpisode)));
+    if (unplaced.length) section.append(el("div", { class: "notes wide" }, cards(unplaced)));
     const grid = el("div", { class: "panels" });
     for (const panel of run.panels) {
       const plot = el("div", { class: "plot", "data-run": run.run, "data-panel": panel.id });
-      const notes = run.episodes.filter((e) => e.panels[0] === panel.id).map(describeEpisode);
+      const notes = cards(run.episodes.filter((e) => e.panels[0] === panel.id));
       const box = el("div", { class: `panel ${panel.kind}${notes.length ? " with-notes" : ""}` }, [
         el("div", { class: "plot-box" }, [el("h3", { text: panel.title }), plot]),
         notes.length ? el("aside", { class: "notes" }, notes) : null,
