@@ -20,7 +20,22 @@ const ROOMS = {
   detect: ["backend", "verdict"],
   monitor: ["backend", "telemetry", "verdict", "ingest", "scan", "detect", "diagnosis", "remediation"],
   loop: ["monitor", "verdict"],
-  cli: ["backend", "telemetry", "verdict", "ingest", "scan", "series", "detect", "diagnosis", "remediation", "monitor"],
+  report: ["backend", "telemetry", "verdict"],
+  alert: ["verdict"],
+  cli: [
+    "backend",
+    "telemetry",
+    "verdict",
+    "ingest",
+    "scan",
+    "series",
+    "detect",
+    "diagnosis",
+    "remediation",
+    "monitor",
+    "report",
+    "alert",
+  ],
 };
 
 const roomRules = Object.entries(ROOMS).map(([room, uses]) => ({

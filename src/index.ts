@@ -37,6 +37,20 @@ export function scanTelemetry(
   return { features: scanStream(kernels, steps, options), report };
 }
 
+export {
+  ALERT_FORMATS,
+  type AlertEvent,
+  AlertEvents,
+  type AlertFormat,
+  type AlertKind,
+  type AlertSink,
+  alertPayload,
+  checkWebhookUrl,
+  VerdictAlerts,
+  WebhookAlerter,
+  type WebhookOptions,
+  type WebhookStats,
+} from "./alert/index.js";
 export { DETECT_FLAGS, DETECT_OPTIONS, DETECT_OUTPUTS, DETECT_VERSION } from "./backend/generated/detect.js";
 export { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./backend/generated/layout.js";
 export {
@@ -122,6 +136,26 @@ export {
   resolveRemedy,
   rollbackTarget,
 } from "./remediation/index.js";
+export {
+  type ActionMark,
+  type CollectedStep,
+  type CollectOptions,
+  type CurvePoints,
+  DEFAULT_MAX_POINTS,
+  Envelope,
+  type EpisodeReport,
+  HEADLINE_PANELS,
+  type Panel,
+  type PanelSpec,
+  REPORT_VERSION,
+  ReportCollector,
+  type ReportData,
+  type RunReport,
+  renderReportHtml,
+  reportJson,
+  type Series,
+  writeReport,
+} from "./report/index.js";
 export { columnFeatureName, featureIndex, featureNames, ID_COLUMNS } from "./scan/features.js";
 export { type PackedBatch, packTensors } from "./scan/pack.js";
 export { quantileOfSorted } from "./scan/quantile.js";
@@ -135,6 +169,7 @@ export {
 } from "./scan/scan.js";
 export { type ScoredItem, scoreSeries } from "./series/score.js";
 export * from "./telemetry/index.js";
+export { type EpisodeChange, EpisodeTracker } from "./verdict/episodes.js";
 export {
   FAULT_FAMILIES,
   FAULT_IDS,

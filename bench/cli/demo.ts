@@ -7,7 +7,17 @@
  * trains the benchmark's model.
  */
 import { type Command, Option } from "commander";
-import { describeAction, describeAnomalies, type Verdict } from "../../src/index.js";
+import {
+  CANDIDATE_SIGNALS,
+  describeAction,
+  describeAnomalies,
+  featureRecord,
+  ReportCollector,
+  type StepData,
+  type StepFeatures,
+  type Verdict,
+  writeReport,
+} from "../../src/index.js";
 import { type DemoResult, runDemo } from "../faultbench/demo.js";
 import { FAULT_IDS, type FaultId, SEVERITIES, type Severity } from "../faultbench/faults.js";
 import type { CliTools } from "./tools.js";
@@ -17,6 +27,30 @@ interface DemoFlags {
   severity: Severity;
   seed: number;
   json?: boolean;
+  /** Where the monitored run's HTML report goes; false: none. */
+  report: string | false;
+}
+
+/** Where the demo writes the monitored run's report unless told otherwise. */
+const DEFAULT_REPORT = "rftfm-demo-report.html";
+
+const watched: ReadonlySet<string> = new Set(CANDIDATE_SIGNALS);
+
+/** The monitored run's curves and verdicts, for its report (what `rftfm report` would show of its log). */
+function demoReport(): {
+  observe: (verdict: Verdict, scanned: StepFeatures<StepData>) => void;
+  write: (path: string, source: string) => void;
+} {
+  const collector = new ReportCollector({ keep: (s) => !s.includes(".") || watched.has(s) });
+  return {
+    observe: (verdict, scanned) =>
+      collector.observe(scanned.data, { ...scanned.data.metrics, ...featureRecord(scanned) }, verdict),
+    write: (path, source) =>
+      writeReport(
+        path,
+        collector.build(() => undefined, { sources: [source] }),
+      ),
+  };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -83,6 +117,12 @@ export function registerDemo(program: Command, { numberArg, formatDuration }: Cl
       0,
     )
     .option("--json", "print the result as one JSON object")
+    .option(
+      "--report <file>",
+      `write the monitored run's HTML report here (as rftfm report draws it; default ${DEFAULT_REPORT})`,
+      DEFAULT_REPORT,
+    )
+    .option("--no-report", "write no report")
     .action(async (flags: DemoFlags) => {
       const started = Date.now();
       const tty = process.stderr.isTTY === true;
@@ -90,7 +130,13 @@ export function registerDemo(program: Command, { numberArg, formatDuration }: Cl
         `rftfm demo: training ${flags.fault} (${flags.severity}) three times: healthy reference and faulty run ` +
           "unmonitored in the background, and the faulty run with rftfm in the loop here.\n",
       );
-      const onStep = (v: Verdict, s: { reward: number; correct: number; total: number }) => {
+      const pictures = flags.report ? demoReport() : undefined;
+      const onStep = (
+        v: Verdict,
+        s: { reward: number; correct: number; total: number },
+        scanned: StepFeatures<StepData>,
+      ) => {
+        pictures?.observe(v, scanned);
         const status = `step ${String(v.step).padStart(3)}/${s.total}  reward ${s.reward.toFixed(2)}  correct ${s.correct.toFixed(2)}  ${v.anomalous ? "ALARM" : "ok"}`;
         if (tty) process.stderr.write(`\r${status}\x1b[K`);
         else if (v.step % 10 === 0) process.stderr.write(`${status}\n`);
@@ -102,8 +148,17 @@ export function registerDemo(program: Command, { numberArg, formatDuration }: Cl
       };
       const result = await runDemo({ fault: flags.fault, severity: flags.severity, seedIndex: flags.seed, onStep });
       if (tty) process.stderr.write("\r\x1b[K");
+      if (pictures && flags.report)
+        pictures.write(
+          flags.report,
+          `rftfm demo --fault ${flags.fault} --severity ${flags.severity} --seed ${flags.seed}`,
+        );
+      const where = flags.report ? { report: flags.report } : {};
       process.stdout.write(
-        flags.json ? `${JSON.stringify(result)}\n` : report(result, formatDuration((Date.now() - started) / 1000)),
+        flags.json
+          ? `${JSON.stringify({ ...result, ...where })}\n`
+          : report(result, formatDuration((Date.now() - started) / 1000)) +
+              (flags.report ? `report of the monitored run (open it in a browser): ${flags.report}\n` : ""),
       );
     });
 }

@@ -8,7 +8,7 @@
  * first two train in worker processes while the third trains here, so that
  * its verdicts can be shown as they come.
  */
-import type { Action, Verdict } from "../../src/index.js";
+import type { Action, StepData, StepFeatures, Verdict } from "../../src/index.js";
 import { DEFAULT_CORPUS, planCorpus } from "./corpus.js";
 import { FAULT_FAMILIES, type FaultId, type Severity } from "./faults.js";
 import { monitorObserver } from "./observers.js";
@@ -22,8 +22,12 @@ export interface DemoOptions {
   /** Which test seed of the corpus plan (0 = the first). */
   seedIndex: number;
   workers?: number;
-  /** Every verdict of the monitored run, as it comes, with the step's reward and correctness. */
-  onStep?: (verdict: Verdict, step: { reward: number; correct: number; total: number }) => void;
+  /** Every verdict of the monitored run, as it comes, with the step's reward and correctness, and the step as scanned. */
+  onStep?: (
+    verdict: Verdict,
+    step: { reward: number; correct: number; total: number },
+    scanned: StepFeatures<StepData>,
+  ) => void;
 }
 
 export interface DemoResult {
@@ -70,14 +74,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let firstAlarm: Verdict | null = null;
   let diagnosis: Verdict | null = null;
   const actions: DemoResult["actions"] = [];
-  const observer = monitorObserver((verdict, step) => {
+  const observer = monitorObserver((verdict, step, scanned) => {
     if (verdict.anomalous && !firstAlarm) firstAlarm = verdict;
     if (firstAlarm && verdict.diagnosis.length && !diagnosis?.actions.length) diagnosis = verdict;
     const reasons = verdict.decisions?.map((d) => d.reason) ?? [];
     for (const action of verdict.actions)
       actions.push({ step: verdict.step, action, reason: reasons.join("; ") || undefined });
     const m = step.metrics ?? {};
-    options.onStep?.(verdict, { reward: m.reward_mean ?? NaN, correct: m.correct_mean ?? NaN, total: faulty.steps });
+    options.onStep?.(
+      verdict,
+      { reward: m.reward_mean ?? NaN, correct: m.correct_mean ?? NaN, total: faulty.steps },
+      scanned,
+    );
   });
   const monitoredSpec = { ...faulty, id: `${faulty.id}+monitored` };
   const monitored = runTraining(monitoredSpec, () => {}, observer);

@@ -8,7 +8,15 @@
  * reports them, and the checkpoints it saves, as `event` records that the
  * monitor reads with the next step.
  */
-import { Monitor, type StepData, StepGatherer, scan, type TelemetryRecord, type Verdict } from "../../src/index.js";
+import {
+  Monitor,
+  type StepData,
+  type StepFeatures,
+  StepGatherer,
+  scan,
+  type TelemetryRecord,
+  type Verdict,
+} from "../../src/index.js";
 import { NOMINAL } from "./hparams.js";
 import type { RunSpec, StepObserver } from "./trainer.js";
 
@@ -28,8 +36,13 @@ export const TRAINER_REFERENCE: Readonly<Record<string, number>> = {
   clip_eps: NOMINAL.clipEps,
 };
 
-/** The library's monitor in the loop; `onVerdict` sees every verdict with its step (the demo prints them). */
-export function monitorObserver(onVerdict?: (verdict: Verdict, step: StepData) => void): StepObserver {
+/**
+ * The library's monitor in the loop; `onVerdict` sees every verdict with its
+ * step and the step as scanned (the demo prints them and writes its report).
+ */
+export function monitorObserver(
+  onVerdict?: (verdict: Verdict, step: StepData, scanned: StepFeatures<StepData>) => void,
+): StepObserver {
   const monitor = new Monitor({ prior: true, policy: { mode: "act", reference: TRAINER_REFERENCE } });
   return (records: TelemetryRecord[]) => {
     // Events the trainer reported after the previous step (checkpoints, applied
@@ -38,8 +51,9 @@ export function monitorObserver(onVerdict?: (verdict: Verdict, step: StepData) =
     const gatherer = new StepGatherer();
     for (const record of records) if (record.kind !== "event") gatherer.add(record);
     const [step] = gatherer.finish();
-    const verdict = monitor.observeScanned(scan([step])[0], events);
-    onVerdict?.(verdict, step);
+    const scanned = scan([step])[0];
+    const verdict = monitor.observeScanned(scanned, events);
+    onVerdict?.(verdict, step, scanned);
     return verdict.actions;
   };
 }

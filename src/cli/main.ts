@@ -10,12 +10,19 @@ import { packageRoot } from "../backend/package-root.js";
 import { registerBenchWhenAsked } from "./bench.js";
 import type { CliContext, RegisterCommand } from "./command.js";
 import { registerFingerprints } from "./fingerprints.js";
+import { registerReport } from "./report.js";
 import { registerScan } from "./scan.js";
 import { registerScoreSeries } from "./score-series.js";
 import { registerWatch } from "./watch.js";
 
 /** The commands, in the order `rftfm --help` lists them: add one with one line here. */
-const COMMANDS: readonly RegisterCommand[] = [registerScan, registerWatch, registerFingerprints, registerScoreSeries];
+const COMMANDS: readonly RegisterCommand[] = [
+  registerScan,
+  registerWatch,
+  registerReport,
+  registerFingerprints,
+  registerScoreSeries,
+];
 
 const version = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;
 

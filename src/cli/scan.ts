@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { readTelemetry } from "../ingest/index.js";
 import type { Verdict } from "../verdict/types.js";
+import { type AlertCommandOptions, addAlertOptions, commandAlerts } from "./alert-options.js";
 import type { CliContext } from "./command.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
@@ -10,7 +11,7 @@ import { jsonStepOutput, METRIC_COLUMNS, metricsRow, outputSteps, TRAJECTORY_HEA
 import { renderTable } from "./table.js";
 import { logMonitor, renderRunReport } from "./verdicts.js";
 
-export interface ScanCommandOptions extends ReadCommandOptions {
+export interface ScanCommandOptions extends ReadCommandOptions, AlertCommandOptions {
   json?: boolean;
   /** Print the scanner's per-step trajectory features instead of judging the runs. */
   features?: boolean;
@@ -65,9 +66,11 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
   const { steps, report } = readTelemetry(files, readOptions(options));
   const { monitor, summaries } = logMonitor(kernels, options);
   const firstAlarms = new Map<string, Verdict>();
+  const alerts = commandAlerts(options, io.err);
   try {
     await outputSteps(kernels, steps, async (step) => {
       const verdict = monitor.observeScanned(step, step.data.events);
+      alerts?.observe(verdict);
       if (verdict.anomalous && !firstAlarms.has(verdict.run)) firstAlarms.set(verdict.run, verdict);
     });
     for (const summary of summaries()) {
@@ -75,6 +78,7 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
     }
   } finally {
     monitor.close();
+    await alerts?.finish();
   }
   // The JSON lines are run summaries only (verdicts.md); the ingest report goes to stderr.
   if (options.json) {
@@ -121,7 +125,7 @@ async function printFeatures(kernels: Kernels, files: string[], options: ScanCom
 
 /** `rftfm scan FILES...`. */
 export function registerScan(program: Command, context: CliContext): void {
-  addReadOptions(
+  const command = addReadOptions(
     program
       .command("scan")
       .description(
@@ -159,11 +163,13 @@ export function registerScan(program: Command, context: CliContext): void {
       "--strict",
       "exit with status 1 when the ingest report lists any problem (a skipped line, a repeated step, ...)",
     )
-    .addOption(context.backendOption)
+    .addOption(context.backendOption);
+  addAlertOptions(command)
     .addHelpText(
       "after",
       formatsHelp() +
         "\nExamples:\n  rftfm scan examples/small-run.jsonl\n  rftfm scan runs/*.jsonl.gz --json > summaries.jsonl\n" +
+        "  rftfm scan runs/ --alert-webhook https://hooks.slack.com/services/... --alert-format slack\n" +
         "  rftfm scan run.jsonl --features --json > features.jsonl\n" +
         "  rftfm scan verl-train.log outputs/completions/\n  trainer | rftfm scan - --json",
     )

@@ -95,10 +95,20 @@ export function renderVerdictLine(v: Verdict): string {
   return `${text}\n`;
 }
 
-/** A StepOutput that judges each step with `monitor` and prints its verdict (JSON line or readable line). */
-export function verdictStepOutput(monitor: Monitor, out: Writable, json: boolean): StepOutput {
+/**
+ * A StepOutput that judges each step with `monitor` and prints its verdict
+ * (JSON line or readable line), handing step and verdict to `onVerdict` first
+ * (alerts, a live report).
+ */
+export function verdictStepOutput(
+  monitor: Monitor,
+  out: Writable,
+  json: boolean,
+  onVerdict?: (step: ScannedStep, verdict: Verdict) => void,
+): StepOutput {
   return async (step: ScannedStep) => {
     const verdict = monitor.observeScanned(step, step.data.events);
+    onVerdict?.(step, verdict);
     await write(out, json ? toJsonLine(verdict) : renderVerdictLine(verdict));
   };
 }

@@ -10,15 +10,21 @@
 import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { watchTelemetry } from "../ingest/watch.js";
+import { type AlertCommandOptions, addAlertOptions, commandAlerts } from "./alert-options.js";
 import type { CliContext } from "./command.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
+import { ReportWriter } from "./report.js";
 import type { Io } from "./scan.js";
 import { jsonStepOutput, outputSteps, rowStepOutput } from "./steps.js";
 import { logMonitor, renderRunReport, verdictStepOutput } from "./verdicts.js";
 
-export interface WatchCommandOptions extends ReadCommandOptions {
+export interface WatchCommandOptions extends ReadCommandOptions, AlertCommandOptions {
+  /** Keep this HTML report up to date as the run goes. */
+  report?: string;
+  /** Seconds between rewrites of the report (an alarm rewrites it at once). */
+  reportEvery?: number;
   json?: boolean;
   features?: boolean;
   fingerprints?: string;
@@ -50,9 +56,31 @@ export async function runWatch(
     exitAfterMs: exitAfterSeconds === undefined ? undefined : exitAfterSeconds * 1000,
     signal,
   });
+  if (options.features && (options.report || options.alertWebhook)) {
+    await write(io.err, "rftfm watch: --report and --alert-webhook need verdicts: leave out --features\n");
+    return 2;
+  }
   const judge = options.features ? undefined : logMonitor(kernels, options);
+  const alerts = judge && commandAlerts(options, io.err);
+  const live =
+    judge && options.report
+      ? new ReportWriter(
+          judge.monitor,
+          { path: options.report, sources: [file], backend: kernels.name, format: "html" },
+          undefined,
+          (options.reportEvery ?? DEFAULT_REPORT_EVERY) * 1000,
+        )
+      : undefined;
   const output = judge
-    ? verdictStepOutput(judge.monitor, io.out, options.json === true)
+    ? verdictStepOutput(judge.monitor, io.out, options.json === true, (step, verdict) => {
+        alerts?.observe(verdict);
+        try {
+          live?.observe(step, verdict);
+        } catch (error) {
+          // A report that cannot be written (disk full, directory gone) must not stop the watching.
+          io.err.write(`rftfm watch: cannot write the report ${options.report}: ${(error as Error).message}\n`);
+        }
+      })
     : options.json
       ? jsonStepOutput(io.out)
       : rowStepOutput(io.out, kernels.name);
@@ -62,8 +90,13 @@ export async function runWatch(
     if (judge && !options.json) {
       for (const summary of judge.summaries()) await write(io.out, `\n${renderRunReport(summary)}`);
     }
+    if (live) {
+      live.write(report.summary());
+      await write(options.json ? io.err : io.out, `\nreport: ${options.report}\n`);
+    }
   } finally {
     judge?.monitor.close();
+    await alerts?.finish();
   }
   if (options.json) {
     await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
@@ -74,12 +107,15 @@ export async function runWatch(
   return options.strict && report.problemCount > 0 ? 1 : 0;
 }
 
+/** Seconds between rewrites of a live report. */
+const DEFAULT_REPORT_EVERY = 5;
+
 const seconds = numberArg({ min: 0, expected: "a number of seconds, 0 or more" });
 const milliseconds = numberArg({ min: 1, expected: "a number of milliseconds, 1 or more" });
 
 /** Adds `watch` to the program. */
 export function registerWatch(program: Command, { backendOption, kernelsFor }: CliContext): void {
-  addReadOptions(
+  const command = addReadOptions(
     program
       .command("watch")
       .description(
@@ -104,12 +140,22 @@ export function registerWatch(program: Command, { backendOption, kernelsFor }: C
     .option("--settle <seconds>", "print the newest step once the log has been quiet this long (default 2)", seconds)
     .option("--idle-exit <seconds>", "stop after this many seconds without new data", seconds)
     .option("--once", "read what the file holds now, print it, and stop")
-    .addOption(backendOption)
+    .option(
+      "--report <file>",
+      "keep a self-contained HTML report (as rftfm report writes) up to date in this file as the run goes",
+    )
+    .option(
+      "--report-every <seconds>",
+      `rewrite the report at most this often (default ${DEFAULT_REPORT_EVERY}; an alarm rewrites it at once)`,
+      seconds,
+    )
+    .addOption(backendOption);
+  addAlertOptions(command)
     .addHelpText(
       "after",
       formatsHelp() +
         "\nExamples:\n  rftfm watch train.log\n  rftfm watch metrics.jsonl --json | my-alerting\n" +
-        "  rftfm watch train.log --idle-exit 600",
+        "  rftfm watch train.log --idle-exit 600\n  rftfm watch train.log --report live.html --alert-webhook http://alerts.local/rftfm",
     )
     .action(async (file: string, options: WatchCommandOptions & { backend?: string }) => {
       const stop = new AbortController();

@@ -60,6 +60,34 @@ describe("the built package", () => {
     expect(Object.keys(JSON.parse(readFileSync(join(out, "labels.json"), "utf8")).runs)).toEqual(["s1-healthy-0"]);
   });
 
+  it("writes a self-contained report from dist/cli.js, run from another directory, and from both builds", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rftfm-package-report-")), "report.html");
+    const printed = execFileSync(
+      process.execPath,
+      [join(dist, "cli.js"), "report", join(root, "examples/small-run.jsonl"), "--out", out],
+      { cwd: tmpdir(), encoding: "utf8" },
+    );
+    expect(printed).toContain("(2 runs, 1 with an alarm)");
+    const html = readFileSync(out, "utf8");
+    expect(html).toContain('id="rftfm-data"');
+    expect(html).toContain("uPlot");
+    const render =
+      "const c = new ReportCollector(); c.observe({ run: 'r', step: 1 }, { reward_mean: 1 }," +
+      " { run: 'r', step: 1, anomalous: false, anomalies: [], diagnosis: [], actions: [] });" +
+      "console.log(renderReportHtml(c.build(() => undefined)).includes('rftfmReport') ? 'page' : 'no page')";
+    expect(
+      node(["--input-type=module", "-e", `import { ReportCollector, renderReportHtml } from 'rftfm'; ${render}`]),
+    ).toBe("page");
+    expect(node(["-e", `const { ReportCollector, renderReportHtml } = require('rftfm'); ${render}`])).toBe("page");
+  });
+
+  it("ships what the report page needs: its script in the package files, uPlot as a dependency", () => {
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(manifest.files).toContain("src/report/client.js");
+    expect(manifest.dependencies.uplot).toBeDefined();
+    expect(existsSync(join(root, "node_modules/uplot/dist/uPlot.iife.min.js"))).toBe(true);
+  });
+
   it("keeps the benchmark out of the library's bundles and the CLI's, and the CSV writer out of the library's", () => {
     // esbuild marks each bundled module with a `// path` comment.
     for (const file of ["index.js", "index.cjs", "cli.js"]) {
