@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { BACKEND_ENV, preferenceFromEnv, selectKernels } from "../backend/load.js";
 import { packageRoot } from "../backend/package-root.js";
 import { registerBenchWhenAsked } from "./bench.js";
@@ -35,7 +35,10 @@ const program = new Command()
       "(step metrics and per-trajectory tensors) and reports what it finds.",
   )
   .version(version)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors exit 2 (below), not commander's 1: 1 is what `--fail-on` found. Set
+  // before the commands are added, which inherit it.
+  .exitOverride();
 
 for (const register of COMMANDS) register(program, context);
 await registerBenchWhenAsked(program, process.argv.slice(2));
@@ -47,6 +50,11 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 program.parseAsync().catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Commander printed the message (and the help); --help and --version end with 0.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`rftfm: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 2;
 });

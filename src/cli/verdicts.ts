@@ -20,23 +20,64 @@ export interface JudgeOptions {
   prior?: boolean;
 }
 
+/** Runs a log monitor holds at once; a run beyond them evicts the least recently seen one. */
+export const LOG_MONITOR_RUNS = 4096;
+
 /**
  * A monitor for reading logs: it advises (a log cannot be acted on), and keeps
  * the summary of every run, also of runs it had to let go of (more runs than
- * it holds at once).
+ * it holds at once): an evicted run's summary is handed over as it leaves, and
+ * joined with what the run's later steps (if any) found.
  */
 export function logMonitor(
   kernels: Kernels,
   options: JudgeOptions,
-): { monitor: Monitor; summaries: () => RunSummary[] } {
+  maxRuns = LOG_MONITOR_RUNS,
+): { monitor: Monitor; summaries: () => RunSummary[]; evictions: () => number } {
+  const evicted = new Map<string, RunSummary>();
+  let evictions = 0;
   const monitor = new Monitor({
     kernels,
     fingerprints: options.fingerprints,
     prior: options.prior,
     policy: { mode: "advise" },
-    maxRuns: 4096,
+    maxRuns,
+    onEvict: (summary) => {
+      evictions++;
+      const earlier = evicted.get(summary.run);
+      evicted.set(summary.run, earlier ? joinSummaries(earlier, summary) : summary);
+    },
   });
-  return { monitor, summaries: () => monitor.runIds.map((run) => monitor.summary(run)!) };
+  const summaries = () => {
+    const all = new Map(evicted);
+    for (const run of monitor.runIds) {
+      const held = monitor.summary(run);
+      if (!held) continue;
+      const earlier = all.get(run);
+      all.set(run, earlier ? joinSummaries(earlier, held) : held);
+    }
+    return [...all.values()];
+  };
+  return { monitor, summaries, evictions: () => evictions };
+}
+
+/**
+ * One summary for a run the monitor let go of and saw again: its steps add up, the
+ * first alarm (and the diagnosis and actions it came with) is the earlier one, and a
+ * signal is lacking only when neither part reported it.
+ */
+export function joinSummaries(earlier: RunSummary, later: RunSummary): RunSummary {
+  const first = earlier.alarm ? earlier : later;
+  const laterLacking = new Set(later.lacking);
+  return {
+    run: earlier.run,
+    steps: earlier.steps + later.steps,
+    alarm: earlier.alarm || later.alarm,
+    first_alarm_step: first.first_alarm_step,
+    diagnosis: first.diagnosis,
+    actions: first.actions,
+    lacking: earlier.lacking.filter((name) => laterLacking.has(name)),
+  };
 }
 
 function diagnosisLines(diagnosis: readonly Diagnosis[], indent: string): string[] {

@@ -7,23 +7,25 @@
  * seconds without new data, or at the end of what is there with `--once`; then
  * prints the steps still open and the ingest report.
  */
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { watchTelemetry } from "../ingest/watch.js";
+import type { RunSummary } from "../verdict/types.js";
 import type { CliContext } from "./command.js";
+import { addFailOnOptions, type FailOnOptions, failureReasons } from "./fail-on.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
-import type { Io } from "./scan.js";
+import { exitStatus, type Io } from "./scan.js";
 import { jsonStepOutput, outputSteps, rowStepOutput } from "./steps.js";
 import { logMonitor, renderRunReport, verdictStepOutput } from "./verdicts.js";
 
-export interface WatchCommandOptions extends ReadCommandOptions {
+export interface WatchCommandOptions extends ReadCommandOptions, FailOnOptions {
   json?: boolean;
   features?: boolean;
   fingerprints?: string;
   prior?: boolean;
-  strict?: boolean;
   /** Milliseconds between looks at the file. */
   poll?: number;
   /** Seconds of quiet after which the newest step is printed. */
@@ -43,6 +45,9 @@ export async function runWatch(
   signal?: AbortSignal,
 ): Promise<number> {
   const exitAfterSeconds = options.once ? 0 : options.idleExit;
+  // As `tail -F` does: say so when the file is not there (yet), rather than wait in silence.
+  const absentAtStart = !existsSync(file);
+  if (absentAtStart) await write(io.err, `rftfm watch: ${file} does not exist (yet); waiting for it to appear\n`);
   const { steps, report } = watchTelemetry(file, {
     ...readOptions(options),
     pollMs: options.poll,
@@ -56,11 +61,13 @@ export async function runWatch(
     : options.json
       ? jsonStepOutput(io.out)
       : rowStepOutput(io.out, kernels.name);
+  let judged: RunSummary[] = [];
   try {
     // A live log's steps are printed as they come, not once a batch of them fills.
     await outputSteps(kernels, steps, output, "live");
+    judged = judge?.summaries() ?? [];
     if (judge && !options.json) {
-      for (const summary of judge.summaries()) await write(io.out, `\n${renderRunReport(summary)}`);
+      for (const summary of judged) await write(io.out, `\n${renderRunReport(summary)}`);
     }
   } finally {
     judge?.monitor.close();
@@ -71,7 +78,11 @@ export async function runWatch(
   } else {
     await write(io.out, `\n${report.summary()}\n`);
   }
-  return options.strict && report.problemCount > 0 ? 1 : 0;
+  const reasons = failureReasons(options, report, judged, false);
+  if (report.lines === 0 && !existsSync(file)) {
+    reasons.unshift(`${file} ${absentAtStart ? "never appeared" : "was removed"}: nothing was read`);
+  }
+  return exitStatus(reasons, io);
 }
 
 const seconds = numberArg({ min: 0, expected: "a number of seconds, 0 or more" });
@@ -79,7 +90,7 @@ const milliseconds = numberArg({ min: 1, expected: "a number of milliseconds, 1 
 
 /** Adds `watch` to the program. */
 export function registerWatch(program: Command, { backendOption, kernelsFor }: CliContext): void {
-  addReadOptions(
+  const command = addReadOptions(
     program
       .command("watch")
       .description(
@@ -99,11 +110,11 @@ export function registerWatch(program: Command, { backendOption, kernelsFor }: C
       "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)",
     )
     .option("--no-prior", "do not use the healthy prior")
-    .option("--strict", "exit with status 1 when the ingest report lists any problem")
     .option("--poll <ms>", "how often to look for new data, in milliseconds (default 250)", milliseconds)
     .option("--settle <seconds>", "print the newest step once the log has been quiet this long (default 2)", seconds)
     .option("--idle-exit <seconds>", "stop after this many seconds without new data", seconds)
-    .option("--once", "read what the file holds now, print it, and stop")
+    .option("--once", "read what the file holds now, print it, and stop");
+  addFailOnOptions(command)
     .addOption(backendOption)
     .addHelpText(
       "after",

@@ -72,6 +72,12 @@ export interface MonitorOptions {
   maxRuns?: number;
   /** Where bad inputs and internal errors are logged, once per distinct message (default: console.warn). */
   onError?: (message: string) => void;
+  /**
+   * Called with a run's summary just before a new run beyond `maxRuns` evicts it
+   * (not for `forget`), so what the run had found leaves with it; a reader of logs
+   * keeps it (issue 13, item 3). A throwing callback is logged, never rethrown.
+   */
+  onEvict?: (summary: RunSummary) => void;
 }
 
 /** The event a trainer adapter reports an applied action with (verdicts.md). */
@@ -123,6 +129,7 @@ export class Monitor {
   private readonly runPolicies = new Map<string, RemediationPolicy | null>();
   private readonly maxRuns: number;
   private readonly onError: (message: string) => void;
+  private readonly onEvict?: (summary: RunSummary) => void;
   private readonly logged = new Set<string>();
   private bank: DetectorBank;
   private readonly prior: PriorScorer | null;
@@ -140,6 +147,7 @@ export class Monitor {
     this.rules = options.rules ?? DEFAULT_RULES;
     this.maxRuns = options.maxRuns ?? 256;
     this.onError = options.onError ?? ((message) => console.warn(`rftfm monitor: ${message}`));
+    this.onEvict = options.onEvict;
     const n = this.set.signals.length;
     this.noise = Float64Array.from(this.set.noise);
     this.signalIndex = new Map(this.set.signals.map((name, s) => [name, s]));
@@ -375,6 +383,18 @@ export class Monitor {
     }
   }
 
+  /** Hands an evicted run's summary to `onEvict`; its failure is logged, not thrown into the caller's loop. */
+  private handOff(run: string): void {
+    if (!this.onEvict) return;
+    const summary = this.summary(run);
+    if (!summary) return;
+    try {
+      this.onEvict(summary);
+    } catch (err) {
+      this.log(`onEvict failed for run ${run}: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
   private runState(run: string): RunState {
     let state = this.runs.get(run);
     if (state) {
@@ -382,6 +402,7 @@ export class Monitor {
     } else {
       if (this.runs.size >= this.maxRuns) {
         const [oldest] = this.runs.keys();
+        this.handOff(oldest);
         this.forget(oldest);
       }
       state = newRunState(this.nextKey++ >>> 0, this.set.signals.length);

@@ -16,6 +16,7 @@ export function runCli(args: string[], options: { input?: string | Buffer; env?:
     input: options.input,
     env: { ...process.env, ...options.env },
     encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
