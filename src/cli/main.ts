@@ -12,6 +12,7 @@ import type { CliContext, RegisterCommand } from "./command.js";
 import { registerFingerprints } from "./fingerprints.js";
 import { registerScan } from "./scan.js";
 import { registerScoreSeries } from "./score-series.js";
+import { applySettings } from "./settings.js";
 import { registerWatch } from "./watch.js";
 
 /** The commands, in the order `rftfm --help` lists them: add one with one line here. */
@@ -41,6 +42,13 @@ const program = new Command()
   .exitOverride();
 
 for (const register of COMMANDS) register(program, context);
+// The shared settings not given as flags: RFTFM_* variables, then rftfm.config.json or
+// [tool.rftfm] in pyproject.toml (settings.ts); a bad one is a usage error.
+program.hook("preAction", (_program, command) => {
+  const path: string[] = [];
+  for (let c: Command | null = command; c && c !== program; c = c.parent) path.unshift(c.name());
+  applySettings(command, path);
+});
 await registerBenchWhenAsked(program, process.argv.slice(2));
 
 // A reader that closes the pipe early (`| head`) is not an error.
