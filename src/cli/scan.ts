@@ -8,6 +8,7 @@ import { addFailOnOptions, type FailOnOptions, failureReasons } from "./fail-on.
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
 import { jsonStepOutput, METRIC_COLUMNS, metricsRow, outputSteps, TRAJECTORY_HEADER, trajectoryRow } from "./steps.js";
+import { type ColorTarget, paintFor } from "./style.js";
 import { renderTable } from "./table.js";
 import { LOG_MONITOR_RUNS, logMonitor, renderRunReport } from "./verdicts.js";
 
@@ -65,6 +66,7 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
   const { monitor, summaries, evictions } = logMonitor(kernels, options);
   const firstAlarms = new Map<string, Verdict>();
   let judged: RunSummary[] = [];
+  const paint = paintFor(io.out as ColorTarget);
   try {
     await outputSteps(kernels, steps, async (step) => {
       const verdict = monitor.observeScanned(step, step.data.events);
@@ -72,7 +74,10 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
     });
     judged = summaries();
     for (const summary of judged) {
-      await write(io.out, options.json ? toJsonLine(summary) : renderRunReport(summary, firstAlarms.get(summary.run)));
+      await write(
+        io.out,
+        options.json ? toJsonLine(summary) : renderRunReport(summary, firstAlarms.get(summary.run), paint),
+      );
     }
   } finally {
     monitor.close();

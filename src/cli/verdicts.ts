@@ -12,6 +12,7 @@ import type { Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { describeAction, describeAnomalies } from "../verdict/words.js";
 import { toJsonLine, write } from "./output.js";
 import type { ScannedStep, StepOutput } from "./steps.js";
+import { type Paint, PLAIN, paintFor } from "./style.js";
 
 export interface JudgeOptions {
   /** Fingerprint file (default: the shipped set). */
@@ -106,10 +107,10 @@ function describeLacking(lacking: readonly string[]): string {
 }
 
 /** The readable report of a run. */
-export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): string {
+export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict, paint: Paint = PLAIN): string {
   const lines = [
     `run ${summary.run}: ${summary.steps} steps, ` +
-      (summary.alarm ? `alarm at step ${summary.first_alarm_step}` : "no alarm"),
+      (summary.alarm ? paint.alarm(`alarm at step ${summary.first_alarm_step}`) : paint.ok("no alarm")),
   ];
   if (summary.alarm) {
     if (firstAlarm) lines.push(`  out of line at step ${firstAlarm.step}: ${describeAnomalies(firstAlarm.anomalies)}`);
@@ -123,9 +124,9 @@ export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): stri
 }
 
 /** One readable line per step (two or more when the step raised an alarm). */
-export function renderVerdictLine(v: Verdict): string {
-  if (v.errors?.length) return `${v.run} step ${v.step}: monitor problem: ${v.errors.join("; ")}\n`;
-  let text = `${v.run} step ${v.step}: ${v.anomalous ? `ALARM ${describeAnomalies(v.anomalies)}` : "ok"}`;
+export function renderVerdictLine(v: Verdict, paint: Paint = PLAIN): string {
+  if (v.errors?.length) return `${v.run} step ${v.step}: ${paint.alarm("monitor problem")}: ${v.errors.join("; ")}\n`;
+  let text = `${v.run} step ${v.step}: ${v.anomalous ? `${paint.alarm("ALARM")} ${describeAnomalies(v.anomalies)}` : paint.ok("ok")}`;
   if (v.anomalous && v.diagnosis.length) {
     const best = v.diagnosis[0];
     text += `\n  diagnosis: ${best.fault} (${best.confidence.toFixed(2)})${best.evidence.length ? `: ${best.evidence[0]}` : ""}`;
@@ -138,8 +139,9 @@ export function renderVerdictLine(v: Verdict): string {
 
 /** A StepOutput that judges each step with `monitor` and prints its verdict (JSON line or readable line). */
 export function verdictStepOutput(monitor: Monitor, out: Writable, json: boolean): StepOutput {
+  const paint = paintFor(out as Writable & { isTTY?: boolean; hasColors?: () => boolean });
   return async (step: ScannedStep) => {
     const verdict = monitor.observeScanned(step, step.data.events);
-    await write(out, json ? toJsonLine(verdict) : renderVerdictLine(verdict));
+    await write(out, json ? toJsonLine(verdict) : renderVerdictLine(verdict, paint));
   };
 }

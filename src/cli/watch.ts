@@ -19,6 +19,7 @@ import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
 import { exitStatus, type Io } from "./scan.js";
 import { jsonStepOutput, outputSteps, rowStepOutput } from "./steps.js";
+import { type ColorTarget, paintFor } from "./style.js";
 import { logMonitor, renderRunReport, verdictStepOutput } from "./verdicts.js";
 
 export interface WatchCommandOptions extends ReadCommandOptions, FailOnOptions {
@@ -67,7 +68,8 @@ export async function runWatch(
     await outputSteps(kernels, steps, output, "live");
     judged = judge?.summaries() ?? [];
     if (judge && !options.json) {
-      for (const summary of judged) await write(io.out, `\n${renderRunReport(summary)}`);
+      const paint = paintFor(io.out as ColorTarget);
+      for (const summary of judged) await write(io.out, `\n${renderRunReport(summary, undefined, paint)}`);
     }
   } finally {
     judge?.monitor.close();
