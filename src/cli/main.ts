@@ -44,10 +44,11 @@ const program = new Command()
 for (const register of COMMANDS) register(program, context);
 // The shared settings not given as flags: RFTFM_* variables, then rftfm.config.json or
 // [tool.rftfm] in pyproject.toml (settings.ts); a bad one is a usage error.
+const commandNames = (c: Command): string[] => c.commands.flatMap((sub) => [sub.name(), ...commandNames(sub)]);
 program.hook("preAction", (_program, command) => {
   const path: string[] = [];
   for (let c: Command | null = command; c && c !== program; c = c.parent) path.unshift(c.name());
-  applySettings(command, path);
+  applySettings(command, path, process.env, process.cwd(), new Set(commandNames(program)));
 });
 await registerBenchWhenAsked(program, process.argv.slice(2));
 

@@ -128,9 +128,10 @@ export function applySettings(
   commandPath: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
+  commandNames: ReadonlySet<string> = new Set(commandPath),
 ): void {
   const config = findConfig(cwd, env);
-  const fromFile = config ? fileSettings(config, commandPath) : new Map<string, unknown>();
+  const fromFile = config ? fileSettings(config, commandPath, commandNames) : new Map<string, unknown>();
   for (const setting of SHARED_SETTINGS) {
     const option = optionFor(command, setting);
     if (!option) continue;
@@ -149,22 +150,29 @@ export function applySettings(
   }
 }
 
-/** The file's settings for one command: the top level, then its command tables over them. Unknown names are refused. */
-function fileSettings(config: ConfigFile, commandPath: readonly string[]): Map<string, unknown> {
+/**
+ * The file's settings for one command: the top level, then its command tables over
+ * them. A table is a command's (`fingerprints` is a command and a setting: its table is
+ * the command's); an unknown name or table is refused, so a typo does not go unnoticed.
+ */
+function fileSettings(
+  config: ConfigFile,
+  commandPath: readonly string[],
+  commandNames: ReadonlySet<string>,
+): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const take = (table: Record<string, unknown>, where: string, depth: number) => {
     for (const [key, value] of Object.entries(table)) {
       const name = settingName(key);
-      if ((SHARED_SETTINGS as readonly string[]).includes(name)) {
+      if (isTable(value) && commandNames.has(key)) {
+        if (depth < commandPath.length && key === commandPath[depth]) take(value, `${where}${key}.`, depth + 1);
+      } else if ((SHARED_SETTINGS as readonly string[]).includes(name)) {
         out.set(name, value);
-      } else if (isTable(value) && depth < commandPath.length && key === commandPath[depth]) {
-        take(value, `${where}${key}.`, depth + 1);
-      } else if (!isTable(value)) {
+      } else {
         throw new SettingError(
-          `${config.path}: ${where}${key} is not a setting rftfm knows (settings: ${SHARED_SETTINGS.join(", ")})`,
+          `${config.path}: ${where}${key} is not a setting or command rftfm knows (settings: ${SHARED_SETTINGS.join(", ")})`,
         );
       }
-      // A table for another command: not this one's.
     }
   };
   take(config.settings, "", 0);

@@ -19,7 +19,12 @@ function project(files: Record<string, string>): { top: string; sub: string } {
 describe("shared settings: flag > RFTFM_* > config file > default (issue 13, CLI conventions)", () => {
   it("reads rftfm.config.json from a directory above, its per-command table over its top level", () => {
     const { sub } = project({
-      "rftfm.config.json": JSON.stringify({ "fail-on": "ingest", scan: { "fail-on": ["alarm"], json: true } }),
+      "rftfm.config.json": JSON.stringify({
+        "fail-on": "ingest",
+        scan: { "fail-on": ["alarm"], json: true },
+        watch: { settle: 5 },
+        fingerprints: { learn: { split: "all" } },
+      }),
     });
     const r = runCli(["scan", example], { cwd: sub });
     expect(r.status).toBe(1);
@@ -59,7 +64,8 @@ describe("shared settings: flag > RFTFM_* > config file > default (issue 13, CLI
 
   it("refuses, with status 2 and the file's name, an unknown setting, a bad value, and a file that does not parse", () => {
     const cases: [Record<string, string>, RegExp][] = [
-      [{ "rftfm.config.json": '{"fial-on":"alarm"}' }, /rftfm\.config\.json: fial-on is not a setting rftfm knows/],
+      [{ "rftfm.config.json": '{"fial-on":"alarm"}' }, /rftfm\.config\.json: fial-on is not a setting or command/],
+      [{ "rftfm.config.json": '{"wacth":{"settle":1}}' }, /rftfm\.config\.json: wacth is not a setting or command/],
       [{ "rftfm.config.json": '{"fail-on":"sometimes"}' }, /rftfm\.config\.json: fail-on: sometimes is not one of/],
       [{ "rftfm.config.json": '{"poll":-5}' }, /rftfm\.config\.json: poll: expected a number of milliseconds/],
       [{ "rftfm.config.json": '{"json":"yes"}' }, /rftfm\.config\.json: json: expected true or false/],
