@@ -119,6 +119,24 @@ function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
   return { rows: Math.max(rows, 0), columns };
 }
 
+/** A field of a caller's input that may be a throwing getter: its value when `ok`, else `fallback`. */
+function readSafely<T>(read: () => unknown, ok: (v: unknown) => boolean, fallback: T): T {
+  try {
+    const v = read();
+    return ok(v) ? (v as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function errorText(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return "an unprintable value";
+  }
+}
+
 export class Monitor {
   readonly set: FingerprintSet;
   private readonly kernels: Kernels;
@@ -221,6 +239,12 @@ export class Monitor {
 
   /** A monitor that continues exactly where the snapshot's monitor stood (same options and fingerprint set expected). */
   static restore(snapshot: MonitorSnapshot, options: MonitorOptions = {}): Monitor {
+    // The constructor reads a missing snapshot as "start empty": from restore, that would lose all state silently.
+    if (snapshot === null || typeof snapshot !== "object" || Array.isArray(snapshot)) {
+      throw new TypeError(
+        `Monitor.restore: expected a snapshot (the object monitor.snapshot() returns), got ${describeValue(snapshot)}`,
+      );
+    }
     return new Monitor(options, snapshot);
   }
 
@@ -250,7 +274,19 @@ export class Monitor {
    * one kernel call. Never throws: one verdict per input.
    */
   observeBatch(inputs: readonly StepInput[]): Verdict[] {
-    const steps: (MonitoredStep | string)[] = inputs.map((input) => this.checkInput(input));
+    if (!Array.isArray(inputs)) {
+      const message = `observeBatch: expected an array of step inputs, got ${describeValue(inputs)}`;
+      this.log(message);
+      return [this.failed({}, message)];
+    }
+    const steps: (MonitoredStep | string)[] = inputs.map((input) => {
+      try {
+        return this.checkInput(input);
+      } catch (err) {
+        // A getter or proxy that throws while the input is read: an input error like any other.
+        return `input: reading it threw: ${errorText(err)}`;
+      }
+    });
     let scanned: MonitoredStep[] = [];
     const valid = steps.filter((s): s is MonitoredStep => typeof s !== "string");
     try {
@@ -363,8 +399,8 @@ export class Monitor {
 
   private failed(input: Partial<StepInput>, message: string): Verdict {
     return {
-      run: typeof input?.run === "string" ? input.run : "",
-      step: typeof input?.step === "number" ? input.step : NaN,
+      run: readSafely(() => input?.run, (v) => typeof v === "string", ""),
+      step: readSafely(() => input?.step, (v) => typeof v === "number", NaN),
       anomalous: false,
       anomalies: [],
       diagnosis: [],
