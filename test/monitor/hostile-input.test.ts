@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { preferenceFromEnv, selectKernels } from "../../src/backend/load.js";
 import { Monitor, type MonitorSnapshot } from "../../src/monitor/monitor.js";
-import type { StepInput } from "../../src/verdict/types.js";
+import type { StepInput } from "../../src/verdict/input.js";
 
 const kernels = selectKernels({ prefer: preferenceFromEnv() });
 const quiet = { kernels, onError: () => {} };
