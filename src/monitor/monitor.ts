@@ -119,11 +119,11 @@ function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
   return { rows: Math.max(rows, 0), columns };
 }
 
-/** A field of a caller's input that may be a throwing getter: its value when `ok`, else `fallback`. */
-function readSafely<T>(read: () => unknown, ok: (v: unknown) => boolean, fallback: T): T {
+/** A field of a caller's input that may be a throwing getter: its value when of `type`, else `fallback`. */
+function readSafely<T>(read: () => unknown, type: "string" | "number", fallback: T): T {
   try {
     const v = read();
-    return ok(v) ? (v as T) : fallback;
+    return typeof v === type ? (v as T) : fallback;
   } catch {
     return fallback;
   }
@@ -399,8 +399,8 @@ export class Monitor {
 
   private failed(input: Partial<StepInput>, message: string): Verdict {
     return {
-      run: readSafely(() => input?.run, (v) => typeof v === "string", ""),
-      step: readSafely(() => input?.step, (v) => typeof v === "number", NaN),
+      run: readSafely(() => input?.run, "string", ""),
+      step: readSafely(() => input?.step, "number", NaN),
       anomalous: false,
       anomalies: [],
       diagnosis: [],
