@@ -15,13 +15,37 @@ export interface SelectOptions {
   warn?: (message: string) => void;
 }
 
-/** Reads `RFTFM_BACKEND`; unset or empty means `auto`. */
-export function preferenceFromEnv(env: NodeJS.ProcessEnv = process.env): BackendName | "auto" {
+/**
+ * Reads `RFTFM_BACKEND`; unset or empty means `auto`. A value that names no
+ * backend (`gpu`) must not make the library impossible to import: it is
+ * reported through `warn` and read as `auto`.
+ */
+export function preferenceFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = defaultWarn,
+): BackendName | "auto" {
   const value = env[BACKEND_ENV]?.trim().toLowerCase();
   if (!value || value === "auto") return "auto";
   if (value === "native" || value === "wasm") return value;
-  throw new Error(`${BACKEND_ENV}=${env[BACKEND_ENV]} is not a backend: use native, wasm or auto`);
+  warn(`rftfm: ${BACKEND_ENV}=${env[BACKEND_ENV]} is not a backend (use native, wasm or auto); using auto`);
+  return "auto";
 }
+
+const warned = new Set<string>();
+
+/** `process.emitWarning`, once per message: the package and the CLI both read the environment. */
+function defaultWarn(message: string, code = "RFTFM_BACKEND"): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { code });
+}
+
+/**
+ * What the package's own loaders chose, per preference: the package selects once at
+ * import and the CLI again for its `--backend`; both get the same kernels, and the
+ * fallback warning is printed once per process, not once per selection.
+ */
+const chosen = new Map<string, Kernels>();
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -36,9 +60,21 @@ function describe(error: unknown): string {
  */
 export function selectKernels(options: SelectOptions = {}): Kernels {
   const prefer = options.prefer ?? "auto";
+  if (!options.loadNative && !options.loadWasm) {
+    const known = chosen.get(prefer);
+    if (known) return known;
+    const kernels = selectWith(prefer, options);
+    chosen.set(prefer, kernels);
+    if (prefer === "auto") chosen.set(kernels.name, kernels);
+    return kernels;
+  }
+  return selectWith(prefer, options);
+}
+
+function selectWith(prefer: BackendName | "auto", options: SelectOptions): Kernels {
   const loadNative = options.loadNative ?? (() => loadNativeKernels());
   const loadWasm = options.loadWasm ?? (() => loadWasmKernels());
-  const warn = options.warn ?? ((m: string) => process.emitWarning(m, { code: "RFTFM_NATIVE_UNAVAILABLE" }));
+  const warn = options.warn ?? ((m: string) => defaultWarn(m, "RFTFM_NATIVE_UNAVAILABLE"));
 
   if (prefer === "wasm") return loadWasm();
   let nativeError: unknown;

@@ -1,5 +1,7 @@
+import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { addonFileProblem } from "./addon-file.js";
 import { DETECT_VERSION } from "./generated/detect.js";
 import { LAYOUT_VERSION } from "./generated/layout.js";
 import {
@@ -84,7 +86,14 @@ interface NativeBank {
  * from another feature layout.
  */
 export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "binding.cjs")): Kernels {
-  const binding = createRequire(import.meta.url)(bindingPath) as NativeBinding;
+  checkAddonFiles(dirname(bindingPath));
+  let binding: NativeBinding;
+  try {
+    binding = createRequire(import.meta.url)(bindingPath) as NativeBinding;
+  } catch (error) {
+    // No `cause`: the generated loader's outer error blames npm, and the warning would repeat it.
+    throw new Error(`the native addon did not load: ${firstLoadError(error)}`);
+  }
   const layoutVersion = binding.layoutVersion();
   if (layoutVersion !== LAYOUT_VERSION) {
     throw new Error(
@@ -107,6 +116,55 @@ export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "b
     scan: (b) => binding.scanBatch(b.values, b.groups, b.offsets, b.present, b.columns, b.out),
     detectors: nativeDetectors(binding, detectVersion),
   };
+}
+
+/**
+ * The addon files `binding.cjs` may load on this platform (`rftfm.<platform>-<arch>[-abi].node`
+ * beside it, or the file `NAPI_RS_NATIVE_LIBRARY_PATH` names), each checked against its
+ * headers first: a truncated file would kill the process with SIGBUS inside dlopen, where
+ * no error can be caught. Throws naming the file and what is wrong with it, or that no
+ * addon was built for this platform (rather than the generated loader's guess at an npm bug).
+ */
+function checkAddonFiles(dir: string, env: NodeJS.ProcessEnv = process.env): void {
+  const override = env.NAPI_RS_NATIVE_LIBRARY_PATH;
+  if (override) {
+    if (override.endsWith(".node")) {
+      const problem = addonFileProblem(override);
+      if (problem) throw new Error(`refusing to load the native addon: ${problem}`);
+    }
+    return;
+  }
+  const platform = `${process.platform}-${process.arch}`;
+  const prefixes = [`rftfm.${platform}.`, `rftfm.${platform}-`];
+  if (process.platform === "darwin") prefixes.push("rftfm.darwin-universal.");
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    throw new Error(`no native addon: cannot read ${dir}: ${(error as Error).message}`);
+  }
+  const candidates = names.filter((n) => n.endsWith(".node") && prefixes.some((p) => n.startsWith(p)));
+  if (candidates.length === 0) {
+    throw new Error(`no native addon built for ${platform} in ${dir} (npm run build:native builds it)`);
+  }
+  for (const name of candidates) {
+    const problem = addonFileProblem(join(dir, name));
+    if (problem) throw new Error(`refusing to load the native addon: ${problem}`);
+  }
+}
+
+/**
+ * The first thing that went wrong inside the generated loader: it chains its load errors
+ * last-first under a generic "Cannot find native binding" (which blames npm), so the
+ * innermost cause is the attempt on the local file, the one that names the real reason.
+ */
+function firstLoadError(error: unknown): string {
+  let innermost = error;
+  for (let depth = 0; depth < 32 && innermost instanceof Error && innermost.cause !== undefined; depth++) {
+    innermost = innermost.cause;
+  }
+  const message = innermost instanceof Error ? innermost.message : String(innermost);
+  return message.split("\n")[0] ?? message;
 }
 
 /** The addon's detectors behind the kernel interface; its classes already do the work. */

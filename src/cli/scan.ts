@@ -2,16 +2,18 @@ import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { readTelemetry } from "../ingest/index.js";
-import type { Verdict } from "../verdict/types.js";
+import type { RunSummary, Verdict } from "../verdict/types.js";
 import { type AlertCommandOptions, addAlertOptions, commandAlerts } from "./alert-options.js";
 import type { CliContext } from "./command.js";
+import { addFailOnOptions, type FailOnOptions, failureReasons } from "./fail-on.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
 import { jsonStepOutput, METRIC_COLUMNS, metricsRow, outputSteps, TRAJECTORY_HEADER, trajectoryRow } from "./steps.js";
+import { type ColorTarget, paintFor } from "./style.js";
 import { renderTable } from "./table.js";
-import { logMonitor, renderRunReport } from "./verdicts.js";
+import { LOG_MONITOR_RUNS, logMonitor, renderRunReport } from "./verdicts.js";
 
-export interface ScanCommandOptions extends ReadCommandOptions, AlertCommandOptions {
+export interface ScanCommandOptions extends ReadCommandOptions, AlertCommandOptions, FailOnOptions {
   json?: boolean;
   /** Print the scanner's per-step trajectory features instead of judging the runs. */
   features?: boolean;
@@ -19,8 +21,6 @@ export interface ScanCommandOptions extends ReadCommandOptions, AlertCommandOpti
   fingerprints?: string;
   /** Use the set's healthy prior (default: only with a fingerprint file). */
   prior?: boolean;
-  /** Exit with status 1 when the ingest report lists any problem. */
-  strict?: boolean;
 }
 
 export interface Io {
@@ -64,17 +64,23 @@ export async function runScan(kernels: Kernels, files: string[], options: ScanCo
 /** The monitor over every step; then one summary per run (JSON line or readable report), and the ingest report. */
 async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommandOptions, io: Io): Promise<number> {
   const { steps, report } = readTelemetry(files, readOptions(options));
-  const { monitor, summaries } = logMonitor(kernels, options);
+  const { monitor, summaries, evictions } = logMonitor(kernels, options);
   const firstAlarms = new Map<string, Verdict>();
   const alerts = commandAlerts(options, io.err);
+  let judged: RunSummary[] = [];
+  const paint = paintFor(io.out as ColorTarget);
   try {
     await outputSteps(kernels, steps, async (step) => {
       const verdict = monitor.observeScanned(step, step.data.events);
       alerts?.observe(verdict);
       if (verdict.anomalous && !firstAlarms.has(verdict.run)) firstAlarms.set(verdict.run, verdict);
     });
-    for (const summary of summaries()) {
-      await write(io.out, options.json ? toJsonLine(summary) : renderRunReport(summary, firstAlarms.get(summary.run)));
+    judged = summaries();
+    for (const summary of judged) {
+      await write(
+        io.out,
+        options.json ? toJsonLine(summary) : renderRunReport(summary, firstAlarms.get(summary.run), paint),
+      );
     }
   } finally {
     monitor.close();
@@ -84,9 +90,20 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
   if (options.json) {
     if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
   } else {
-    await write(io.out, `(backend: ${kernels.name})\n${report.summary()}\n`);
+    const letGo =
+      evictions() > 0
+        ? `${evictions()} times a run was let go of to make room (more than ${LOG_MONITOR_RUNS} runs at once): its summary is kept; a run seen again started its baselines over\n`
+        : "";
+    await write(io.out, `(backend: ${kernels.name})\n${letGo}${report.summary()}\n`);
   }
-  return options.strict && report.problemCount > 0 ? 1 : 0;
+  return exitStatus(failureReasons(options, report, judged), io);
+}
+
+/** 0 when nothing failed; else 1, after a line on stderr that says why. */
+export async function exitStatus(reasons: string[], io: Io): Promise<number> {
+  if (reasons.length === 0) return 0;
+  await write(io.err, `rftfm: failing (exit status 1): ${reasons.join("; ")}\n`);
+  return 1;
 }
 
 /** The scanner's per-step features (`--features`). */
@@ -120,7 +137,7 @@ async function printFeatures(kernels: Kernels, files: string[], options: ScanCom
     }
     await write(io.out, `${report.summary()}\n`);
   }
-  return options.strict && report.problemCount > 0 ? 1 : 0;
+  return exitStatus(failureReasons({ ...options, failOn: options.failOn?.filter((c) => c === "ingest") }, report), io);
 }
 
 /** `rftfm scan FILES...`. */
@@ -158,13 +175,8 @@ export function registerScan(program: Command, context: CliContext): void {
       "--prior",
       "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)",
     )
-    .option("--no-prior", "do not use the healthy prior")
-    .option(
-      "--strict",
-      "exit with status 1 when the ingest report lists any problem (a skipped line, a repeated step, ...)",
-    )
-    .addOption(context.backendOption);
-  addAlertOptions(command)
+    .option("--no-prior", "do not use the healthy prior");
+  addAlertOptions(addFailOnOptions(command).addOption(context.backendOption))
     .addHelpText(
       "after",
       formatsHelp() +

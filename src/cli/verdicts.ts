@@ -12,6 +12,7 @@ import type { Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { describeAction, describeAnomalies } from "../verdict/words.js";
 import { toJsonLine, write } from "./output.js";
 import type { ScannedStep, StepOutput } from "./steps.js";
+import { type Paint, PLAIN, paintFor } from "./style.js";
 
 export interface JudgeOptions {
   /** Fingerprint file (default: the shipped set). */
@@ -20,23 +21,64 @@ export interface JudgeOptions {
   prior?: boolean;
 }
 
+/** Runs a log monitor holds at once; a run beyond them evicts the least recently seen one. */
+export const LOG_MONITOR_RUNS = 4096;
+
 /**
  * A monitor for reading logs: it advises (a log cannot be acted on), and keeps
  * the summary of every run, also of runs it had to let go of (more runs than
- * it holds at once).
+ * it holds at once): an evicted run's summary is handed over as it leaves, and
+ * joined with what the run's later steps (if any) found.
  */
 export function logMonitor(
   kernels: Kernels,
   options: JudgeOptions,
-): { monitor: Monitor; summaries: () => RunSummary[] } {
+  maxRuns = LOG_MONITOR_RUNS,
+): { monitor: Monitor; summaries: () => RunSummary[]; evictions: () => number } {
+  const evicted = new Map<string, RunSummary>();
+  let evictions = 0;
   const monitor = new Monitor({
     kernels,
     fingerprints: options.fingerprints,
     prior: options.prior,
     policy: { mode: "advise" },
-    maxRuns: 4096,
+    maxRuns,
+    onEvict: (summary) => {
+      evictions++;
+      const earlier = evicted.get(summary.run);
+      evicted.set(summary.run, earlier ? joinSummaries(earlier, summary) : summary);
+    },
   });
-  return { monitor, summaries: () => monitor.runIds.map((run) => monitor.summary(run)!) };
+  const summaries = () => {
+    const all = new Map(evicted);
+    for (const run of monitor.runIds) {
+      const held = monitor.summary(run);
+      if (!held) continue;
+      const earlier = all.get(run);
+      all.set(run, earlier ? joinSummaries(earlier, held) : held);
+    }
+    return [...all.values()];
+  };
+  return { monitor, summaries, evictions: () => evictions };
+}
+
+/**
+ * One summary for a run the monitor let go of and saw again: its steps add up, the
+ * first alarm (and the diagnosis and actions it came with) is the earlier one, and a
+ * signal is lacking only when neither part reported it.
+ */
+export function joinSummaries(earlier: RunSummary, later: RunSummary): RunSummary {
+  const first = earlier.alarm ? earlier : later;
+  const laterLacking = new Set(later.lacking);
+  return {
+    run: earlier.run,
+    steps: earlier.steps + later.steps,
+    alarm: earlier.alarm || later.alarm,
+    first_alarm_step: first.first_alarm_step,
+    diagnosis: first.diagnosis,
+    actions: first.actions,
+    lacking: earlier.lacking.filter((name) => laterLacking.has(name)),
+  };
 }
 
 function diagnosisLines(diagnosis: readonly Diagnosis[], indent: string): string[] {
@@ -65,10 +107,10 @@ function describeLacking(lacking: readonly string[]): string {
 }
 
 /** The readable report of a run. */
-export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): string {
+export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict, paint: Paint = PLAIN): string {
   const lines = [
     `run ${summary.run}: ${summary.steps} steps, ` +
-      (summary.alarm ? `alarm at step ${summary.first_alarm_step}` : "no alarm"),
+      (summary.alarm ? paint.alarm(`alarm at step ${summary.first_alarm_step}`) : paint.ok("no alarm")),
   ];
   if (summary.alarm) {
     if (firstAlarm) lines.push(`  out of line at step ${firstAlarm.step}: ${describeAnomalies(firstAlarm.anomalies)}`);
@@ -82,9 +124,9 @@ export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): stri
 }
 
 /** One readable line per step (two or more when the step raised an alarm). */
-export function renderVerdictLine(v: Verdict): string {
-  if (v.errors?.length) return `${v.run} step ${v.step}: monitor problem: ${v.errors.join("; ")}\n`;
-  let text = `${v.run} step ${v.step}: ${v.anomalous ? `ALARM ${describeAnomalies(v.anomalies)}` : "ok"}`;
+export function renderVerdictLine(v: Verdict, paint: Paint = PLAIN): string {
+  if (v.errors?.length) return `${v.run} step ${v.step}: ${paint.alarm("monitor problem")}: ${v.errors.join("; ")}\n`;
+  let text = `${v.run} step ${v.step}: ${v.anomalous ? `${paint.alarm("ALARM")} ${describeAnomalies(v.anomalies)}` : paint.ok("ok")}`;
   if (v.anomalous && v.diagnosis.length) {
     const best = v.diagnosis[0];
     text += `\n  diagnosis: ${best.fault} (${best.confidence.toFixed(2)})${best.evidence.length ? `: ${best.evidence[0]}` : ""}`;
@@ -106,9 +148,10 @@ export function verdictStepOutput(
   json: boolean,
   onVerdict?: (step: ScannedStep, verdict: Verdict) => void,
 ): StepOutput {
+  const paint = paintFor(out as Writable & { isTTY?: boolean; hasColors?: () => boolean });
   return async (step: ScannedStep) => {
     const verdict = monitor.observeScanned(step, step.data.events);
     onVerdict?.(step, verdict);
-    await write(out, json ? toJsonLine(verdict) : renderVerdictLine(verdict));
+    await write(out, json ? toJsonLine(verdict) : renderVerdictLine(verdict, paint));
   };
 }

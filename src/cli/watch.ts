@@ -7,20 +7,24 @@
  * seconds without new data, or at the end of what is there with `--once`; then
  * prints the steps still open and the ingest report.
  */
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { watchTelemetry } from "../ingest/watch.js";
+import type { RunSummary } from "../verdict/types.js";
 import { type AlertCommandOptions, addAlertOptions, commandAlerts } from "./alert-options.js";
 import type { CliContext } from "./command.js";
+import { addFailOnOptions, type FailOnOptions, failureReasons } from "./fail-on.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
 import { ReportWriter } from "./report.js";
-import type { Io } from "./scan.js";
+import { exitStatus, type Io } from "./scan.js";
 import { jsonStepOutput, outputSteps, rowStepOutput } from "./steps.js";
+import { type ColorTarget, paintFor } from "./style.js";
 import { logMonitor, renderRunReport, verdictStepOutput } from "./verdicts.js";
 
-export interface WatchCommandOptions extends ReadCommandOptions, AlertCommandOptions {
+export interface WatchCommandOptions extends ReadCommandOptions, AlertCommandOptions, FailOnOptions {
   /** Keep this HTML report up to date as the run goes. */
   report?: string;
   /** Seconds between rewrites of the report (an alarm rewrites it at once). */
@@ -29,7 +33,6 @@ export interface WatchCommandOptions extends ReadCommandOptions, AlertCommandOpt
   features?: boolean;
   fingerprints?: string;
   prior?: boolean;
-  strict?: boolean;
   /** Milliseconds between looks at the file. */
   poll?: number;
   /** Seconds of quiet after which the newest step is printed. */
@@ -49,6 +52,9 @@ export async function runWatch(
   signal?: AbortSignal,
 ): Promise<number> {
   const exitAfterSeconds = options.once ? 0 : options.idleExit;
+  // As `tail -F` does: say so when the file is not there (yet), rather than wait in silence.
+  const absentAtStart = !existsSync(file);
+  if (absentAtStart) await write(io.err, `rftfm watch: ${file} does not exist (yet); waiting for it to appear\n`);
   const { steps, report } = watchTelemetry(file, {
     ...readOptions(options),
     pollMs: options.poll,
@@ -84,11 +90,14 @@ export async function runWatch(
     : options.json
       ? jsonStepOutput(io.out)
       : rowStepOutput(io.out, kernels.name);
+  let judged: RunSummary[] = [];
   try {
     // A live log's steps are printed as they come, not once a batch of them fills.
     await outputSteps(kernels, steps, output, "live");
+    judged = judge?.summaries() ?? [];
     if (judge && !options.json) {
-      for (const summary of judge.summaries()) await write(io.out, `\n${renderRunReport(summary)}`);
+      const paint = paintFor(io.out as ColorTarget);
+      for (const summary of judged) await write(io.out, `\n${renderRunReport(summary, undefined, paint)}`);
     }
     if (live) {
       live.write(report.summary());
@@ -104,7 +113,11 @@ export async function runWatch(
   } else {
     await write(io.out, `\n${report.summary()}\n`);
   }
-  return options.strict && report.problemCount > 0 ? 1 : 0;
+  const reasons = failureReasons(options, report, judged, false);
+  if (report.lines === 0 && !existsSync(file)) {
+    reasons.unshift(`${file} ${absentAtStart ? "never appeared" : "was removed"}: nothing was read`);
+  }
+  return exitStatus(reasons, io);
 }
 
 /** Seconds between rewrites of a live report. */
@@ -135,7 +148,6 @@ export function registerWatch(program: Command, { backendOption, kernelsFor }: C
       "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)",
     )
     .option("--no-prior", "do not use the healthy prior")
-    .option("--strict", "exit with status 1 when the ingest report lists any problem")
     .option("--poll <ms>", "how often to look for new data, in milliseconds (default 250)", milliseconds)
     .option("--settle <seconds>", "print the newest step once the log has been quiet this long (default 2)", seconds)
     .option("--idle-exit <seconds>", "stop after this many seconds without new data", seconds)
@@ -148,9 +160,8 @@ export function registerWatch(program: Command, { backendOption, kernelsFor }: C
       "--report-every <seconds>",
       `rewrite the report at most this often (default ${DEFAULT_REPORT_EVERY}; an alarm rewrites it at once)`,
       seconds,
-    )
-    .addOption(backendOption);
-  addAlertOptions(command)
+    );
+  addAlertOptions(addFailOnOptions(command).addOption(backendOption))
     .addHelpText(
       "after",
       formatsHelp() +

@@ -75,6 +75,12 @@ export interface MonitorOptions {
   maxRuns?: number;
   /** Where bad inputs and internal errors are logged, once per distinct message (default: console.warn). */
   onError?: (message: string) => void;
+  /**
+   * Called with a run's summary just before a new run beyond `maxRuns` evicts it
+   * (not for `forget`), so what the run had found leaves with it; a reader of logs
+   * keeps it (issue 13, item 3). A throwing callback is logged, never rethrown.
+   */
+  onEvict?: (summary: RunSummary) => void;
 }
 
 /** The event a trainer adapter reports an applied action with (verdicts.md). */
@@ -116,6 +122,24 @@ function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
   return { rows: Math.max(rows, 0), columns };
 }
 
+/** A field of a caller's input that may be a throwing getter: its value when of `type`, else `fallback`. */
+function readSafely<T>(read: () => unknown, type: "string" | "number", fallback: T): T {
+  try {
+    const v = read();
+    return typeof v === type ? (v as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function errorText(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return "an unprintable value";
+  }
+}
+
 export class Monitor {
   readonly set: FingerprintSet;
   private readonly kernels: Kernels;
@@ -126,6 +150,7 @@ export class Monitor {
   private readonly runPolicies = new Map<string, RemediationPolicy | null>();
   private readonly maxRuns: number;
   private readonly onError: (message: string) => void;
+  private readonly onEvict?: (summary: RunSummary) => void;
   private readonly logged = new Set<string>();
   private bank: DetectorBank;
   private readonly prior: PriorScorer | null;
@@ -147,6 +172,7 @@ export class Monitor {
     this.rules = options.rules ?? DEFAULT_RULES;
     this.maxRuns = options.maxRuns ?? 256;
     this.onError = options.onError ?? ((message) => console.warn(`rftfm monitor: ${message}`));
+    this.onEvict = options.onEvict;
     const n = this.set.signals.length;
     this.noise = Float64Array.from(this.set.noise);
     this.signalIndex = new Map(this.set.signals.map((name, s) => [name, s]));
@@ -223,6 +249,12 @@ export class Monitor {
 
   /** A monitor that continues exactly where the snapshot's monitor stood (same options and fingerprint set expected). */
   static restore(snapshot: MonitorSnapshot, options: MonitorOptions = {}): Monitor {
+    // The constructor reads a missing snapshot as "start empty": from restore, that would lose all state silently.
+    if (snapshot === null || typeof snapshot !== "object" || Array.isArray(snapshot)) {
+      throw new TypeError(
+        `Monitor.restore: expected a snapshot (the object monitor.snapshot() returns), got ${describeValue(snapshot)}`,
+      );
+    }
     return new Monitor(options, snapshot);
   }
 
@@ -252,7 +284,19 @@ export class Monitor {
    * one kernel call. Never throws: one verdict per input.
    */
   observeBatch(inputs: readonly StepInput[]): Verdict[] {
-    const steps: (MonitoredStep | string)[] = inputs.map((input) => this.checkInput(input));
+    if (!Array.isArray(inputs)) {
+      const message = `observeBatch: expected an array of step inputs, got ${describeValue(inputs)}`;
+      this.log(message);
+      return [this.failed({}, message)];
+    }
+    const steps: (MonitoredStep | string)[] = inputs.map((input) => {
+      try {
+        return this.checkInput(input);
+      } catch (err) {
+        // A getter or proxy that throws while the input is read: an input error like any other.
+        return `input: reading it threw: ${errorText(err)}`;
+      }
+    });
     let scanned: MonitoredStep[] = [];
     const valid = steps.filter((s): s is MonitoredStep => typeof s !== "string");
     try {
@@ -365,8 +409,8 @@ export class Monitor {
 
   private failed(input: Partial<StepInput>, message: string): Verdict {
     return {
-      run: typeof input?.run === "string" ? input.run : "",
-      step: typeof input?.step === "number" ? input.step : NaN,
+      run: readSafely(() => input?.run, "string", ""),
+      step: readSafely(() => input?.step, "number", NaN),
       anomalous: false,
       anomalies: [],
       diagnosis: [],
@@ -385,6 +429,18 @@ export class Monitor {
     }
   }
 
+  /** Hands an evicted run's summary to `onEvict`; its failure is logged, not thrown into the caller's loop. */
+  private handOff(run: string): void {
+    if (!this.onEvict) return;
+    const summary = this.summary(run);
+    if (!summary) return;
+    try {
+      this.onEvict(summary);
+    } catch (err) {
+      this.log(`onEvict failed for run ${run}: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
   private runState(run: string): RunState {
     let state = this.runs.get(run);
     if (state) {
@@ -392,6 +448,7 @@ export class Monitor {
     } else {
       if (this.runs.size >= this.maxRuns) {
         const [oldest] = this.runs.keys();
+        this.handOff(oldest);
         this.forget(oldest);
       }
       state = newRunState(this.nextKey++ >>> 0, this.set.signals.length, this.detectList.length);

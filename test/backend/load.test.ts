@@ -48,7 +48,15 @@ describe("backend selection", () => {
     expect(preferenceFromEnv({})).toBe("auto");
     expect(preferenceFromEnv({ RFTFM_BACKEND: "WASM" })).toBe("wasm");
     expect(preferenceFromEnv({ RFTFM_BACKEND: "native" })).toBe("native");
-    expect(() => preferenceFromEnv({ RFTFM_BACKEND: "gpu" })).toThrow(/not a backend/);
+  });
+
+  it("reads a value that names no backend as auto, with a warning, so the library still imports", () => {
+    const warn = vi.fn();
+    expect(preferenceFromEnv({ RFTFM_BACKEND: "gpu" }, warn)).toBe("auto");
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toMatch(
+      /RFTFM_BACKEND=gpu is not a backend \(use native, wasm or auto\); using auto/,
+    );
   });
 
   it("refuses a path that is not a native addon", () => {
@@ -60,5 +68,21 @@ describe("the package's default backend", () => {
   it("is the one RFTFM_BACKEND names, native otherwise", async () => {
     const { backend } = await import("../../src/index.js");
     expect(backend).toBe(preferenceFromEnv() === "wasm" ? "wasm" : "native");
+  });
+});
+
+describe("the package's selection, once per process (issue 13, item 18)", () => {
+  it("hands the CLI's second selection the kernels the import chose, so a fallback warns once", async () => {
+    const { kernels } = await import("../../src/backend/selected.js");
+    expect(selectKernels({ prefer: preferenceFromEnv() })).toBe(kernels);
+    expect(selectKernels({ prefer: kernels.name })).toBe(kernels);
+  });
+
+  it("prints a bad RFTFM_BACKEND once in the CLI, and the command still runs", async () => {
+    const { runCli } = await import("../cli/run-cli.js");
+    const r = runCli(["scan", "examples/small-run.jsonl"], { env: { RFTFM_BACKEND: "gpu" } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/run demo-healthy: 40 steps/);
+    expect(r.stderr.match(/RFTFM_BACKEND=gpu is not a backend/g)).toHaveLength(1);
   });
 });

@@ -10,12 +10,18 @@ export interface CliResult {
 }
 
 /** Runs the CLI from source (so the tests follow the code, not the last build) in a child process. */
-export function runCli(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], {
-    cwd: root,
+export function runCli(
+  args: string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): CliResult {
+  // tsx resolved here, so that the CLI can run in another working directory (config file tests).
+  const tsx = import.meta.resolve("tsx");
+  const result = spawnSync(process.execPath, ["--import", tsx, join(root, "src/cli/main.ts"), ...args], {
+    cwd: options.cwd ?? root,
     input: options.input,
     env: { ...process.env, ...options.env },
     encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -209,9 +209,10 @@ describe("rftfm scan", () => {
     expect(r.stderr).toContain("verl-console.log:7: step: step 2 logged again");
   });
 
-  it("reports a file that does not exist and goes on with the others", () => {
+  it("reports a file that does not exist, goes on with the others, and fails as cat does (issue 13)", () => {
     const r = runCli(["scan", join(root, "no/such/file.jsonl"), example, "--json"]);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/rftfm: failing \(exit status 1\): 1 source could not be read/);
     expect(jsonLines(r.stdout).map((l) => l.run)).toEqual(["demo-healthy", "demo-entropy-collapse"]);
     expect(r.stderr).toMatch(/no\/such\/file\.jsonl/);
   });
