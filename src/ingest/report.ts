@@ -50,8 +50,19 @@ export interface IngestReportJSON {
   revisedSteps: number;
   /** Source name -> the format it was read as. */
   formats: Record<string, string>;
+  /** Steps whose numbers were inferred rather than read from the log (see `stepInference`). */
+  inferredSteps: number;
+  /** Source name -> how many of its steps were numbered by inference, and how. */
+  stepInference: Record<string, StepInference>;
   /** Run -> metric -> steps of the run (among those with metrics) that lacked it; see `IngestReport.missingMetrics`. */
   missingMetrics: Record<string, Record<string, number>>;
+}
+
+/** How a source's step numbers were inferred. */
+export interface StepInference {
+  steps: number;
+  /** Each way used, once. */
+  how: string[];
 }
 
 export const DEFAULT_MAX_PROBLEMS = 1000;
@@ -82,6 +93,10 @@ export class IngestReport {
   revisedSteps = 0;
   /** Source name -> the format it was read as, in the order the sources were opened. */
   readonly formats = new Map<string, string>();
+  /** Steps whose numbers were inferred (a log that carries none, or whose bar came late): see `stepInference`. */
+  inferredSteps = 0;
+  /** Source name -> its steps numbered by inference, and how. */
+  readonly stepInference = new Map<string, StepInference>();
   /** Every problem, counted past the cap. */
   problemCount = 0;
   /** The first `maxProblems` problems, in the order they happened. */
@@ -142,6 +157,18 @@ export class IngestReport {
       if (Object.keys(missing).length > 0) define(out, run, missing);
     }
     return out;
+  }
+
+  /** `steps` steps of `source` numbered by inference, as `how` says. */
+  noteInferred(source: string, steps: number, how: string): void {
+    this.inferredSteps += steps;
+    let entry = this.stepInference.get(source);
+    if (!entry) {
+      entry = { steps: 0, how: [] };
+      this.stepInference.set(source, entry);
+    }
+    entry.steps += steps;
+    if (!entry.how.includes(how)) entry.how.push(how);
   }
 
   addProblem(problem: Problem, cause: ProblemCause): void {
@@ -223,6 +250,9 @@ export class IngestReport {
     if (this.otherLines > 0) {
       out.push(`${plural(this.otherLines, "line")} of other output (progress bars, log messages) were not telemetry`);
     }
+    for (const [source, { steps, how }] of this.stepInference) {
+      out.push(`${source}: ${plural(steps, "step")} numbered by inference: ${how.join("; ")}`);
+    }
     for (const [run, missing] of Object.entries(this.missingMetrics)) {
       const steps = this.coverage.get(run)!.steps;
       const names = Object.entries(missing).map(([name, n]) => `${name} (${n} of ${steps})`);
@@ -254,6 +284,10 @@ export class IngestReport {
       otherLines: this.otherLines,
       revisedSteps: this.revisedSteps,
       formats: Object.fromEntries(this.formats),
+      inferredSteps: this.inferredSteps,
+      stepInference: Object.fromEntries(
+        [...this.stepInference].map(([s, i]) => [s, { steps: i.steps, how: [...i.how] }]),
+      ),
       missingMetrics: this.missingMetrics,
     };
   }

@@ -76,6 +76,10 @@ class BatchSink implements Sink {
     this.report.otherLines++;
   }
 
+  inferred(steps: number, how: string): void {
+    this.report.noteInferred(this.source, steps, how);
+  }
+
   /** The records since the last call, or undefined when there are none. */
   take(): RecordBatch | undefined {
     if (this.records.length === 0) return undefined;
@@ -167,16 +171,26 @@ export class LineReading {
     return this.collect();
   }
 
+  /** The source has gone quiet: the records the parser can give out now. */
+  idle(): RecordBatch | undefined {
+    if (this.parser && this.sink) this.parser.idle?.(this.sink);
+    return this.collect();
+  }
+
   /**
    * The source starts over (a followed file was truncated or replaced): the
    * reason is reported, and reading goes on from its first byte, with a fresh
-   * parser of the same format.
+   * parser of the same format. Returns the records the old parser still held.
    */
-  restart(reason: string): void {
+  restart(reason: string): RecordBatch | undefined {
     this.report.addProblem({ source: this.name, line: this.splitter.lineNumber, reason }, "source");
+    // What the old log's parser still held belongs to the old log.
+    if (this.parser && this.sink) this.parser.end(this.sink);
+    const rest = this.collect();
     this.splitter.reset();
     this.decoder = new StringDecoder("utf8");
     if (this.format) this.parser = this.format.open(sourceContext(this.name, this.format, this.options));
+    return rest;
   }
 
   private take(item: SourceLine | LineProblem, unterminated: boolean): void {

@@ -47,6 +47,8 @@ describe("IngestReport", () => {
     report.noteRecord("event", "r1");
     report.noteRecord("trajectory", "r2");
     report.addProblem({ ...problem(3), field: "step" }, "outOfOrder");
+    report.noteInferred("c.log", 2, "by order");
+    report.noteInferred("c.log", 1, "by order");
     const json = JSON.parse(JSON.stringify(report));
     expect(json).toEqual({
       sources: 0,
@@ -69,6 +71,8 @@ describe("IngestReport", () => {
       otherLines: 0,
       revisedSteps: 0,
       formats: {},
+      inferredSteps: 3,
+      stepInference: { "c.log": { steps: 3, how: ["by order"] } },
       missingMetrics: {},
     });
   });
