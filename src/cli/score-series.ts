@@ -6,6 +6,7 @@ import { parse } from "csv-parse";
 import { stringify } from "csv-stringify";
 import type { Kernels } from "../backend/kernel.js";
 import { scoreSeries } from "../series/score.js";
+import { printable } from "../telemetry/printable.js";
 import type { CliContext } from "./command.js";
 
 /** One input row as csv-parse gives it with `columns: true`. */
@@ -90,6 +91,6 @@ export function registerScoreSeries(program: Command, { backendOption, kernelsFo
       const output = options.out ? createWriteStream(options.out) : process.stdout;
       const skipped: string[] = [];
       await scoreSeriesCsv(kernelsFor(options.backend), input, output, (message) => skipped.push(message));
-      for (const message of skipped) process.stderr.write(`rftfm score-series: ${file}: ${message}\n`);
+      for (const message of skipped) process.stderr.write(`rftfm score-series: ${printable(`${file}: ${message}`)}\n`);
     });
 }

@@ -8,6 +8,7 @@ import type { Kernels } from "../backend/kernel.js";
 
 import { Monitor } from "../monitor/monitor.js";
 import { isTensorSignal } from "../monitor/signals.js";
+import { printable } from "../telemetry/printable.js";
 import type { Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { describeAction, describeAnomalies } from "../verdict/words.js";
 import { toJsonLine, write } from "./output.js";
@@ -43,7 +44,7 @@ function diagnosisLines(diagnosis: readonly Diagnosis[], indent: string): string
   if (diagnosis.length === 0) return [`${indent}diagnosis: none`];
   const [best, ...rest] = diagnosis;
   const lines = [`${indent}diagnosis: ${best.fault} (${best.family}), confidence ${best.confidence.toFixed(2)}`];
-  for (const e of best.evidence) lines.push(`${indent}  - ${e}`);
+  for (const e of best.evidence) lines.push(`${indent}  - ${printable(e)}`);
   if (rest.length)
     lines.push(
       `${indent}  also: ${rest
@@ -67,7 +68,7 @@ function describeLacking(lacking: readonly string[]): string {
 /** The readable report of a run. */
 export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): string {
   const lines = [
-    `run ${summary.run}: ${summary.steps} steps, ` +
+    `run ${printable(summary.run)}: ${summary.steps} steps, ` +
       (summary.alarm ? `alarm at step ${summary.first_alarm_step}` : "no alarm"),
   ];
   if (summary.alarm) {
@@ -83,11 +84,12 @@ export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict): stri
 
 /** One readable line per step (two or more when the step raised an alarm). */
 export function renderVerdictLine(v: Verdict): string {
-  if (v.errors?.length) return `${v.run} step ${v.step}: monitor problem: ${v.errors.join("; ")}\n`;
-  let text = `${v.run} step ${v.step}: ${v.anomalous ? `ALARM ${describeAnomalies(v.anomalies)}` : "ok"}`;
+  const run = printable(v.run);
+  if (v.errors?.length) return `${run} step ${v.step}: monitor problem: ${printable(v.errors.join("; "))}\n`;
+  let text = `${run} step ${v.step}: ${v.anomalous ? `ALARM ${describeAnomalies(v.anomalies)}` : "ok"}`;
   if (v.anomalous && v.diagnosis.length) {
     const best = v.diagnosis[0];
-    text += `\n  diagnosis: ${best.fault} (${best.confidence.toFixed(2)})${best.evidence.length ? `: ${best.evidence[0]}` : ""}`;
+    text += `\n  diagnosis: ${best.fault} (${best.confidence.toFixed(2)})${best.evidence.length ? `: ${printable(best.evidence[0])}` : ""}`;
   }
   const actions = [...v.actions, ...(v.recommendations ?? [])];
   if (actions.length)

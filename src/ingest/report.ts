@@ -4,6 +4,7 @@
  * not numbers, unreadable sources), each with its source and line. The list of
  * problems is capped; their count is not.
  */
+import { printable } from "../telemetry/printable.js";
 import type { Problem, RecordKind } from "../telemetry/records.js";
 
 /**
@@ -230,7 +231,7 @@ export class IngestReport {
       if (this.lateSteps > 0) found.push(`${plural(this.lateSteps, "step")} arrived out of order (used, emitted late)`);
       if (this.unusableValues > 0) found.push(`${plural(this.unusableValues, "value")} not a number (left out)`);
       out.push(`${found.join("; ")}:`);
-      for (const p of this.problems) out.push(`  ${p.source}:${p.line}: ${p.reason}`);
+      for (const p of this.problems) out.push(`  ${printable(p.source)}:${p.line}: ${printable(p.reason)}`);
       const unlisted = this.problemCount - this.problems.length;
       if (unlisted > 0) out.push(`  ... and ${unlisted} more`);
     }
@@ -243,7 +244,7 @@ export class IngestReport {
     const out: string[] = [];
     const foreign = [...this.formats].filter(([, format]) => format !== "canonical");
     if (foreign.length > 0) {
-      const listed = foreign.slice(0, 10).map(([source, format]) => `${source} (${format})`);
+      const listed = foreign.slice(0, 10).map(([source, format]) => `${printable(source)} (${format})`);
       if (foreign.length > 10) listed.push(`... ${foreign.length - 10} more`);
       out.push(`formats: ${listed.join(", ")}`);
     }
@@ -251,13 +252,13 @@ export class IngestReport {
       out.push(`${plural(this.otherLines, "line")} of other output (progress bars, log messages) were not telemetry`);
     }
     for (const [source, { steps, how }] of this.stepInference) {
-      out.push(`${source}: ${plural(steps, "step")} numbered by inference: ${how.join("; ")}`);
+      out.push(`${printable(source)}: ${plural(steps, "step")} numbered by inference: ${how.join("; ")}`);
     }
     for (const [run, missing] of Object.entries(this.missingMetrics)) {
       const steps = this.coverage.get(run)!.steps;
-      const names = Object.entries(missing).map(([name, n]) => `${name} (${n} of ${steps})`);
+      const names = Object.entries(missing).map(([name, n]) => `${printable(name)} (${n} of ${steps})`);
       const listed = names.length > 8 ? [...names.slice(0, 8), `... ${names.length - 8} more`] : names;
-      out.push(`run ${run}: metrics missing on some steps (absent there, not zero): ${listed.join(", ")}`);
+      out.push(`run ${printable(run)}: metrics missing on some steps (absent there, not zero): ${listed.join(", ")}`);
     }
     return out;
   }
