@@ -202,3 +202,26 @@ describe("readTelemetry: one bad value, one run read twice", () => {
     expect(report.problems.every((p) => p.source === `${plain}.gz`)).toBe(true);
   });
 });
+
+describe("readTelemetry: a directory with links and special files", () => {
+  it("follows symbolic links to files, reports dangling links and FIFOs", async () => {
+    const { mkdirSync, symlinkSync } = await import("node:fs");
+    const { execFileSync } = await import("node:child_process");
+    const root = join(dir, "linked");
+    mkdirSync(join(root, "scanned"), { recursive: true });
+    const target = join(root, "run.jsonl");
+    writeFileSync(target, '{"kind":"step","run":"l","step":0,"metrics":{"x":1}}\n');
+    symlinkSync(target, join(root, "scanned", "1.jsonl"));
+    symlinkSync(join(root, "missing.jsonl"), join(root, "scanned", "2.jsonl"));
+    execFileSync("mkfifo", [join(root, "scanned", "3.fifo")]);
+    const { steps, report } = readTelemetry([join(root, "scanned")]);
+    const out = await collect(steps);
+    expect(out.map((s) => [s.run, s.step])).toEqual([["l", 0]]);
+    expect(report.sources).toBe(1);
+    expect(report.sourceErrors).toBe(2);
+    expect(report.problems.map((p) => p.reason)).toEqual([
+      `${join(root, "scanned", "2.jsonl")} is a symbolic link that leads nowhere (dangling); skipped`,
+      `${join(root, "scanned", "3.fifo")} is not a regular file (a FIFO: reading it would wait for a writer); skipped`,
+    ]);
+  });
+});
