@@ -57,6 +57,8 @@ export interface IngestReportJSON {
   stepInference: Record<string, StepInference>;
   /** Run -> metric -> steps of the run (among those with metrics) that lacked it; see `IngestReport.missingMetrics`. */
   missingMetrics: Record<string, Record<string, number>>;
+  /** Metric names and runs past the coverage map's bounds: their coverage is not in `missingMetrics`. */
+  coverageUntracked: { metricNames: number; runs: number };
 }
 
 /** How a source's step numbers were inferred. */
@@ -67,6 +69,14 @@ export interface StepInference {
 }
 
 export const DEFAULT_MAX_PROBLEMS = 1000;
+
+/**
+ * Bounds on the coverage map (which metrics some steps lack), so that memory
+ * does not grow with the number of distinct names (742 MB for 2M names):
+ * metric names tracked per run, and runs tracked. Past them, the report says so.
+ */
+export const MAX_COVERED_METRICS = 4096;
+export const MAX_COVERED_RUNS = 10_000;
 
 export class IngestReport {
   /** Sources opened (files, stdin, streams). */
@@ -106,8 +116,12 @@ export class IngestReport {
   readonly maxProblems: number;
   private readonly onProblem: IngestReportOptions["onProblem"];
   private readonly runNames = new Set<string>();
-  /** Per run: steps with metrics, and how many of them had each metric. */
+  /** Per run: steps with metrics, and how many of them had each metric (bounded: MAX_COVERED_*). */
   private readonly coverage = new Map<string, { steps: number; has: Map<string, number> }>();
+  /** Distinct (run, metric) names not tracked in `coverage`, as far as can be told without tracking them. */
+  private untrackedNames = 0;
+  private untrackedRuns = 0;
+  private readonly untrackedSeen = new Set<string>();
 
   constructor(options: IngestReportOptions = {}) {
     this.maxProblems = Math.max(0, options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
@@ -138,11 +152,24 @@ export class IngestReport {
   noteStepMetrics(run: string, metrics: Readonly<Record<string, number>>): void {
     let c = this.coverage.get(run);
     if (!c) {
+      if (this.coverage.size >= MAX_COVERED_RUNS) {
+        // Counted once per run while the set of runs noticed stays small; beyond, every step counts.
+        if (this.untrackedSeen.size < MAX_COVERED_RUNS && !this.untrackedSeen.has(run)) {
+          this.untrackedSeen.add(run);
+          this.untrackedRuns++;
+        }
+        return;
+      }
       c = { steps: 0, has: new Map() };
       this.coverage.set(run, c);
     }
     c.steps++;
-    for (const name of Object.keys(metrics)) c.has.set(name, (c.has.get(name) ?? 0) + 1);
+    for (const name of Object.keys(metrics)) {
+      const n = c.has.get(name);
+      if (n !== undefined) c.has.set(name, n + 1);
+      else if (c.has.size < MAX_COVERED_METRICS) c.has.set(name, 1);
+      else this.untrackedNames++;
+    }
   }
 
   /**
@@ -260,6 +287,13 @@ export class IngestReport {
       const listed = names.length > 8 ? [...names.slice(0, 8), `... ${names.length - 8} more`] : names;
       out.push(`run ${printable(run)}: metrics missing on some steps (absent there, not zero): ${listed.join(", ")}`);
     }
+    if (this.untrackedNames > 0 || this.untrackedRuns > 0) {
+      out.push(
+        `metric coverage is tracked for at most ${MAX_COVERED_METRICS} metric names per run and ${MAX_COVERED_RUNS} runs: ` +
+          `${plural(this.untrackedNames, "metric value")} of names past the first ${MAX_COVERED_METRICS} and ` +
+          `${plural(this.untrackedRuns, "run")} past the first ${MAX_COVERED_RUNS} are not in the missing-metrics list`,
+      );
+    }
     return out;
   }
 
@@ -290,6 +324,7 @@ export class IngestReport {
         [...this.stepInference].map(([s, i]) => [s, { steps: i.steps, how: [...i.how] }]),
       ),
       missingMetrics: this.missingMetrics,
+      coverageUntracked: { metricNames: this.untrackedNames, runs: this.untrackedRuns },
     };
   }
 }

@@ -7,7 +7,14 @@
 import { basename, dirname, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Problem, TelemetryRecord } from "../telemetry/records.js";
-import { detectDocument, detectLine, fallbackFormat, HEAD_BYTES, MAX_UNDECIDED_LINES } from "./detect.js";
+import {
+  detectDocument,
+  detectLine,
+  fallbackFormat,
+  HEAD_BYTES,
+  MAX_UNDECIDED_CHARS,
+  MAX_UNDECIDED_LINES,
+} from "./detect.js";
 import type {
   AdapterOptions,
   DocumentFormat,
@@ -112,8 +119,9 @@ export class LineReading {
   private format: LineFormat | undefined;
   private parser: LineParser | undefined;
   private sink: BatchSink | undefined;
-  /** Lines read before a format claimed one. */
+  /** Lines read before a format claimed one, and their characters. */
   private undecided: SourceLine[] = [];
+  private undecidedChars = 0;
 
   constructor(
     private readonly name: string,
@@ -205,15 +213,17 @@ export class LineReading {
       return;
     }
     this.undecided.push(item);
+    this.undecidedChars += item.text.length;
     const claimed = detectLine(item.text);
     if (claimed) this.decide(claimed, unterminated);
-    else if (this.undecided.length >= MAX_UNDECIDED_LINES) {
+    else if (this.undecided.length >= MAX_UNDECIDED_LINES || this.undecidedChars >= MAX_UNDECIDED_CHARS) {
       const fallback = fallbackFormat(this.undecided.map((line) => line.text));
       if (fallback) this.decide(fallback, unterminated);
       else {
         // Plain text all along: not held any longer (memory stays bounded), counted as other output.
         this.report.otherLines += this.undecided.length;
         this.undecided = [];
+        this.undecidedChars = 0;
       }
     }
   }
@@ -228,6 +238,7 @@ export class LineReading {
     this.parser = parser;
     const held = this.undecided;
     this.undecided = [];
+    this.undecidedChars = 0;
     held.forEach((line, i) => {
       parser.line(line.text, line.line, sink, lastUnterminated && i === held.length - 1);
     });

@@ -225,3 +225,18 @@ describe("readTelemetry: a directory with links and special files", () => {
     ]);
   });
 });
+
+describe("readTelemetry: bounded memory for text no format claims", () => {
+  it("holds at most MAX_UNDECIDED_CHARS of unclaimed lines, however long they are", async () => {
+    const { MAX_UNDECIDED_CHARS } = await import("../../src/ingest/detect.js");
+    const long = "x".repeat(1 << 20);
+    const lines = Array.from({ length: Math.ceil((2 * MAX_UNDECIDED_CHARS) / long.length) }, () => long);
+    // After the plain text, a canonical line: claimed, read, and the text before it counted as other output.
+    lines.push('{"kind":"step","run":"u","step":0,"metrics":{"x":1}}');
+    const { steps, report } = readTelemetry([Readable.from(lines.map((l) => `${l}\n`))]);
+    const out = await collect(steps);
+    expect(out.map((s) => s.run)).toEqual(["u"]);
+    // The held text was let go once it passed the bound: counted as other output, not held to the end.
+    expect(report.otherLines).toBeGreaterThanOrEqual(Math.floor(MAX_UNDECIDED_CHARS / long.length));
+  });
+});
