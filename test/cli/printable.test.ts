@@ -9,6 +9,7 @@ import { printable } from "../../src/telemetry/printable.js";
 import { runCli } from "./run-cli.js";
 
 const FORGED = "x\u001b[2J\r\nrun y: 40 steps, no alarm\u202e";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
 describe("printable", () => {
