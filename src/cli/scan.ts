@@ -2,6 +2,7 @@ import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { readTelemetry } from "../ingest/index.js";
+import { printable } from "../telemetry/printable.js";
 import type { RunSummary, Verdict } from "../verdict/types.js";
 import { type AlertCommandOptions, addAlertOptions, commandAlerts } from "./alert-options.js";
 import type { CliContext } from "./command.js";
@@ -40,7 +41,7 @@ function metricsTable(rows: RunTable["metricRows"]): string {
   const sorted = [...rows].sort(([a], [b]) => a - b);
   const names = [...new Set(sorted.flatMap(([, metrics]) => Object.keys(metrics)))].slice(0, METRIC_COLUMNS);
   return renderTable(
-    ["step", ...names],
+    ["step", ...names.map(printable)], // names come from the input
     sorted.map(([step, metrics]) => metricsRow(step, metrics, names)),
   );
 }
@@ -130,7 +131,7 @@ async function printFeatures(kernels: Kernels, files: string[], options: ScanCom
     if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
   } else {
     for (const [run, table] of runs) {
-      let text = `run ${run}: ${table.steps.size} steps (backend: ${kernels.name})\n`;
+      let text = `run ${printable(run)}: ${table.steps.size} steps (backend: ${kernels.name})\n`;
       if (table.tensorRows.size) text += `${tensorTable(table.tensorRows)}\n`;
       if (table.metricRows.size) text += `steps without a trajectory tensor:\n${metricsTable(table.metricRows)}\n`;
       await write(io.out, `${text}\n`);

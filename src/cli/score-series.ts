@@ -6,6 +6,7 @@ import { parse } from "csv-parse";
 import { stringify } from "csv-stringify";
 import type { Kernels } from "../backend/kernel.js";
 import { scoreSeries } from "../series/score.js";
+import { printable } from "../telemetry/printable.js";
 import type { CliContext } from "./command.js";
 
 /** One input row as csv-parse gives it with `columns: true`. */
@@ -32,18 +33,30 @@ async function* checked(rows: AsyncIterable<Row>): AsyncGenerator<Row> {
 /**
  * Reads a NAB-style CSV (`timestamp,value` header; other columns ignored) and
  * writes `timestamp,value,anomaly_score`, one row per input row, streaming: a
- * row's score uses only earlier rows (src/series/score.ts). Returns the number of rows.
+ * row's score uses only earlier rows (src/series/score.ts). A row that is not
+ * CSV is skipped and passed to `onSkip`. Returns the number of rows scored.
  */
-async function scoreSeriesCsv(kernels: Kernels, input: Readable, output: Writable): Promise<number> {
+async function scoreSeriesCsv(
+  kernels: Kernels,
+  input: Readable,
+  output: Writable,
+  onSkip: (message: string) => void = () => {},
+): Promise<number> {
   const csv = stringify({ header: true, columns: ["timestamp", "value", "anomaly_score"] });
   // Piped rather than part of the pipeline: a failing pipeline destroys its streams,
   // and standard output must survive to report the error. Standard output is not ended.
   const end = output !== process.stdout;
   csv.pipe(output, { end });
   let count = 0;
+  // A row csv-parse cannot read (a quote left open on the last line, a row of the wrong width) is
+  // skipped and reported; the rows around it are scored (a parse error would lose them all).
+  const rows = parse({ columns: true, skip_empty_lines: true, trim: true, skip_records_with_error: true });
+  rows.on("skip", (err: Error & { lines?: number }) => {
+    onSkip(`line ${err.lines ?? "?"}: ${err.message}; the row was skipped`);
+  });
   await pipeline(
     input,
-    parse({ columns: true, skip_empty_lines: true, trim: true }),
+    rows,
     async function* (rows: AsyncIterable<Row>) {
       for await (const { item, score } of scoreSeries(kernels, checked(rows), (row) => numeric(row.value))) {
         count++;
@@ -76,6 +89,8 @@ export function registerScoreSeries(program: Command, { backendOption, kernelsFo
     .action(async (file: string, options: { out?: string; backend?: string }) => {
       const input = file === "-" ? process.stdin : createReadStream(file);
       const output = options.out ? createWriteStream(options.out) : process.stdout;
-      await scoreSeriesCsv(kernelsFor(options.backend), input, output);
+      const skipped: string[] = [];
+      await scoreSeriesCsv(kernelsFor(options.backend), input, output, (message) => skipped.push(message));
+      for (const message of skipped) process.stderr.write(`rftfm score-series: ${printable(`${file}: ${message}`)}\n`);
     });
 }

@@ -8,6 +8,7 @@ import type { Kernels } from "../backend/kernel.js";
 
 import { Monitor } from "../monitor/monitor.js";
 import { isTensorSignal } from "../monitor/signals.js";
+import { printable } from "../telemetry/printable.js";
 import type { Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { describeAction, describeAnomalies } from "../verdict/words.js";
 import { toJsonLine, write } from "./output.js";
@@ -85,7 +86,7 @@ function diagnosisLines(diagnosis: readonly Diagnosis[], indent: string): string
   if (diagnosis.length === 0) return [`${indent}diagnosis: none`];
   const [best, ...rest] = diagnosis;
   const lines = [`${indent}diagnosis: ${best.fault} (${best.family}), confidence ${best.confidence.toFixed(2)}`];
-  for (const e of best.evidence) lines.push(`${indent}  - ${e}`);
+  for (const e of best.evidence) lines.push(`${indent}  - ${printable(e)}`);
   if (rest.length)
     lines.push(
       `${indent}  also: ${rest
@@ -109,11 +110,11 @@ function describeLacking(lacking: readonly string[]): string {
 /** The readable report of a run. */
 export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict, paint: Paint = PLAIN): string {
   const lines = [
-    `run ${summary.run}: ${summary.steps} steps, ` +
+    `run ${printable(summary.run)}: ${summary.steps} steps, ` +
       (summary.alarm ? paint.alarm(`alarm at step ${summary.first_alarm_step}`) : paint.ok("no alarm")),
   ];
   if (summary.alarm) {
-    if (firstAlarm) lines.push(`  out of line at step ${firstAlarm.step}: ${describeAnomalies(firstAlarm.anomalies)}`);
+    if (firstAlarm) lines.push(`  out of line at step ${firstAlarm.step}: ${printable(describeAnomalies(firstAlarm.anomalies))}`);
     lines.push(...diagnosisLines(summary.diagnosis, "  "));
     lines.push(
       `  recommended actions: ${summary.actions.length ? summary.actions.map(describeAction).join("; ") : "none"}`,
@@ -125,11 +126,13 @@ export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict, paint
 
 /** One readable line per step (two or more when the step raised an alarm). */
 export function renderVerdictLine(v: Verdict, paint: Paint = PLAIN): string {
-  if (v.errors?.length) return `${v.run} step ${v.step}: ${paint.alarm("monitor problem")}: ${v.errors.join("; ")}\n`;
-  let text = `${v.run} step ${v.step}: ${v.anomalous ? `${paint.alarm("ALARM")} ${describeAnomalies(v.anomalies)}` : paint.ok("ok")}`;
+  const run = printable(v.run);
+  if (v.errors?.length)
+    return `${run} step ${v.step}: ${paint.alarm("monitor problem")}: ${printable(v.errors.join("; "))}\n`;
+  let text = `${run} step ${v.step}: ${v.anomalous ? `${paint.alarm("ALARM")} ${printable(describeAnomalies(v.anomalies))}` : paint.ok("ok")}`;
   if (v.anomalous && v.diagnosis.length) {
     const best = v.diagnosis[0];
-    text += `\n  diagnosis: ${best.fault} (${best.confidence.toFixed(2)})${best.evidence.length ? `: ${best.evidence[0]}` : ""}`;
+    text += `\n  diagnosis: ${best.fault} (${best.confidence.toFixed(2)})${best.evidence.length ? `: ${printable(best.evidence[0])}` : ""}`;
   }
   const actions = [...v.actions, ...(v.recommendations ?? [])];
   if (actions.length)

@@ -15,6 +15,12 @@ export const HEAD_BYTES = 64 * 1024;
 /** Lines a source may hold before one is claimed; past that, the fallback decides. */
 export const MAX_UNDECIDED_LINES = 100_000;
 
+/**
+ * Characters those lines may hold, whatever their number (a text file of long
+ * lines held 686 MB for 600 MB): past that too, the fallback decides.
+ */
+export const MAX_UNDECIDED_CHARS = 16 * 1024 * 1024;
+
 /** The document format whose signature the source carries, if any. */
 export async function detectDocument(head: Uint8Array, input: DocumentInput): Promise<DocumentFormat | undefined> {
   for (const format of DOCUMENT_FORMATS) if (await format.claims(head, input)) return format;

@@ -4,7 +4,9 @@
  * a log is appended to in bursts, so a poll every few hundred milliseconds
  * loses nothing but that delay). Besides data, the follower says when the
  * file has gone quiet, and when it started over: truncated (its size went
- * below what was read) or replaced (the path names another file: rotation).
+ * below what was read, or its first bytes changed: copytruncate with a writer
+ * that outgrew the old size between two polls) or replaced (the path names
+ * another file: rotation, after the old file has been read to its end).
  */
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,6 +31,16 @@ export interface FollowOptions {
 
 const READ_SIZE = 1 << 20;
 
+/** How many of a file's first bytes fingerprint it (a log's first lines: a banner, a timestamp). */
+const HEAD_BYTES = 256;
+
+/** Whether the file still begins with `head`. */
+async function startsWith(file: FileHandle, head: Buffer): Promise<boolean> {
+  const now = Buffer.alloc(head.length);
+  const { bytesRead } = await file.read(now, 0, head.length, 0);
+  return bytesRead === head.length && now.equals(head);
+}
+
 /**
  * The file's data and events, until `signal` aborts or `exitAfterMs` passes
  * without data. A file that does not exist yet is waited for. Throws only what
@@ -43,11 +55,23 @@ export async function* followFile(path: string, options: FollowOptions = {}): As
   let position = 0;
   let lastData = Date.now();
   let quiet = false;
+  /** The first bytes read (up to HEAD_BYTES). */
+  let head = Buffer.alloc(0);
   const buffer = Buffer.alloc(READ_SIZE);
   try {
     while (!signal?.aborted) {
       const onDisk = await stat(path).catch(() => undefined);
       if (file && onDisk && onDisk.ino !== inode) {
+        // Renamed away (rotation): what was written to the old file since the last poll is read first,
+        // from the handle still open on it, as `tail -F` does.
+        for (;;) {
+          const { size } = await file.stat();
+          if (size <= position) break;
+          const { bytesRead } = await file.read(buffer, 0, Math.min(READ_SIZE, size - position), position);
+          if (bytesRead === 0) break;
+          position += bytesRead;
+          yield { kind: "data", chunk: Buffer.from(buffer.subarray(0, bytesRead)) };
+        }
         await file.close();
         file = undefined;
         yield { kind: "restart", reason: `${path} was replaced by a new file (rotated); reading it from the start` };
@@ -56,15 +80,30 @@ export async function* followFile(path: string, options: FollowOptions = {}): As
         file = await open(path, "r").catch(() => undefined);
         inode = onDisk.ino;
         position = 0;
+        head = Buffer.alloc(0);
       }
       if (file) {
         const { size } = await file.stat();
         if (size < position) {
           position = 0;
+          head = Buffer.alloc(0);
           yield { kind: "restart", reason: `${path} was truncated; reading it again from the start` };
+        } else if (position > 0 && head.length > 0 && !(await startsWith(file, head))) {
+          // Truncated in place (copytruncate) and written past the old size before this poll: the size
+          // cannot tell, the first bytes can.
+          position = 0;
+          head = Buffer.alloc(0);
+          yield {
+            kind: "restart",
+            reason: `${path} was truncated and written again (its first bytes changed: copytruncate); reading it again from the start`,
+          };
         }
         if (size > position) {
           const { bytesRead } = await file.read(buffer, 0, Math.min(READ_SIZE, size - position), position);
+          if (position < HEAD_BYTES) {
+            // The file's first bytes, its fingerprint: they change when it is truncated and written again.
+            head = Buffer.concat([head, buffer.subarray(0, Math.min(bytesRead, HEAD_BYTES - position))]);
+          }
           position += bytesRead;
           lastData = Date.now();
           quiet = false;

@@ -64,6 +64,8 @@ export interface Sink {
   problem(problem: Omit<Problem, "source">, cause: ProblemCause): void;
   /** A line that is not telemetry (a progress bar, a warning, a banner): counted, not listed. */
   other(): void;
+  /** `steps` step numbers were inferred rather than read (`how` says how, for the report). */
+  inferred(steps: number, how: string): void;
 }
 
 /** Reads one source of a line format: one instance per source, fed its lines in order. */
@@ -73,6 +75,11 @@ export interface LineParser {
    * of a source that did not end with a line end: possibly cut off while written.
    */
   line(text: string, line: number, sink: Sink, unterminated: boolean): void;
+  /**
+   * The source has gone quiet (a live log): a parser that holds lines back
+   * (to number them from what follows) gives out what it can.
+   */
+  idle?(sink: Sink): void;
   /** The end of the source. */
   end(sink: Sink): void;
 }

@@ -95,6 +95,8 @@ interface OpenStep {
   events: EventRecord[];
   /** The step was emitted before (see `StepData.revised`). */
   revised: boolean;
+  /** Where its first record came from (undefined for records without an origin). */
+  source?: string;
 }
 
 interface RunState {
@@ -105,6 +107,8 @@ interface RunState {
   emitted?: Set<number>;
   /** The step `flush` emitted last, while no other step of the run has come since: more records reopen it. */
   flushed?: OpenStep;
+  /** The source of the run's last step emitted. */
+  source?: string;
 }
 
 /**
@@ -142,8 +146,12 @@ export class StepGatherer {
     }
     if (late === "replace") state.emitted ??= new Set();
 
+    // A record from another source than the run's last one, for a step the run has already had: the
+    // same run read twice (`run.jsonl` and `run.jsonl.gz`), not more of the step. Reported, never merged.
     const open = state.open;
-    if (open && record.step === open.step) {
+    const previousSource = open?.source ?? state.source;
+    const again = origin !== undefined && previousSource !== undefined && origin.source !== previousSource;
+    if (open && record.step === open.step && !again) {
       addToStep(open, record);
       return undefined;
     }
@@ -159,15 +167,28 @@ export class StepGatherer {
     if (record.step <= state.newest) {
       const where = origin ?? { source: "<records>", line: this.added };
       const newest = state.newest;
+      const twice = again
+        ? ` (run "${record.run}" came from ${previousSource} until now: the same run read twice?)`
+        : " (records of a run must arrive in step order)";
       if (late === "skip") {
         this.report.addProblem(
           problemAt(
             where,
             `step: ${record.kind} record for step ${record.step} of run "${record.run}" arrived after step ` +
-              `${newest} (records of a run must arrive in step order); skipped`,
+              `${newest}${twice}; skipped`,
           ),
           "outOfOrder",
         );
+        return undefined;
+      }
+      if (open && record.step === open.step) {
+        // Another source's copy of the open step: the later record wins, as for any repeated step.
+        const reason = `step: step ${record.step} of run "${record.run}" arrived again${twice}; the later record replaces the earlier one (later record wins)`;
+        this.report.addProblem(problemAt(where, reason), "replaced");
+        const fresh: OpenStep = { run: record.run, step: record.step, parts: [], events: [], revised: open.revised };
+        fresh.source = origin?.source;
+        addToStep(fresh, record);
+        state.open = fresh;
         return undefined;
       }
       revised = state.emitted?.has(record.step) ?? false;
@@ -179,6 +200,7 @@ export class StepGatherer {
     }
     state.newest = Math.max(state.newest, record.step);
     const fresh: OpenStep = { run: record.run, step: record.step, parts: [], events: [], revised };
+    if (origin) fresh.source = origin.source;
     addToStep(fresh, record);
     state.open = fresh;
     return open ? this.emit(state, open) : undefined;
@@ -209,6 +231,7 @@ export class StepGatherer {
   }
 
   private emit(state: RunState, open: OpenStep): StepData {
+    state.source = open.source;
     const data: StepData = { run: open.run, step: open.step, events: open.events };
     if (open.time !== undefined) data.time = open.time;
     if (open.metrics) data.metrics = open.metrics;

@@ -87,23 +87,57 @@ async function* recordBatches(
 ): AsyncGenerator<RecordBatch> {
   let index = 0;
   for (const source of sources) {
-    for (const file of await expandDirectory(source)) {
+    for (const file of await expandDirectory(source, report)) {
       report.sources++;
       yield* readSourceRecords(file, index++, options, report);
     }
   }
 }
 
-/** A directory's files (not its subdirectories, nor hidden files), in natural order; any other source as it is. */
-async function expandDirectory(source: LineSource): Promise<LineSource[]> {
+/**
+ * A directory's files (not its subdirectories, nor hidden files), in natural
+ * order, symbolic links to files included; any other source as it is. A link
+ * that leads nowhere, and what is not a regular file (a FIFO, which reading
+ * would wait on forever; a socket, a device), are reported and skipped.
+ */
+async function expandDirectory(source: LineSource, report: IngestReport): Promise<LineSource[]> {
   if (typeof source !== "string" || source === "-") return [source];
   try {
     if (!(await stat(source)).isDirectory()) return [source];
-    const entries = await readdir(source, { withFileTypes: true });
-    const files = entries.filter((entry) => entry.isFile() && !entry.name.startsWith(".")).map((entry) => entry.name);
-    files.sort(new Intl.Collator("en", { numeric: true }).compare);
+    const collator = new Intl.Collator("en", { numeric: true });
+    const entries = (await readdir(source, { withFileTypes: true })).sort((a, b) => collator.compare(a.name, b.name));
+    const files: string[] = [];
+    for (const entry of entries) {
+      if (entry.name.startsWith(".") || entry.isDirectory()) continue;
+      const path = join(source, entry.name);
+      if (entry.isFile()) {
+        files.push(entry.name);
+        continue;
+      }
+      const skip = (reason: string) => report.addProblem({ source: path, line: 0, reason }, "source");
+      if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined);
+        if (!target) skip(`${path} is a symbolic link that leads nowhere (dangling); skipped`);
+        else if (target.isFile()) files.push(entry.name);
+        else if (!target.isDirectory()) skip(`${path} links to something that is not a regular file; skipped`);
+        continue;
+      }
+      skip(`${path} is not a regular file (${kindOf(entry)}); skipped`);
+    }
     return files.map((file) => join(source, file));
   } catch {
     return [source]; // cannot be looked at: reading it reports why
   }
+}
+
+function kindOf(entry: {
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isBlockDevice(): boolean;
+  isCharacterDevice(): boolean;
+}): string {
+  if (entry.isFIFO()) return "a FIFO: reading it would wait for a writer";
+  if (entry.isSocket()) return "a socket";
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return "a device";
+  return "of an unknown kind";
 }

@@ -4,6 +4,7 @@
  * not numbers, unreadable sources), each with its source and line. The list of
  * problems is capped; their count is not.
  */
+import { printable } from "../telemetry/printable.js";
 import type { Problem, RecordKind } from "../telemetry/records.js";
 
 /**
@@ -50,11 +51,32 @@ export interface IngestReportJSON {
   revisedSteps: number;
   /** Source name -> the format it was read as. */
   formats: Record<string, string>;
+  /** Steps whose numbers were inferred rather than read from the log (see `stepInference`). */
+  inferredSteps: number;
+  /** Source name -> how many of its steps were numbered by inference, and how. */
+  stepInference: Record<string, StepInference>;
   /** Run -> metric -> steps of the run (among those with metrics) that lacked it; see `IngestReport.missingMetrics`. */
   missingMetrics: Record<string, Record<string, number>>;
+  /** Metric names and runs past the coverage map's bounds: their coverage is not in `missingMetrics`. */
+  coverageUntracked: { metricNames: number; runs: number };
+}
+
+/** How a source's step numbers were inferred. */
+export interface StepInference {
+  steps: number;
+  /** Each way used, once. */
+  how: string[];
 }
 
 export const DEFAULT_MAX_PROBLEMS = 1000;
+
+/**
+ * Bounds on the coverage map (which metrics some steps lack), so that memory
+ * does not grow with the number of distinct names (742 MB for 2M names):
+ * metric names tracked per run, and runs tracked. Past them, the report says so.
+ */
+export const MAX_COVERED_METRICS = 4096;
+export const MAX_COVERED_RUNS = 10_000;
 
 export class IngestReport {
   /** Sources opened (files, stdin, streams). */
@@ -82,6 +104,10 @@ export class IngestReport {
   revisedSteps = 0;
   /** Source name -> the format it was read as, in the order the sources were opened. */
   readonly formats = new Map<string, string>();
+  /** Steps whose numbers were inferred (a log that carries none, or whose bar came late): see `stepInference`. */
+  inferredSteps = 0;
+  /** Source name -> its steps numbered by inference, and how. */
+  readonly stepInference = new Map<string, StepInference>();
   /** Every problem, counted past the cap. */
   problemCount = 0;
   /** The first `maxProblems` problems, in the order they happened. */
@@ -90,8 +116,12 @@ export class IngestReport {
   readonly maxProblems: number;
   private readonly onProblem: IngestReportOptions["onProblem"];
   private readonly runNames = new Set<string>();
-  /** Per run: steps with metrics, and how many of them had each metric. */
+  /** Per run: steps with metrics, and how many of them had each metric (bounded: MAX_COVERED_*). */
   private readonly coverage = new Map<string, { steps: number; has: Map<string, number> }>();
+  /** Distinct (run, metric) names not tracked in `coverage`, as far as can be told without tracking them. */
+  private untrackedNames = 0;
+  private untrackedRuns = 0;
+  private readonly untrackedSeen = new Set<string>();
 
   constructor(options: IngestReportOptions = {}) {
     this.maxProblems = Math.max(0, options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
@@ -122,11 +152,24 @@ export class IngestReport {
   noteStepMetrics(run: string, metrics: Readonly<Record<string, number>>): void {
     let c = this.coverage.get(run);
     if (!c) {
+      if (this.coverage.size >= MAX_COVERED_RUNS) {
+        // Counted once per run while the set of runs noticed stays small; beyond, every step counts.
+        if (this.untrackedSeen.size < MAX_COVERED_RUNS && !this.untrackedSeen.has(run)) {
+          this.untrackedSeen.add(run);
+          this.untrackedRuns++;
+        }
+        return;
+      }
       c = { steps: 0, has: new Map() };
       this.coverage.set(run, c);
     }
     c.steps++;
-    for (const name of Object.keys(metrics)) c.has.set(name, (c.has.get(name) ?? 0) + 1);
+    for (const name of Object.keys(metrics)) {
+      const n = c.has.get(name);
+      if (n !== undefined) c.has.set(name, n + 1);
+      else if (c.has.size < MAX_COVERED_METRICS) c.has.set(name, 1);
+      else this.untrackedNames++;
+    }
   }
 
   /**
@@ -142,6 +185,18 @@ export class IngestReport {
       if (Object.keys(missing).length > 0) define(out, run, missing);
     }
     return out;
+  }
+
+  /** `steps` steps of `source` numbered by inference, as `how` says. */
+  noteInferred(source: string, steps: number, how: string): void {
+    this.inferredSteps += steps;
+    let entry = this.stepInference.get(source);
+    if (!entry) {
+      entry = { steps: 0, how: [] };
+      this.stepInference.set(source, entry);
+    }
+    entry.steps += steps;
+    if (!entry.how.includes(how)) entry.how.push(how);
   }
 
   addProblem(problem: Problem, cause: ProblemCause): void {
@@ -203,7 +258,7 @@ export class IngestReport {
       if (this.lateSteps > 0) found.push(`${plural(this.lateSteps, "step")} arrived out of order (used, emitted late)`);
       if (this.unusableValues > 0) found.push(`${plural(this.unusableValues, "value")} not a number (left out)`);
       out.push(`${found.join("; ")}:`);
-      for (const p of this.problems) out.push(`  ${p.source}:${p.line}: ${p.reason}`);
+      for (const p of this.problems) out.push(`  ${printable(p.source)}:${p.line}: ${printable(p.reason)}`);
       const unlisted = this.problemCount - this.problems.length;
       if (unlisted > 0) out.push(`  ... and ${unlisted} more`);
     }
@@ -216,18 +271,28 @@ export class IngestReport {
     const out: string[] = [];
     const foreign = [...this.formats].filter(([, format]) => format !== "canonical");
     if (foreign.length > 0) {
-      const listed = foreign.slice(0, 10).map(([source, format]) => `${source} (${format})`);
+      const listed = foreign.slice(0, 10).map(([source, format]) => `${printable(source)} (${format})`);
       if (foreign.length > 10) listed.push(`... ${foreign.length - 10} more`);
       out.push(`formats: ${listed.join(", ")}`);
     }
     if (this.otherLines > 0) {
       out.push(`${plural(this.otherLines, "line")} of other output (progress bars, log messages) were not telemetry`);
     }
+    for (const [source, { steps, how }] of this.stepInference) {
+      out.push(`${printable(source)}: ${plural(steps, "step")} numbered by inference: ${how.join("; ")}`);
+    }
     for (const [run, missing] of Object.entries(this.missingMetrics)) {
       const steps = this.coverage.get(run)!.steps;
-      const names = Object.entries(missing).map(([name, n]) => `${name} (${n} of ${steps})`);
+      const names = Object.entries(missing).map(([name, n]) => `${printable(name)} (${n} of ${steps})`);
       const listed = names.length > 8 ? [...names.slice(0, 8), `... ${names.length - 8} more`] : names;
-      out.push(`run ${run}: metrics missing on some steps (absent there, not zero): ${listed.join(", ")}`);
+      out.push(`run ${printable(run)}: metrics missing on some steps (absent there, not zero): ${listed.join(", ")}`);
+    }
+    if (this.untrackedNames > 0 || this.untrackedRuns > 0) {
+      out.push(
+        `metric coverage is tracked for at most ${MAX_COVERED_METRICS} metric names per run and ${MAX_COVERED_RUNS} runs: ` +
+          `${plural(this.untrackedNames, "metric value")} of names past the first ${MAX_COVERED_METRICS} and ` +
+          `${plural(this.untrackedRuns, "run")} past the first ${MAX_COVERED_RUNS} are not in the missing-metrics list`,
+      );
     }
     return out;
   }
@@ -254,7 +319,12 @@ export class IngestReport {
       otherLines: this.otherLines,
       revisedSteps: this.revisedSteps,
       formats: Object.fromEntries(this.formats),
+      inferredSteps: this.inferredSteps,
+      stepInference: Object.fromEntries(
+        [...this.stepInference].map(([s, i]) => [s, { steps: i.steps, how: [...i.how] }]),
+      ),
       missingMetrics: this.missingMetrics,
+      coverageUntracked: { metricNames: this.untrackedNames, runs: this.untrackedRuns },
     };
   }
 }

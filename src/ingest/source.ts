@@ -7,7 +7,14 @@
 import { basename, dirname, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Problem, TelemetryRecord } from "../telemetry/records.js";
-import { detectDocument, detectLine, fallbackFormat, HEAD_BYTES, MAX_UNDECIDED_LINES } from "./detect.js";
+import {
+  detectDocument,
+  detectLine,
+  fallbackFormat,
+  HEAD_BYTES,
+  MAX_UNDECIDED_CHARS,
+  MAX_UNDECIDED_LINES,
+} from "./detect.js";
 import type {
   AdapterOptions,
   DocumentFormat,
@@ -76,6 +83,10 @@ class BatchSink implements Sink {
     this.report.otherLines++;
   }
 
+  inferred(steps: number, how: string): void {
+    this.report.noteInferred(this.source, steps, how);
+  }
+
   /** The records since the last call, or undefined when there are none. */
   take(): RecordBatch | undefined {
     if (this.records.length === 0) return undefined;
@@ -108,8 +119,9 @@ export class LineReading {
   private format: LineFormat | undefined;
   private parser: LineParser | undefined;
   private sink: BatchSink | undefined;
-  /** Lines read before a format claimed one. */
+  /** Lines read before a format claimed one, and their characters. */
   private undecided: SourceLine[] = [];
+  private undecidedChars = 0;
 
   constructor(
     private readonly name: string,
@@ -167,16 +179,26 @@ export class LineReading {
     return this.collect();
   }
 
+  /** The source has gone quiet: the records the parser can give out now. */
+  idle(): RecordBatch | undefined {
+    if (this.parser && this.sink) this.parser.idle?.(this.sink);
+    return this.collect();
+  }
+
   /**
    * The source starts over (a followed file was truncated or replaced): the
    * reason is reported, and reading goes on from its first byte, with a fresh
-   * parser of the same format.
+   * parser of the same format. Returns the records the old parser still held.
    */
-  restart(reason: string): void {
+  restart(reason: string): RecordBatch | undefined {
     this.report.addProblem({ source: this.name, line: this.splitter.lineNumber, reason }, "source");
+    // What the old log's parser still held belongs to the old log.
+    if (this.parser && this.sink) this.parser.end(this.sink);
+    const rest = this.collect();
     this.splitter.reset();
     this.decoder = new StringDecoder("utf8");
     if (this.format) this.parser = this.format.open(sourceContext(this.name, this.format, this.options));
+    return rest;
   }
 
   private take(item: SourceLine | LineProblem, unterminated: boolean): void {
@@ -191,15 +213,17 @@ export class LineReading {
       return;
     }
     this.undecided.push(item);
+    this.undecidedChars += item.text.length;
     const claimed = detectLine(item.text);
     if (claimed) this.decide(claimed, unterminated);
-    else if (this.undecided.length >= MAX_UNDECIDED_LINES) {
+    else if (this.undecided.length >= MAX_UNDECIDED_LINES || this.undecidedChars >= MAX_UNDECIDED_CHARS) {
       const fallback = fallbackFormat(this.undecided.map((line) => line.text));
       if (fallback) this.decide(fallback, unterminated);
       else {
         // Plain text all along: not held any longer (memory stays bounded), counted as other output.
         this.report.otherLines += this.undecided.length;
         this.undecided = [];
+        this.undecidedChars = 0;
       }
     }
   }
@@ -214,6 +238,7 @@ export class LineReading {
     this.parser = parser;
     const held = this.undecided;
     this.undecided = [];
+    this.undecidedChars = 0;
     held.forEach((line, i) => {
       parser.line(line.text, line.line, sink, lastUnterminated && i === held.length - 1);
     });

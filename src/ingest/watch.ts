@@ -102,12 +102,14 @@ async function* watchLines(
   try {
     for await (const event of follow) {
       if (event.kind === "data") yield* gather(reading.push(event.chunk));
-      else if (event.kind === "quiet") yield* gatherer.flush();
-      else {
+      else if (event.kind === "quiet") {
+        yield* gather(reading.idle());
+        yield* gatherer.flush();
+      } else {
         // A new log: what was open is complete, and its steps start afresh.
+        yield* gather(reading.restart(event.reason));
         yield* gatherer.finish();
         gatherer = new StepGatherer(report);
-        reading.restart(event.reason);
       }
     }
   } catch (err) {

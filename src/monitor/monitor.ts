@@ -27,6 +27,7 @@ import { RemediationPolicy } from "../remediation/policy.js";
 import { scanSteps } from "../scan/scan.js";
 import { describeValue } from "../telemetry/decode.js";
 import type { EventRecord, TensorLike } from "../telemetry/records.js";
+import { checkColumn, checkMetrics } from "../verdict/check-values.js";
 import type { StepInput } from "../verdict/input.js";
 import type { Anomaly, Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { clockCheckpoints, tick, toClock, toTrainer } from "./clock.js";
@@ -118,6 +119,12 @@ function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
       throw new RangeError(`trajectories.${name}: ${column.length} values, other columns have ${rows}`);
     }
     rows = column.length;
+    // null cells are missing (NaN), as in JSONL; a cell that is no number is an error.
+    if (Array.isArray(column)) {
+      const checked = checkColumn(name, column);
+      if ("error" in checked) throw new TypeError(checked.error as string);
+      columns.set(name, checked);
+    }
   }
   return { rows: Math.max(rows, 0), columns };
 }
@@ -289,9 +296,11 @@ export class Monitor {
       this.log(message);
       return [this.failed({}, message)];
     }
-    const steps: (MonitoredStep | string)[] = inputs.map((input) => {
+    // Input errors that leave the step usable (a metric that is not a number): reported in its verdict.
+    const notes = inputs.map((): string[] => []);
+    const steps: (MonitoredStep | string)[] = inputs.map((input, i) => {
       try {
-        return this.checkInput(input);
+        return this.checkInput(input, notes[i]);
       } catch (err) {
         // A getter or proxy that throws while the input is read: an input error like any other.
         return `input: reading it threw: ${errorText(err)}`;
@@ -317,7 +326,7 @@ export class Monitor {
       }
       const s = scanned[next++];
       try {
-        return this.judge(s, inputs[i].events ?? []);
+        return this.withInputErrors(this.judge(s, inputs[i].events ?? []), notes[i]);
       } catch (err) {
         const message = `internal error: ${(err as Error).message}`;
         this.log(message);
@@ -385,7 +394,14 @@ export class Monitor {
     this.matcher?.free();
   }
 
-  private checkInput(input: StepInput): MonitoredStep | string {
+  private withInputErrors(verdict: Verdict, errors: readonly string[]): Verdict {
+    if (errors.length === 0) return verdict;
+    for (const error of errors) this.log(error);
+    verdict.errors = [...(verdict.errors ?? []), ...errors];
+    return verdict;
+  }
+
+  private checkInput(input: StepInput, errors: string[]): MonitoredStep | string {
     if (input === null || typeof input !== "object")
       return "input: expected an object { run, step, metrics?, trajectories? }";
     if (typeof input.run !== "string" || input.run === "") return "run: expected a non-empty string";
@@ -403,7 +419,13 @@ export class Monitor {
     } catch (err) {
       return (err as Error).message;
     }
-    const data = { run: input.run, step: input.step, metrics: input.metrics, trajectories };
+    let metrics = input.metrics;
+    if (metrics !== undefined) {
+      const checked = checkMetrics(metrics);
+      metrics = checked.metrics;
+      errors.push(...checked.errors);
+    }
+    const data = { run: input.run, step: input.step, metrics, trajectories };
     return { data, columns: [], features: null } as MonitoredStep;
   }
 

@@ -33,10 +33,22 @@ const EVENT_RESERVED_KEYS = ["kind", "run", "step", "name"];
 const CANONICAL_COLUMN_SET: ReadonlySet<string> = new Set(CANONICAL_TRAJECTORY_COLUMNS);
 
 /**
+ * Called for each metric of a `step` record whose value is not a number: the
+ * metric is left out and the rest of the record kept. Without it, such a value
+ * makes the whole record a Problem.
+ */
+export type OnBadValue = (problem: Problem) => void;
+
+/**
  * Decodes one line. `source` and `line` only label the Problem; the text must
  * not include its line terminator (a trailing `\r` is tolerated by JSON.parse).
  */
-export function decodeLine(text: string, source: string, line: number): TelemetryRecord | Problem {
+export function decodeLine(
+  text: string,
+  source: string,
+  line: number,
+  onBadValue?: OnBadValue,
+): TelemetryRecord | Problem {
   let parsed: unknown;
   try {
     // A UTF-8 byte order mark at the start of a file survives decoding and JSON.parse rejects it.
@@ -45,7 +57,7 @@ export function decodeLine(text: string, source: string, line: number): Telemetr
     return { source, line, reason: `not valid JSON: ${errorMessage(err)}` };
   }
   try {
-    return decodeValue(parsed, source, line);
+    return decodeValue(parsed, source, line, onBadValue);
   } catch (err) {
     // Unreachable by design; kept so that a decoder bug costs one line, not the scan.
     return { source, line, reason: `could not decode: ${errorMessage(err)}` };
@@ -53,7 +65,12 @@ export function decodeLine(text: string, source: string, line: number): Telemetr
 }
 
 /** Decodes an already parsed JSON value (what `decodeLine` does after JSON.parse). Mutates `value`. */
-export function decodeValue(value: unknown, source: string, line: number): TelemetryRecord | Problem {
+export function decodeValue(
+  value: unknown,
+  source: string,
+  line: number,
+  onBadValue?: OnBadValue,
+): TelemetryRecord | Problem {
   const fail = (reason: string, field?: string): Problem =>
     field === undefined ? { source, line, reason } : { source, line, reason, field };
 
@@ -78,7 +95,13 @@ export function decodeValue(value: unknown, source: string, line: number): Telem
 
   switch (kind) {
     case "step":
-      return decodeStep(value, runName, step, fail);
+      return decodeStep(
+        value,
+        runName,
+        step,
+        fail,
+        onBadValue && ((reason: string, field: string) => onBadValue(fail(reason, field))),
+      );
     case "trajectories":
       return decodeTrajectories(value, runName, step, fail);
     case "trajectory":
@@ -90,7 +113,13 @@ export function decodeValue(value: unknown, source: string, line: number): Telem
 
 type Fail = (reason: string, field?: string) => Problem;
 
-function decodeStep(value: JsonObject, run: string, step: number, fail: Fail): StepRecord | Problem {
+function decodeStep(
+  value: JsonObject,
+  run: string,
+  step: number,
+  fail: Fail,
+  leftOut?: (reason: string, field: string) => void,
+): StepRecord | Problem {
   const time = value.time;
   if (time !== undefined && time !== null && (typeof time !== "number" || !Number.isFinite(time))) {
     return fail(`time: expected a finite number, got ${describeValue(time)}`, "time");
@@ -105,7 +134,14 @@ function decodeStep(value: JsonObject, run: string, step: number, fail: Fail): S
       continue;
     }
     const x = nonFinite(v);
-    if (x === undefined) return fail(`metrics.${name}: expected a number, got ${describeValue(v)}`, `metrics.${name}`);
+    if (x === undefined) {
+      const reason = `metrics.${name}: expected a number, got ${describeValue(v)}`;
+      if (!leftOut) return fail(reason, `metrics.${name}`);
+      // The other metrics of the line are good: keep them, report this one.
+      leftOut(`${reason}; left out, the rest of the record used`, `metrics.${name}`);
+      delete metrics[name];
+      continue;
+    }
     metrics[name] = x;
   }
   const record: StepRecord = { kind: "step", run, step, metrics: metrics as Record<string, number> };

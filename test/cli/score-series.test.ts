@@ -54,3 +54,14 @@ describe("rftfm score-series", () => {
     expect(result.stderr).toMatch(/needs timestamp and value columns, it has timestamp, x/);
   });
 });
+
+describe("rftfm score-series: a row that is not CSV", () => {
+  it("scores the good rows and reports the bad one (an unterminated quote on the last line)", () => {
+    const good = nabCsv(50, 40);
+    const result = runCli(["score-series", "-"], { input: `${good}"2014-01-02 00:00:00,7\n` });
+    expect(result.status, result.stderr).toBe(0);
+    const rows = parse(result.stdout, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(50);
+    expect(result.stderr).toMatch(/-: line 52: Quote Not Closed.*; the row was skipped/);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IngestReport, type Problem } from "../../src/index.js";
+import { MAX_COVERED_METRICS } from "../../src/ingest/report.js";
 
 const problem = (line: number): Problem => ({ source: "f.jsonl", line, reason: `bad ${line}` });
 
@@ -47,6 +48,8 @@ describe("IngestReport", () => {
     report.noteRecord("event", "r1");
     report.noteRecord("trajectory", "r2");
     report.addProblem({ ...problem(3), field: "step" }, "outOfOrder");
+    report.noteInferred("c.log", 2, "by order");
+    report.noteInferred("c.log", 1, "by order");
     const json = JSON.parse(JSON.stringify(report));
     expect(json).toEqual({
       sources: 0,
@@ -69,7 +72,24 @@ describe("IngestReport", () => {
       otherLines: 0,
       revisedSteps: 0,
       formats: {},
+      inferredSteps: 3,
+      stepInference: { "c.log": { steps: 3, how: ["by order"] } },
       missingMetrics: {},
+      coverageUntracked: { metricNames: 0, runs: 0 },
     });
+  });
+});
+
+describe("IngestReport bounds", () => {
+  it("tracks the coverage of at most MAX_COVERED_METRICS names per run, and says when it drops some", () => {
+    const report = new IngestReport();
+    const metrics: Record<string, number> = {};
+    for (let i = 0; i < MAX_COVERED_METRICS + 10; i++) metrics[`m${i}`] = i;
+    report.noteStepMetrics("r", metrics);
+    report.noteStepMetrics("r", { m0: 1 });
+    expect(report.toJSON().coverageUntracked).toEqual({ metricNames: 10, runs: 0 });
+    // m0 is on both steps; the other tracked names on one of two; the 10 past the bound are not listed.
+    expect(Object.keys(report.missingMetrics.r)).toHaveLength(MAX_COVERED_METRICS - 1);
+    expect(report.summary()).toContain("metric coverage is tracked for at most");
   });
 });

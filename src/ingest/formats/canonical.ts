@@ -2,7 +2,9 @@
  * The canonical telemetry JSONL (docs/spec/telemetry.md): `step`,
  * `trajectories`, `trajectory` and `event` records, one per line. The default
  * format, read by the strict decoder; records arrive in step order, so a record
- * for a step its run has moved past is skipped and reported.
+ * for a step its run has moved past is skipped and reported. A `step` record
+ * with a metric that is not a number keeps its other metrics; the bad one is
+ * reported (as the foreign adapters do).
  */
 import { decodeLine } from "../../telemetry/decode.js";
 import { isProblem, RECORD_KINDS, type RecordKind } from "../../telemetry/records.js";
@@ -20,7 +22,9 @@ export const canonical: LineFormat = {
   claims: (line) => claimsObject(line, (value) => KINDS.has(value.kind)),
   open: (context) => ({
     line(text, line, sink, unterminated) {
-      const decoded = decodeLine(text, context.source, line);
+      const decoded = decodeLine(text, context.source, line, ({ source: _source, ...problem }) =>
+        sink.problem(problem, "value"),
+      );
       if (!isProblem(decoded)) {
         sink.record(decoded, line);
         return;

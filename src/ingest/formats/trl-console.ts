@@ -6,14 +6,20 @@
  * floats formatted as short strings (`'loss': '0'`, `'kl': 'nan'`).
  *
  * The dict carries no step number (ms-swift's does: `global_step/max_steps`).
- * The step is then the count of the trainer's progress bar when the log holds
- * it (stderr merged into the log): the bar is updated to the global step just
- * before the dict is printed. Without a bar, dict lines are numbered 1, 2, 3...,
- * which is the optimizer step only with `logging_steps=1`.
+ * The step then comes from the trainer's progress bar when the log holds it
+ * (stderr merged into the log), and from the dict's place among the dicts:
+ * see `parse/bar-steps.ts`, which also covers stdout block-buffered into a
+ * file (the dicts arrive in bursts after the bar, and lines are cut by the
+ * bars drawn between the buffer's flushes: `parse/console-line.ts` joins them).
+ * Without a bar, dict lines are numbered 1, 2, 3..., which is the optimizer
+ * step only with `logging_steps=1`. Every training dict is a step of its own;
+ * an evaluation or end-of-training summary dict joins the step before it.
  */
 import { stripVTControlCharacters } from "node:util";
 import type { LineFormat, Sink } from "../format.js";
-import { CUT_OFF, MetricReader, readStep, stepRecord } from "../parse/metrics.js";
+import { BarSteps } from "../parse/bar-steps.js";
+import { splitConsoleLine } from "../parse/console-line.js";
+import { CUT_OFF, MetricReader, readStep, stepRecord, WholeSteps } from "../parse/metrics.js";
 import { parsePython } from "../parse/python.js";
 import { isObject } from "../parse/values.js";
 
@@ -43,13 +49,6 @@ const NOT_METRICS = new Set([
   "remaining_time",
 ]);
 
-/**
- * A tqdm bar without a description, as the HF Trainer draws its training and
- * evaluation bars: `  5%|▌         | 5/100 [00:31<09:45,  6.16s/it]`. Bars with a
- * description (vLLM's `Processed prompts: ...`, checkpoint loading) are not it.
- */
-const TRAINER_BAR = /^\s*\d+%\|[^|]*\|\s*(\d+)\/(\d+) \[/;
-
 /** Keys of evaluation and end-of-training summaries: such a dict belongs to the step before it. */
 const SUMMARY_KEY = /^(?:eval_|test_|train_)/;
 
@@ -59,7 +58,7 @@ export const trlConsole: LineFormat = {
   title: "TRL / HF Trainer / ms-swift console log (Python dict lines among progress bars)",
   late: "replace",
   claims(line) {
-    const clean = stripVTControlCharacters(line);
+    const clean = splitConsoleLine(stripVTControlCharacters(line)).text;
     const start = dictStart(clean);
     if (start === -1 || !TRAINER_KEY_TEXT.test(clean)) return false;
     const parsed = parsePython(clean.slice(start, clean.lastIndexOf("}") + 1));
@@ -67,51 +66,105 @@ export const trlConsole: LineFormat = {
   },
   open(context) {
     const metrics = new MetricReader(NOT_METRICS);
-    /** The training bar: the description-less bar with the largest total seen, and its last count. */
-    let barTotal = -1;
-    let barCount = -1;
-    /** Dict lines that started a step, for numbering when there is no bar. */
-    let ordinal = 0;
+    const repeats = new WholeSteps();
+    /** The sink of the line being read: the numbering gives dicts out later than they are read. */
+    let out: Sink | undefined;
+    const numbering = new BarSteps<{ metrics: Record<string, number>; line: number }>({
+      emit: (dict, step) => out!.record(stepRecord(context.run, step, dict.metrics), dict.line),
+      inferred: (steps, how) => out!.inferred(steps, how),
+    });
+
+    /**
+     * A dict whose line ended before it closed: stdout flushed part of it, then
+     * stderr wrote a line end (a bar closed, a warning). Its rest comes on a
+     * later line, before any other dict.
+     */
+    let fragment: { text: string; line: number; unterminated: boolean; age: number } | undefined;
+    const dropFragment = (sink: Sink) => {
+      if (!fragment) return;
+      const reason = `trainer log line: the dict is not closed${fragment.unterminated ? CUT_OFF : ""}`;
+      sink.problem({ line: fragment.line, reason }, "malformed");
+      fragment = undefined;
+    };
+
+    const take = (logs: Record<string, unknown>, line: number, sink: Sink, cut: boolean) => {
+      const trains = (key: string) => !NOT_METRICS.has(key) && key !== "epoch" && !SUMMARY_KEY.test(key);
+      const training = Object.keys(logs).some(trains);
+      const values = metrics.read(logs, line, sink);
+      const step =
+        readStep(logs.step) ??
+        readStep(String(logs["global_step/max_steps"] ?? "").split("/")[0]) ??
+        readStep(logs.global_step);
+      if (step === undefined) {
+        numbering.dict({ metrics: values, line }, training, cut);
+        return;
+      }
+      // A step number of its own (ms-swift): the same step twice in a row is one record replacing another.
+      if (training) repeats.note(step, line, sink);
+      sink.record(stepRecord(context.run, step, values), line);
+    };
 
     return {
       line(text: string, line: number, sink: Sink, unterminated: boolean) {
-        const clean = stripVTControlCharacters(text);
-        for (const segment of clean.split("\r")) {
-          const bar = TRAINER_BAR.exec(segment);
-          if (!bar) continue;
-          const total = Number(bar[2]);
-          if (total >= barTotal) {
-            barTotal = total;
-            barCount = Number(bar[1]);
+        out = sink;
+        const { text: clean, bars } = splitConsoleLine(stripVTControlCharacters(text));
+        let cut = false;
+        for (const bar of bars) {
+          numbering.bar(bar.count, bar.total);
+          cut ||= bar.inside;
+        }
+        if (fragment) {
+          const joined = readDict(fragment.text + clean);
+          if (joined && "value" in joined && isObject(joined.value)) {
+            const from = fragment.line;
+            fragment = undefined;
+            take(joined.value, from, sink, true);
+            return;
           }
+          // Another dict began, or too many lines passed: the rest is not coming.
+          if (++fragment.age > MAX_FRAGMENT_LINES || dictStart(clean) !== -1) dropFragment(sink);
         }
         const start = dictStart(clean);
-        const end = clean.lastIndexOf("}");
         if (start === -1 || !TRAINER_KEY_TEXT.test(clean)) {
           sink.other();
           return;
         }
-        const parsed = end > start ? parsePython(clean.slice(start, end + 1)) : { error: "the dict is not closed" };
+        const end = clean.lastIndexOf("}");
+        if (end < start && clean.length - start <= MAX_FRAGMENT_CHARS) {
+          fragment = { text: clean.slice(start), line, unterminated, age: 0 };
+          return;
+        }
+        const parsed = readDict(clean) ?? { error: "the dict is not closed" };
         if ("error" in parsed || !isObject(parsed.value)) {
           const reason = "error" in parsed ? parsed.error : "not a dict";
           sink.problem({ line, reason: `trainer log line: ${reason}${unterminated ? CUT_OFF : ""}` }, "malformed");
           return;
         }
-        const logs = parsed.value;
-        const trains = (key: string) => !NOT_METRICS.has(key) && key !== "epoch" && !SUMMARY_KEY.test(key);
-        const startsStep = Object.keys(logs).some(trains);
-        if (startsStep) ordinal++;
-        const step =
-          readStep(logs.step) ??
-          readStep(String(logs["global_step/max_steps"] ?? "").split("/")[0]) ??
-          readStep(logs.global_step) ??
-          (barCount >= 0 ? barCount : ordinal);
-        sink.record(stepRecord(context.run, step, metrics.read(logs, line, sink)), line);
+        take(parsed.value, line, sink, cut);
       },
-      end() {},
+      idle(sink: Sink) {
+        out = sink;
+        numbering.idle();
+      },
+      end(sink: Sink) {
+        out = sink;
+        dropFragment(sink);
+        numbering.end();
+      },
     };
   },
 };
+
+/** Lines a cut dict waits for its rest; and the longest part of a dict held (a trainer dict is a few KB). */
+const MAX_FRAGMENT_LINES = 16;
+const MAX_FRAGMENT_CHARS = 1 << 20;
+
+/** The dict in the text, from its first `{'` to its last `}`; undefined when there is none closed. */
+function readDict(text: string): ReturnType<typeof parsePython> | undefined {
+  const start = dictStart(text);
+  const end = text.lastIndexOf("}");
+  return start === -1 || end < start ? undefined : parsePython(text.slice(start, end + 1));
+}
 
 /** Where the line's dict starts (`{'` or `{"`), or -1. */
 function dictStart(text: string): number {

@@ -18,8 +18,23 @@ import { readNumberText, setKey } from "../parse/values.js";
 
 /** `step:N - key:` after the start, a space or a Ray prefix's `)`. */
 const STEP_LINE = /(?:^|[\s)\]])step:(\d+) - [^\s:][^:]*:/;
-/** Ray's note on a line printed by several workers. */
-const RAY_REPEATED = /\s*\[repeated \d+x across cluster\]\s*$/;
+/** Ray's note on a line printed by several workers: ` [repeated 3x across cluster]` at the end. */
+const RAY_REPEATED_END = "x across cluster]";
+const RAY_REPEATED_START = "[repeated ";
+
+/**
+ * The line without Ray's note. By hand, not by a regex: `\s*` before the note
+ * backtracked quadratically on a line of spaces.
+ */
+function withoutRayNote(line: string): string {
+  const body = line.trimEnd();
+  if (!body.endsWith(RAY_REPEATED_END)) return line;
+  const start = body.lastIndexOf(RAY_REPEATED_START);
+  if (start === -1) return line;
+  const count = body.slice(start + RAY_REPEATED_START.length, body.length - RAY_REPEATED_END.length);
+  if (count.length === 0 || !/^\d+$/.test(count)) return line;
+  return body.slice(0, start).trimEnd();
+}
 
 export const verlConsole: LineFormat = {
   name: "verl-console",
@@ -31,7 +46,7 @@ export const verlConsole: LineFormat = {
     const whole = new WholeSteps();
     return {
       line(text, line, sink, unterminated) {
-        const clean = stripVTControlCharacters(text).replace(RAY_REPEATED, "");
+        const clean = withoutRayNote(stripVTControlCharacters(text));
         const match = STEP_LINE.exec(clean);
         if (!match) {
           sink.other();

@@ -13,8 +13,14 @@ import { CUT_OFF, MetricReader, readStep, stepRecord } from "../parse/metrics.js
 import { errorMessage, readNumberText, setKey } from "../parse/values.js";
 import { BOOKKEEPING, STEP_COLUMNS, stepColumn, TIME_COLUMN } from "../parse/wandb-steps.js";
 
-/** A panel export's column: `<run name> - <metric>`. */
-const PANEL_COLUMN = /^(.+?) - (.+)$/;
+/**
+ * A panel export's column, `<run name> - <metric>`: split at the first ` - `,
+ * with text on both sides (by indexOf, not a backtracking regex).
+ */
+function panelColumn(name: string): [run: string, metric: string] | undefined {
+  const at = name.indexOf(" - ", 1);
+  return at === -1 || at + 3 >= name.length ? undefined : [name.slice(0, at), name.slice(at + 3)];
+}
 
 function cells(line: string): string[] | { error: string } {
   try {
@@ -72,11 +78,11 @@ export const wandbCsv: LineFormat = {
           time = header.indexOf(TIME_COLUMN);
           const ignored = new Set([...BOOKKEEPING, ...STEP_COLUMNS, ""]);
           const names = header.filter((name) => !ignored.has(name));
-          const panel = names.length > 0 && names.every((name) => PANEL_COLUMN.test(name));
+          const panel = names.length > 0 && names.every((name) => panelColumn(name) !== undefined);
           uses = header.map((name): ColumnUse => {
             if (ignored.has(name)) return undefined;
-            const split = panel ? PANEL_COLUMN.exec(name) : null;
-            return split ? { run: split[1], metric: split[2] } : { run: context.run, metric: name };
+            const split = panel ? panelColumn(name) : undefined;
+            return split ? { run: split[0], metric: split[1] } : { run: context.run, metric: name };
           });
           return;
         }
