@@ -145,7 +145,16 @@ describe("fault benchmark metrics", () => {
       "subtle",
       "moderate",
       "severe",
+      "mid-run subtle",
+      "mid-run moderate",
+      "mid-run severe",
+      "from step 0 severe",
     ]);
+    // The onset groups split each severity's runs: mid-run faults apart from those there from step 0.
+    for (const s of ["subtle", "moderate", "severe"]) {
+      const parts = scores.groups.filter((g) => g.by === "onset" && g.group.endsWith(` ${s}`));
+      expect(parts.reduce((n, g) => n + g.faulty, 0)).toBe(group(s).faulty);
+    }
     expect(scores.macro_f1.detector).toBeCloseTo((2 / 3 + 0.5) / 2, 12);
     // Flag-everything: tool_environment 4 of 8 flagged runs faulty (F1 2/3), optimization_dynamics 1 of 5 (F1 1/3).
     expect(scores.macro_f1.flag_everything).toBeCloseTo(0.5, 12);

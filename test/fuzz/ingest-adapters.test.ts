@@ -93,6 +93,10 @@ function checkingSink(lineCount: number): Sink & { records: number } {
       expect(problem.line).toBeLessThanOrEqual(lineCount + 1);
     },
     other() {},
+    inferred(steps: number, how: string) {
+      expect(Number.isInteger(steps) && steps >= 0).toBe(true);
+      expect(typeof how).toBe("string");
+    },
   };
   return sink as unknown as Sink & { records: number };
 }
