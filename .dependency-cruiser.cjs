@@ -19,7 +19,21 @@ const ROOMS = {
   remediation: ["verdict"],
   monitor: ["backend", "telemetry", "verdict", "ingest", "scan", "diagnosis", "remediation"],
   loop: ["monitor", "verdict"],
-  cli: ["backend", "telemetry", "verdict", "ingest", "scan", "series", "diagnosis", "remediation", "monitor"],
+  serve: ["monitor", "telemetry", "verdict", "remediation"],
+  supervise: ["serve", "telemetry", "verdict"],
+  cli: [
+    "backend",
+    "telemetry",
+    "verdict",
+    "ingest",
+    "scan",
+    "series",
+    "diagnosis",
+    "remediation",
+    "monitor",
+    "serve",
+    "supervise",
+  ],
 };
 
 const roomRules = Object.entries(ROOMS).map(([room, uses]) => ({

@@ -12,10 +12,17 @@ import type { CliContext, RegisterCommand } from "./command.js";
 import { registerFingerprints } from "./fingerprints.js";
 import { registerScan } from "./scan.js";
 import { registerScoreSeries } from "./score-series.js";
+import { registerServe } from "./serve.js";
 import { registerWatch } from "./watch.js";
 
 /** The commands, in the order `rftfm --help` lists them: add one with one line here. */
-const COMMANDS: readonly RegisterCommand[] = [registerScan, registerWatch, registerFingerprints, registerScoreSeries];
+const COMMANDS: readonly RegisterCommand[] = [
+  registerScan,
+  registerWatch,
+  registerFingerprints,
+  registerScoreSeries,
+  registerServe,
+];
 
 const version = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;
 
