@@ -96,9 +96,10 @@ class Monitor:
 
     def _connect(self, wait: float) -> bool:
         """Starts or reaches the sidecar. `wait` > 0: until it answers, at most that long."""
+        t: Any = None
         try:
             if self.url and self.url.startswith("unix://"):
-                t: Any = UnixTransport(self.url[len("unix://"):], max(wait, self.budget))
+                t = UnixTransport(self.url[len("unix://"):], max(wait, self.budget))
             elif self.url:
                 t = HttpTransport(self.url, max(wait, self.budget))
             else:
@@ -106,6 +107,8 @@ class Monitor:
             if wait > 0 and not isinstance(t, HttpTransport):
                 t.request({"kind": "health"}, wait)
         except (TransportDown, TransportTimeout, OSError, ValueError) as err:
+            if t is not None:
+                t.close(timeout=0)
             self._log_once(f"connect:{type(err).__name__}", f"cannot reach the sidecar ({err}); training goes on unmonitored, retrying")
             self._next_try = time.monotonic() + self.reconnect_interval
             return False
