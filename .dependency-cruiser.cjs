@@ -20,7 +20,7 @@ const ROOMS = {
   monitor: ["backend", "telemetry", "verdict", "ingest", "scan", "diagnosis", "remediation"],
   loop: ["monitor", "verdict"],
   serve: ["monitor", "telemetry", "verdict", "remediation"],
-  supervise: ["serve", "telemetry", "verdict"],
+  supervise: ["serve", "monitor", "telemetry", "verdict"],
   cli: [
     "backend",
     "telemetry",

@@ -10,6 +10,7 @@ import { packageRoot } from "../backend/package-root.js";
 import { registerBenchWhenAsked } from "./bench.js";
 import type { CliContext, RegisterCommand } from "./command.js";
 import { registerFingerprints } from "./fingerprints.js";
+import { registerRun } from "./run.js";
 import { registerScan } from "./scan.js";
 import { registerScoreSeries } from "./score-series.js";
 import { registerServe } from "./serve.js";
