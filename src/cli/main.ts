@@ -23,6 +23,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerFingerprints,
   registerScoreSeries,
   registerServe,
+  registerRun,
 ];
 
 const version = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;

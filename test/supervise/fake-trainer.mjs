@@ -34,7 +34,10 @@ process.on("SIGTERM", () => process.exit(143));
 
 await ask({ kind: "configure", run: "t", ...policy });
 let seed = 7;
-const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+const rand = () => {
+  seed = (seed * 1664525 + 1013904223) >>> 0;
+  return seed / 2 ** 32;
+};
 for (let step = start; step < steps; step++) {
   const bad = step >= nanFrom;
   const verdict = await ask({

@@ -40,11 +40,11 @@ describe("rftfm run (the supervisor)", () => {
   it("turns a rollback into stop + relaunch from the checkpoint, and the run then completes", async () => {
     const { code, reports, launches } = await run(12, { mode: "act", allowed: ["rollback", "halt"] });
     const relaunch = reports.find((r) => r.kind === "relaunch");
-    expect(relaunch).toBeDefined();
-    const from = relaunch?.from_step as number;
-    expect(from).toBeLessThanOrEqual((relaunch?.action as { to_step: number }).to_step);
+    if (!relaunch) throw new Error(`no relaunch in ${JSON.stringify(reports)}`);
+    const from = relaunch.from_step as number;
+    expect(from).toBeLessThanOrEqual((relaunch.action as { to_step: number }).to_step);
     expect(from).toBeLessThan(12);
-    expect(relaunch?.args).toEqual(["--resume", String(from), "--from", `/ckpt/checkpoint-${from}`]);
+    expect(relaunch.args).toEqual(["--resume", String(from), "--from", `/ckpt/checkpoint-${from}`]);
     expect(launches).toEqual([
       { start: 0, args: [] },
       { start: from + 1, args: ["--resume", String(from), "--from", `/ckpt/checkpoint-${from}`] },
