@@ -202,6 +202,9 @@ export class ServeSession {
       runs: this.monitor.runIds.length,
       uptime_s: (Date.now() - this.started) / 1000,
       ...this.counters,
+      // The monitor's own time per step (the window /metrics reports), for clients measuring what they add.
+      observe_p50_s: this.latency.quantile(0.5),
+      observe_p99_s: this.latency.quantile(0.99),
     };
   }
 
@@ -252,7 +255,7 @@ export class ServeSession {
     const held = this.takePending(run, step);
     const inlineErrors: string[] = [];
     if (trajectories !== undefined && trajectories !== null) {
-      const t = decodeValue({ kind: "trajectories", run, step, columns: trajectories }, "request", 0);
+      const t = decodeValue({ kind: "trajectories", run, step, columns: binaryColumns(trajectories) }, "request", 0);
       if (isProblem(t)) inlineErrors.push(`trajectories: ${t.reason}`);
       else if (t.kind === "trajectories") this.addColumns(held, t.columns, t.rows);
     }
@@ -339,6 +342,34 @@ export class ServeSession {
     }
     p.rows += rows;
   }
+}
+
+/**
+ * Inline trajectory columns may come as `{"f64": BASE64}`: the column's float64 values,
+ * little-endian (how the Python client sends numeric columns: a tenth of the time of
+ * writing and parsing the numbers as text, and NaN needs no spelling). Turned into arrays
+ * here; a malformed one is left as it is, for the decoder to refuse with the column's name.
+ */
+function binaryColumns(columns: unknown): unknown {
+  if (!isObject(columns)) return columns;
+  const out: Record<string, unknown> = {};
+  for (const [name, column] of Object.entries(columns)) {
+    const f64 = isObject(column) && Object.keys(column).length === 1 ? column.f64 : undefined;
+    if (typeof f64 !== "string") {
+      out[name] = column;
+      continue;
+    }
+    const bytes = Buffer.from(f64, "base64");
+    if (bytes.length % 8 !== 0) {
+      out[name] = `f64 data of ${bytes.length} bytes (not a whole number of float64 values)`;
+      continue;
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const values = new Array<number>(bytes.length / 8);
+    for (let i = 0; i < values.length; i++) values[i] = view.getFloat64(i * 8, true);
+    out[name] = values;
+  }
+  return out;
 }
 
 function toPolicyOptions(policy: RunPolicy): Partial<PolicyOptions> {

@@ -40,6 +40,22 @@ describe("ServeSession", () => {
     s.close();
   });
 
+  it("reads binary float64 columns ({f64: base64}) as the same numbers, NaN included, and names a bad one", () => {
+    const s = session();
+    const values = [1, 0, Number.NaN, 0.25];
+    const f64 = Buffer.from(Float64Array.from(values).buffer).toString("base64");
+    const judge = (run: string, columns: Record<string, unknown>) =>
+      decision(send(s, { kind: "step", run, step: 0, metrics: { reward_mean: 0.5 }, trajectories: columns }));
+    const group = [0, 0, 1, 1];
+    expect(judge("bin", { reward: { f64 }, group })).toEqual({
+      ...judge("text", { reward: values, group }),
+      run: "bin",
+    });
+    const bad = send(s, { kind: "step", run: "x", step: 0, metrics: {}, trajectories: { reward: { f64: "AAAA" } } });
+    expect((bad?.errors as string[]).join()).toMatch(/columns\.reward/);
+    s.close();
+  });
+
   it("refuses bad lines with an error reply naming the field, and counts them", () => {
     const s = session();
     expect(s.handleLine("{not json")).toMatchObject({ kind: "error" });

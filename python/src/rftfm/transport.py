@@ -6,10 +6,10 @@ import http.client
 import itertools
 import json
 import math
-import queue
+import os
+import select
 import socket
 import subprocess
-import threading
 import time
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlparse
@@ -44,90 +44,103 @@ def encode(obj: Dict[str, Any]) -> bytes:
 
 
 class LineTransport:
-    """A conversation over a byte stream pair: a writer thread with a bounded queue (a stuck
-    sidecar fills it and further requests fail at once instead of piling up), a reader thread
-    that hands each reply to the request waiting for its id."""
+    """A conversation over a pair of file descriptors (a spawned process's pipes, or a Unix
+    socket), driven from the caller's thread: no helper thread to hand replies over, so a
+    request costs one write and one read. Both descriptors are non-blocking and every wait
+    is a select() with the request's deadline. Backpressure: what the sidecar has not read
+    yet stays in a buffer capped at `MAX_UNSENT` bytes; past that requests fail at once
+    (the sidecar is not reading) instead of piling up."""
 
-    QUEUE = 64
+    MAX_UNSENT = 16 * 1024 * 1024
 
-    def __init__(self, rfile, wfile) -> None:
-        self._rfile = rfile
-        self._wfile = wfile
+    def __init__(self, rfd: int, wfd: int) -> None:
+        self._rfd, self._wfd = rfd, wfd
+        os.set_blocking(rfd, False)
+        os.set_blocking(wfd, False)
         self._ids = itertools.count(1)
-        self._cond = threading.Condition()
-        self._waiting: Optional[int] = None
-        self._reply: Optional[Dict[str, Any]] = None
+        self._in = bytearray()
+        self._out = bytearray()
         self.alive = True
-        self._out: "queue.Queue[Optional[bytes]]" = queue.Queue(self.QUEUE)
-        threading.Thread(target=self._read, name="rftfm-reader", daemon=True).start()
-        threading.Thread(target=self._write, name="rftfm-writer", daemon=True).start()
 
-    def _down(self) -> None:
-        with self._cond:
-            self.alive = False
-            self._cond.notify_all()
+    def _dead(self, why: str) -> TransportDown:
+        self.alive = False
+        return TransportDown(why)
 
-    def _read(self) -> None:
-        try:
-            for line in self._rfile:
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                with self._cond:
-                    if self._waiting is not None and obj.get("id") == self._waiting:
-                        self._reply = obj
-                        self._cond.notify_all()
-        except (OSError, ValueError):
-            pass
-        self._down()
-
-    def _write(self) -> None:
-        while True:
-            data = self._out.get()
-            if data is None:
-                break
+    def _flush(self) -> None:
+        while self._out:
             try:
-                self._wfile.write(data)
-                self._wfile.flush()
-            except (OSError, ValueError):
-                self._down()
-                break
+                n = os.write(self._wfd, self._out)
+            except BlockingIOError:
+                return
+            except OSError as err:
+                raise self._dead(f"the sidecar is gone ({err})")
+            del self._out[:n]
+
+    def _queue(self, obj: Dict[str, Any]) -> None:
+        if not self.alive:
+            raise TransportDown("the sidecar is gone")
+        if len(self._out) > self.MAX_UNSENT:
+            raise TransportTimeout(f"{len(self._out)} bytes not yet read by the sidecar: it is not reading")
+        self._out += encode(obj)
+        self._flush()
 
     def send(self, obj: Dict[str, Any]) -> None:
         """Sends without waiting for the reply (which is dropped when it comes)."""
-        if not self.alive:
-            raise TransportDown("the sidecar is gone")
-        try:
-            self._out.put_nowait(encode(obj))
-        except queue.Full:
-            raise TransportTimeout(f"{self.QUEUE} requests already waiting to be written: the sidecar is not reading")
+        self._queue(obj)
+
+    def _reply(self, rid: int) -> Optional[Dict[str, Any]]:
+        """The reply to `rid` among the complete lines read so far; replies to requests given up on are dropped."""
+        while True:
+            nl = self._in.find(b"\n")
+            if nl < 0:
+                return None
+            line = bytes(self._in[:nl])
+            del self._in[: nl + 1]
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and obj.get("id") == rid:
+                return obj
 
     def request(self, obj: Dict[str, Any], timeout: float) -> Dict[str, Any]:
         rid = next(self._ids)
         deadline = time.monotonic() + timeout
-        with self._cond:
-            self._waiting = rid
-            self._reply = None
-        self.send({**obj, "id": rid})
-        with self._cond:
-            while self._reply is None and self.alive:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-            reply, self._reply, self._waiting = self._reply, None, None
+        self._queue({**obj, "id": rid})
+        while True:
+            reply = self._reply(rid)
             if reply is not None:
                 return reply
-            if not self.alive:
-                raise TransportDown("the sidecar closed the connection")
-        raise TransportTimeout(f"no reply within {timeout * 1000:.0f} ms")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TransportTimeout(f"no reply within {timeout * 1000:.0f} ms")
+            try:
+                readable, writable, _ = select.select([self._rfd], [self._wfd] if self._out else [], [], left)
+            except (OSError, ValueError) as err:
+                raise self._dead(f"the sidecar is gone ({err})")
+            if writable:
+                self._flush()
+            if readable:
+                try:
+                    chunk = os.read(self._rfd, 1 << 20)
+                except BlockingIOError:
+                    continue
+                except OSError as err:
+                    raise self._dead(f"the sidecar is gone ({err})")
+                if not chunk:
+                    raise self._dead("the sidecar closed the connection")
+                self._in += chunk
 
     def close(self, timeout: float = 5.0) -> None:
-        try:
-            self._out.put_nowait(None)
-        except queue.Full:
-            pass
+        # What is still unsent gets until the timeout to go (a summary, a last step).
+        deadline = time.monotonic() + timeout
+        while self._out and self.alive and time.monotonic() < deadline:
+            try:
+                self._flush()
+            except TransportDown:
+                break
+            if self._out:
+                select.select([], [self._wfd], [], max(0.0, deadline - time.monotonic()))
 
 
 class StdioTransport(LineTransport):
@@ -137,18 +150,18 @@ class StdioTransport(LineTransport):
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, bufsize=0
         )
-        super().__init__(self.process.stdout, self.process.stdin)
+        super().__init__(self.process.stdout.fileno(), self.process.stdin.fileno())
 
     def close(self, timeout: float = 5.0) -> None:
-        super().close()
+        super().close(timeout)
         # Closing stdin ends the sidecar, which saves its state first (with --state-dir).
+        for f in (self.process.stdin, self.process.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
         deadline = time.monotonic() + timeout
         while self.process.poll() is None and time.monotonic() < deadline:
-            if self._out.empty():
-                try:
-                    self.process.stdin.close()
-                except OSError:
-                    pass
             time.sleep(0.01)
         if self.process.poll() is None:
             self.process.terminate()
@@ -167,12 +180,10 @@ class UnixTransport(LineTransport):
         except OSError as err:
             self.sock.close()
             raise TransportDown(f"unix:{path}: {err}") from err
-        self.sock.settimeout(None)
-        super().__init__(self.sock.makefile("rb"), self.sock.makefile("wb"))
+        super().__init__(self.sock.fileno(), self.sock.fileno())
 
     def close(self, timeout: float = 5.0) -> None:
-        super().close()
-        time.sleep(0)
+        super().close(timeout)
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
