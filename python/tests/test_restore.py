@@ -2,7 +2,7 @@
 killed after a checkpoint) and is started again on the same state dir gives the verdicts
 an uninterrupted one gives."""
 import rftfm
-from conftest import decision, steps
+from conftest import PATIENT_MS, decision, steps
 
 DATA = steps(45, nan_from=32)
 
@@ -12,18 +12,18 @@ def checkpoint_events(s):
 
 
 def straight():
-    with rftfm.Monitor(mode="act", allowed=["halt", "alert"]) as m:
+    with rftfm.Monitor(mode="act", allowed=["halt", "alert"], budget_ms=PATIENT_MS) as m:
         return [decision(m.observe("r", s, mt, trajectories=c, events=checkpoint_events(s))) for s, mt, c in DATA]
 
 
 def test_closed_and_restarted_on_its_state_dir(tmp_path):
     expected = straight()
     got = []
-    m = rftfm.Monitor(mode="act", allowed=["halt", "alert"], state_dir=str(tmp_path))
+    m = rftfm.Monitor(mode="act", allowed=["halt", "alert"], budget_ms=PATIENT_MS, state_dir=str(tmp_path))
     for s, mt, c in DATA[:23]:
         got.append(decision(m.observe("r", s, mt, trajectories=c, events=checkpoint_events(s))))
     m.close()  # the sidecar saves its state on the way out
-    m = rftfm.Monitor(mode="act", allowed=["halt", "alert"], state_dir=str(tmp_path))
+    m = rftfm.Monitor(mode="act", allowed=["halt", "alert"], budget_ms=PATIENT_MS, state_dir=str(tmp_path))
     for s, mt, c in DATA[23:]:
         got.append(decision(m.observe("r", s, mt, trajectories=c, events=checkpoint_events(s))))
     m.close()
@@ -33,13 +33,13 @@ def test_closed_and_restarted_on_its_state_dir(tmp_path):
 
 def test_killed_after_a_checkpoint_resumes_from_it(tmp_path):
     expected = straight()
-    m = rftfm.Monitor(mode="act", allowed=["halt", "alert"], state_dir=str(tmp_path))
+    m = rftfm.Monitor(mode="act", allowed=["halt", "alert"], budget_ms=PATIENT_MS, state_dir=str(tmp_path))
     got = []
     for s, mt, c in DATA[:20]:
         got.append(decision(m.observe("r", s, mt, trajectories=c, events=checkpoint_events(s))))
     m._transport.process.kill()  # no chance to save: the state is the one of the checkpoint at step 19
     m.close()
-    m = rftfm.Monitor(mode="act", allowed=["halt", "alert"], state_dir=str(tmp_path))
+    m = rftfm.Monitor(mode="act", allowed=["halt", "alert"], budget_ms=PATIENT_MS, state_dir=str(tmp_path))
     for s, mt, c in DATA[20:]:
         got.append(decision(m.observe("r", s, mt, trajectories=c, events=checkpoint_events(s))))
     m.close()

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from rftfm.integrations.verl import RftfmHalt, RftfmTracking, register
-from conftest import steps
+from conftest import PATIENT_MS, steps
 
 
 class Tracking:
@@ -34,7 +34,7 @@ def verl_metrics(metrics):
 
 def test_healthy_run_passes_and_nan_scores_halt_the_fit_loop():
     tracking = Tracking()
-    backend = register(tracking, run="healthy", mode="act", allowed=["halt", "alert"])
+    backend = register(tracking, run="healthy", mode="act", allowed=["halt", "alert"], budget_ms=PATIENT_MS)
     for s, m, _ in steps(30):
         tracking.log(verl_metrics(m), s)
     assert backend.actions.entries == []
@@ -44,7 +44,7 @@ def test_healthy_run_passes_and_nan_scores_halt_the_fit_loop():
     backend.finish()
 
     tracking = Tracking()
-    backend = register(tracking, run="nan", mode="act", allowed=["halt", "alert"])
+    backend = register(tracking, run="nan", mode="act", allowed=["halt", "alert"], budget_ms=PATIENT_MS)
     with pytest.raises(RftfmHalt) as halted:
         for s, m, _ in steps(40, nan_from=25):
             tracking.log(verl_metrics(m), s)
@@ -54,7 +54,7 @@ def test_healthy_run_passes_and_nan_scores_halt_the_fit_loop():
 
 def test_advise_mode_and_on_halt():
     calls = []
-    backend = RftfmTracking(run="r", on_halt=lambda v, a: calls.append(v.step))
+    backend = RftfmTracking(run="r", on_halt=lambda v, a: calls.append(v.step), budget_ms=PATIENT_MS)
     for s, m, _ in steps(35, nan_from=25):
         backend.log(verl_metrics(m), s)
     assert calls == []  # advise mode: nothing applied
