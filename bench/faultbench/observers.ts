@@ -8,11 +8,22 @@
  * reports them, and the checkpoints it saves, as `event` records that the
  * monitor reads with the next step.
  */
-import { Monitor, type StepData, StepGatherer, scan, type TelemetryRecord, type Verdict } from "../../src/index.js";
+import {
+  type Action,
+  encodeJson,
+  encodeRecord,
+  Monitor,
+  ServeSession,
+  type StepData,
+  StepGatherer,
+  scan,
+  type TelemetryRecord,
+  type Verdict,
+} from "../../src/index.js";
 import { NOMINAL } from "./hparams.js";
 import type { RunSpec, StepObserver } from "./trainer.js";
 
-export type ObserverName = "monitor";
+export type ObserverName = "monitor" | "sidecar";
 
 /**
  * The trainer's known-good settings, as the policy's `set_hparam` remedies
@@ -44,8 +55,35 @@ export function monitorObserver(onVerdict?: (verdict: Verdict, step: StepData) =
   };
 }
 
+/**
+ * The same monitor reached the way a Python trainer reaches it: every record
+ * written as a line of `rftfm serve`'s protocol (docs/serve.md) and read by the
+ * server's session, the verdict read back from its reply line. Only the pipe
+ * between two processes is left out (an observer answers synchronously).
+ */
+export function sidecarObserver(): StepObserver {
+  const session = new ServeSession({ monitor: { prior: true }, defaultPolicy: { mode: "act" } });
+  let configured = false;
+  return (records: TelemetryRecord[]) => {
+    const run = records[0]?.run;
+    if (!configured && run !== undefined) {
+      session.handleLine(encodeJson({ kind: "configure", run, mode: "act", reference: TRAINER_REFERENCE }));
+      configured = true;
+    }
+    // Events and trajectory records first (held for the step), then the step record, which is answered.
+    const ordered = [...records.filter((r) => r.kind !== "step"), ...records.filter((r) => r.kind === "step")];
+    let actions: Action[] = [];
+    for (const record of ordered) {
+      const reply = session.handleLine(encodeRecord(record));
+      if (reply?.kind === "verdict") actions = (JSON.parse(encodeJson(reply)) as Verdict).actions;
+    }
+    return actions;
+  };
+}
+
 const OBSERVERS: Record<ObserverName, (spec: RunSpec) => StepObserver> = {
   monitor: () => monitorObserver(),
+  sidecar: () => sidecarObserver(),
 };
 
 export function observerFor(name: ObserverName, spec: RunSpec): StepObserver {

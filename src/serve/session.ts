@@ -35,6 +35,8 @@ export type Reply = Record<string, unknown>;
 export interface RunPolicy {
   mode: "act" | "advise";
   allowed?: ActionKind[];
+  /** The trainer's known-good hyperparameters (kl_coef, temperature, lr, ...), for `set_hparam` remedies. */
+  reference?: Record<string, number>;
 }
 
 /** The whole state the server snapshots: the monitor and the policies its runs were given. */
@@ -228,7 +230,14 @@ export class ServeSession {
         };
       allowed = value.allowed as ActionKind[];
     }
-    const policy: RunPolicy = allowed ? { mode, allowed } : { mode };
+    let reference: Record<string, number> | undefined;
+    if (value.reference !== undefined && value.reference !== null) {
+      const ref = value.reference;
+      if (!isObject(ref) || Object.values(ref).some((v) => typeof v !== "number" || !Number.isFinite(v)))
+        return { kind: "error", error: "reference: expected an object of finite numbers", field: "reference" };
+      reference = ref as Record<string, number>;
+    }
+    const policy: RunPolicy = { mode, ...(allowed ? { allowed } : {}), ...(reference ? { reference } : {}) };
     const known = this.monitor.summary(run) !== undefined;
     const same = JSON.stringify(this.policies.get(run)) === JSON.stringify(policy);
     // The monitor asks for a run's policy once, at its first step: a change after that would not take.
@@ -373,7 +382,11 @@ function binaryColumns(columns: unknown): unknown {
 }
 
 function toPolicyOptions(policy: RunPolicy): Partial<PolicyOptions> {
-  return policy.allowed ? { mode: policy.mode, allowed: policy.allowed } : { mode: policy.mode };
+  return {
+    mode: policy.mode,
+    ...(policy.allowed ? { allowed: policy.allowed } : {}),
+    ...(policy.reference ? { reference: policy.reference } : {}),
+  };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
