@@ -22,6 +22,8 @@ const ROOMS = {
   loop: ["monitor", "verdict"],
   report: ["backend", "telemetry", "verdict"],
   alert: ["verdict"],
+  serve: ["monitor", "telemetry", "verdict", "remediation"],
+  supervise: ["serve", "monitor", "telemetry", "verdict"],
   cli: [
     "backend",
     "telemetry",
@@ -35,6 +37,8 @@ const ROOMS = {
     "monitor",
     "report",
     "alert",
+    "serve",
+    "supervise",
   ],
 };
 

@@ -34,6 +34,19 @@ export default defineConfig([
     banner: { js: "#!/usr/bin/env node" },
   },
   {
+    // The CLI with its dependencies inlined, for the pip package (python/): it carries this one file with the
+    // native addon and the wasm build, and needs no node_modules. `require` for the CommonJS ones among them.
+    entry: { "rftfm-standalone": "src/cli/main.ts" },
+    outDir: "dist/standalone",
+    format: ["esm"],
+    target: "node20",
+    platform: "node",
+    noExternal: [/.*/],
+    banner: {
+      js: "import { createRequire as __rftfmRequire } from 'node:module'; const require = __rftfmRequire(import.meta.url);",
+    },
+  },
+  {
     entry: { faultbench: "bench/cli/index.ts", "faultbench-worker": "bench/faultbench/worker.ts" },
     format: ["esm"],
     sourcemap: true,

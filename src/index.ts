@@ -168,6 +168,21 @@ export {
   scanStream,
 } from "./scan/scan.js";
 export { type ScoredItem, scoreSeries } from "./series/score.js";
+export { type RunningServer, type ServerOptions, startServer } from "./serve/server.js";
+export {
+  type Reply,
+  type RunPolicy,
+  ServeSession,
+  type SessionOptions,
+  type SessionSnapshot,
+} from "./serve/session.js";
+export {
+  EXIT_HALTED,
+  EXIT_RELAUNCHES_SPENT,
+  resumeArgs,
+  type SuperviseOptions,
+  supervise,
+} from "./supervise/supervisor.js";
 export * from "./telemetry/index.js";
 export { type EpisodeChange, EpisodeTracker } from "./verdict/episodes.js";
 export {

@@ -25,6 +25,7 @@ interface EvalFlags {
 interface RemediateFlags {
   json?: boolean;
   quick?: boolean;
+  sidecar?: boolean;
   workers?: number;
 }
 
@@ -139,12 +140,16 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
       "print one JSON object (recovered_share, unremediated_recovered_share, healthy_action_rate, every run)",
     )
     .option("--quick", "a reduced set: one test seed, severe faults only (a few minutes)")
+    .option(
+      "--sidecar",
+      "reach the monitor through rftfm serve's protocol (JSON lines, as the Python client does) instead of its API",
+    )
     .addOption(workersOption())
     .action(async (flags: RemediateFlags) => {
       const started = Date.now();
       const report = await runRemediation({
         corpus: DEFAULT_CORPUS,
-        observer: "monitor",
+        observer: flags.sidecar ? "sidecar" : "monitor",
         quick: flags.quick === true,
         workers: flags.workers,
         progress: progressReporter("remediate", stderrSink()),

@@ -9,7 +9,11 @@
  * monitor reads with the next step.
  */
 import {
+  type Action,
+  encodeJson,
+  encodeRecord,
   Monitor,
+  ServeSession,
   type StepData,
   type StepFeatures,
   StepGatherer,
@@ -20,7 +24,7 @@ import {
 import { NOMINAL } from "./hparams.js";
 import type { RunSpec, StepObserver } from "./trainer.js";
 
-export type ObserverName = "monitor";
+export type ObserverName = "monitor" | "sidecar";
 
 /**
  * The trainer's known-good settings, as the policy's `set_hparam` remedies
@@ -58,8 +62,35 @@ export function monitorObserver(
   };
 }
 
+/**
+ * The same monitor reached the way a Python trainer reaches it: every record
+ * written as a line of `rftfm serve`'s protocol (docs/serve.md) and read by the
+ * server's session, the verdict read back from its reply line. Only the pipe
+ * between two processes is left out (an observer answers synchronously).
+ */
+export function sidecarObserver(): StepObserver {
+  const session = new ServeSession({ monitor: { prior: true }, defaultPolicy: { mode: "act" } });
+  let configured = false;
+  return (records: TelemetryRecord[]) => {
+    const run = records[0]?.run;
+    if (!configured && run !== undefined) {
+      session.handleLine(encodeJson({ kind: "configure", run, mode: "act", reference: TRAINER_REFERENCE }));
+      configured = true;
+    }
+    // Events and trajectory records first (held for the step), then the step record, which is answered.
+    const ordered = [...records.filter((r) => r.kind !== "step"), ...records.filter((r) => r.kind === "step")];
+    let actions: Action[] = [];
+    for (const record of ordered) {
+      const reply = session.handleLine(encodeRecord(record));
+      if (reply?.kind === "verdict") actions = (JSON.parse(encodeJson(reply)) as Verdict).actions;
+    }
+    return actions;
+  };
+}
+
 const OBSERVERS: Record<ObserverName, (spec: RunSpec) => StepObserver> = {
   monitor: () => monitorObserver(),
+  sidecar: () => sidecarObserver(),
 };
 
 export function observerFor(name: ObserverName, spec: RunSpec): StepObserver {

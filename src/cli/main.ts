@@ -11,8 +11,10 @@ import { registerBenchWhenAsked } from "./bench.js";
 import type { CliContext, RegisterCommand } from "./command.js";
 import { registerFingerprints } from "./fingerprints.js";
 import { registerReport } from "./report.js";
+import { registerRun } from "./run.js";
 import { registerScan } from "./scan.js";
 import { registerScoreSeries } from "./score-series.js";
+import { registerServe } from "./serve.js";
 import { applySettings } from "./settings.js";
 import { registerWatch } from "./watch.js";
 
@@ -23,6 +25,8 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerReport,
   registerFingerprints,
   registerScoreSeries,
+  registerServe,
+  registerRun,
 ];
 
 const version = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;

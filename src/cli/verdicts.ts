@@ -114,7 +114,8 @@ export function renderRunReport(summary: RunSummary, firstAlarm?: Verdict, paint
       (summary.alarm ? paint.alarm(`alarm at step ${summary.first_alarm_step}`) : paint.ok("no alarm")),
   ];
   if (summary.alarm) {
-    if (firstAlarm) lines.push(`  out of line at step ${firstAlarm.step}: ${printable(describeAnomalies(firstAlarm.anomalies))}`);
+    if (firstAlarm)
+      lines.push(`  out of line at step ${firstAlarm.step}: ${printable(describeAnomalies(firstAlarm.anomalies))}`);
     lines.push(...diagnosisLines(summary.diagnosis, "  "));
     lines.push(
       `  recommended actions: ${summary.actions.length ? summary.actions.map(describeAction).join("; ") : "none"}`,

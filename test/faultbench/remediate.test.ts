@@ -45,4 +45,17 @@ describe("faultbench remediate", () => {
       },
     ]);
   });
+
+  it("gives the same closed loop through rftfm serve's protocol (the Python client's path) as through the API", async () => {
+    const options = {
+      corpus: { seeds: 1, testSeeds: 1, healthyPerSeed: 1, steps: 10, baseSeed: 0 },
+      quick: true,
+      faults: ["worker_failure"] as const,
+      workers: 0,
+    };
+    const api = await runRemediation({ ...options, faults: [...options.faults], observer: "monitor" });
+    const sidecar = await runRemediation({ ...options, faults: [...options.faults], observer: "sidecar" });
+    expect(sidecar.runs[0].actions.map((a) => a.action.kind)).toContain("restart_workers");
+    expect({ ...sidecar, observer: "monitor" }).toEqual(api);
+  });
 });
