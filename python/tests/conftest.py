@@ -41,10 +41,15 @@ def steps(n, nan_from=None, seed=1):
     return out
 
 
+def _action(a, run):
+    """An action as data, its texts with the run's name taken out (two runs' decisions compare equal)."""
+    return {k: (x.replace(run, "<run>") if isinstance(x, str) else x) for k, x in a.to_dict().items()}
+
+
 def decision(v):
     """What a verdict decided (not whether it was delivered)."""
     return (v.anomalous, [a.signal for a in v.anomalies], [d.fault for d in v.diagnosis],
-            [a.to_dict() for a in v.actions], [a.to_dict() for a in v.recommendations])
+            [_action(a, v.run) for a in v.actions], [_action(a, v.run) for a in v.recommendations])
 
 
 class Server:
