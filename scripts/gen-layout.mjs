@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Generates the scanner's feature layout (layout/scan.json) and the detectors'
-// shared shapes (layout/detect.json) for the TypeScript front and the
-// AssemblyScript kernels, from those single definitions.
+// Generates the scanner's feature layout (layout/scan.json), the detectors'
+// shared shapes (layout/detect.json, layout/trend.json) and the kernels' error
+// codes (layout/errors.json) for the TypeScript front and the AssemblyScript
+// kernels, from those single definitions.
 // (native/build.rs does the same for Rust.) Outputs are build products: not committed.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -131,6 +132,17 @@ const tsTrend =
   trendConsts("") +
   "\n";
 
+const errors = JSON.parse(readFileSync(join(root, "layout/errors.json"), "utf8"));
+const tsErrors =
+  header.replace("layout/scan.json", "layout/errors.json") +
+  errors.errors
+    .map(
+      (e) =>
+        `/** Message prefix of an error for ${e.doc}. */\nexport const ${constName(e.name)}_ERROR = ${JSON.stringify(e.code)};`,
+    )
+    .join("\n") +
+  "\n";
+
 for (const [file, text] of [
   ["wasm/assembly/generated/layout.ts", wasm],
   ["src/backend/generated/layout.ts", ts],
@@ -138,6 +150,7 @@ for (const [file, text] of [
   ["src/backend/generated/detect.ts", tsDetect],
   ["wasm/assembly/generated/trend.ts", wasmTrend],
   ["src/backend/generated/trend.ts", tsTrend],
+  ["src/backend/generated/errors.ts", tsErrors],
 ]) {
   const path = join(root, file);
   mkdirSync(dirname(path), { recursive: true });

@@ -10,6 +10,7 @@
  */
 
 import { DETECT_OPTIONS } from "./generated/detect.js";
+import { DETECT_OPTIONS_ERROR, DETECT_SHAPE_ERROR } from "./generated/errors.js";
 import { TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "./generated/trend.js";
 
 export type BackendName = "native" | "wasm";
@@ -64,8 +65,13 @@ export interface Kernels {
   readonly detectors: DetectorKernels;
 }
 
-/** Prefix of the message of an error thrown for a malformed batch, on both backends. */
-export const SCAN_SHAPE_ERROR = "ERR_RFTFM_SCAN_SHAPE";
+// Prefixes of the kernels' error messages, on both backends (layout/errors.json).
+export {
+  DETECT_OPTIONS_ERROR,
+  DETECT_SHAPE_ERROR,
+  DETECT_SNAPSHOT_ERROR,
+  SCAN_SHAPE_ERROR,
+} from "./generated/errors.js";
 
 /** Names of the detector options (layout/detect.json `options`). */
 export type DetectorOptionName = (typeof DETECT_OPTIONS)[number]["name"];
@@ -257,11 +263,6 @@ export interface PriorAccumulation {
   /** Decision interval. */
   readonly h: number;
 }
-
-/** Prefixes of the detectors' error messages, on both backends. */
-export const DETECT_SHAPE_ERROR = "ERR_RFTFM_DETECT_SHAPE";
-export const DETECT_OPTIONS_ERROR = "ERR_RFTFM_DETECT_OPTIONS";
-export const DETECT_SNAPSHOT_ERROR = "ERR_RFTFM_DETECT_SNAPSHOT";
 
 /**
  * A table's count (signals, buckets, fingerprints, dims) checked before it reaches a
