@@ -82,6 +82,8 @@ const tsDetect =
   `export const DETECT_VERSION = ${detect.version};\n` +
   `/** Bank options in option-vector order: name, default, rule, meaning. */\n` +
   `export const DETECT_OPTIONS = ${JSON.stringify(detect.options)} as const;\n` +
+  `/** Fields of one stream's state (a snapshot holds them per stream). */\n` +
+  `export const DETECT_STATE = ${JSON.stringify(detect.state)} as const;\n` +
   `/** Per-observation outputs, in row order. */\n` +
   `export const DETECT_OUTPUTS = ${JSON.stringify(detect.outputs)} as const;\n` +
   `/** Flag bits: flag i is bit 1 << i. */\n` +
