@@ -21,67 +21,14 @@ import { LAYOUT_VERSION } from "./generated/layout.js";
 import type { BatchShape, DetectorBank, DetectorKernels, Kernels, ScanBatch } from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 
-/** What the napi-rs addon exports (native/src/binding.rs). */
-interface NativeBinding {
-  layoutVersion(): number;
-  featureCount(columns: number): number;
-  scanBatch(
-    values: Float64Array,
-    groups: Int32Array,
-    offsets: Uint32Array,
-    present: Uint8Array,
-    columns: number,
-    out: Float64Array,
-  ): void;
-  detectLayoutVersion(): number;
-  DetectorBank: {
-    new (options: Float64Array): NativeBank;
-    restore(snapshot: Uint8Array): NativeBank;
-  };
-  SeriesScorer: new (
-    options: Float64Array,
-  ) => {
-    score(values: Float64Array, scores: Float64Array): void;
-  };
-  PriorScorer: new (
-    signals: number,
-    buckets: number,
-    center: Float64Array,
-    scale: Float64Array,
-  ) => {
-    readonly signals: number;
-    readonly buckets: number;
-    score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void;
-  };
-  priorAccumulate(sums: Float64Array, z: Float64Array, k: number, clip: number, h: number, alarms: Uint8Array): void;
-  trendStep(
-    states: Float64Array,
-    values: Float64Array,
-    codes: Int32Array,
-    trials: Float64Array,
-    outputs: Float64Array,
-    flags: Int32Array,
-  ): void;
-  FingerprintMatcher: new (
-    fingerprints: number,
-    dims: number,
-    centroids: Float64Array,
-    weights: Float64Array,
-  ) => {
-    readonly fingerprints: number;
-    readonly dims: number;
-    match(vector: Float64Array, temperature: number, similarity: Float64Array, confidence: Float64Array): number;
-  };
-}
-
+/**
+ * What the napi-rs addon exports, as napi-rs declares it: `native/binding.d.ts`
+ * is generated from the `#[napi]` items of native/src/binding/ by `npm run
+ * build:native` (not committed), so the build comes before the typecheck.
+ */
+type NativeBinding = typeof import("../../native/binding.js");
 /** The addon's DetectorBank class (native/src/binding/detect.rs). */
-interface NativeBank {
-  push(runs: Uint32Array, signals: Uint32Array, values: Float64Array, outputs: Float64Array, flags: Int32Array): void;
-  snapshot(): Uint8Array;
-  evict(run: number): boolean;
-  readonly runs: number;
-  readonly options: number[];
-}
+type NativeBank = InstanceType<NativeBinding["DetectorBank"]>;
 
 /**
  * Loads the napi-rs addon through the loader napi-rs generated
