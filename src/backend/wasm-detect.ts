@@ -25,7 +25,7 @@ import type {
   SeriesScorer,
 } from "./kernel.js";
 
-/** What the AssemblyScript module exports for the detectors (wasm/assembly/index.ts, detect/*.ts). */
+/** What the AssemblyScript module exports for the detectors (wasm/assembly/index.ts, wasm/assembly/detect/). */
 export interface WasmDetectExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   alloc(bytes: number): number;
