@@ -64,6 +64,50 @@ fn read_json(manifest: &Path, file: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse layout/{file}: {e}"))
 }
 
+/// What every streaming kernel's layout holds: `state` and `out` indices, the
+/// `flag` bits (with their `NAMES` when `flag_names`) and the numeric constants.
+fn streams(out: &mut String, layout: &serde_json::Value, file: &str, flag_names: bool) {
+    indexed(
+        out,
+        "state",
+        "Fields of one stream's state.",
+        &names(layout, "state"),
+    );
+    indexed(
+        out,
+        "out",
+        "Per-observation outputs, in row order.",
+        &names(layout, "outputs"),
+    );
+    let flags = names(layout, "flags");
+    writeln!(out, "/// Per-observation flag bits.\npub mod flag {{").unwrap();
+    for (i, f) in flags.iter().enumerate() {
+        writeln!(out, "    pub const {}: i32 = 1 << {i};", const_name(f)).unwrap();
+    }
+    if flag_names {
+        writeln!(
+            out,
+            "    pub const NAMES: [&str; {}] = {:?};",
+            flags.len(),
+            flags
+        )
+        .unwrap();
+    }
+    writeln!(out, "}}").unwrap();
+    for (name, value) in layout["constants"]
+        .as_object()
+        .unwrap_or_else(|| panic!("layout/{file}: `constants`"))
+    {
+        writeln!(
+            out,
+            "pub const {}: f64 = {:?};",
+            const_name(name),
+            value.as_f64().expect("numeric constant")
+        )
+        .unwrap();
+    }
+}
+
 /// layout/detect.json as Rust: `opt`, `state`, `out` indices, `flag` bits, constants.
 fn detect_layout(layout: &serde_json::Value) -> String {
     let mut out =
@@ -116,42 +160,7 @@ fn detect_layout(layout: &serde_json::Value) -> String {
         "What an option's value must be (see layout/detect.json `$rules`).",
         &rules,
     );
-    indexed(
-        &mut out,
-        "state",
-        "Fields of one stream's state.",
-        &names(layout, "state"),
-    );
-    indexed(
-        &mut out,
-        "out",
-        "Per-observation outputs, in row order.",
-        &names(layout, "outputs"),
-    );
-    let flags = names(layout, "flags");
-    writeln!(out, "/// Per-observation flag bits.\npub mod flag {{").unwrap();
-    for (i, f) in flags.iter().enumerate() {
-        writeln!(out, "    pub const {}: i32 = 1 << {i};", const_name(f)).unwrap();
-    }
-    writeln!(
-        out,
-        "    pub const NAMES: [&str; {}] = {:?};\n}}",
-        flags.len(),
-        flags
-    )
-    .unwrap();
-    for (name, value) in layout["constants"]
-        .as_object()
-        .expect("layout/detect.json: `constants`")
-    {
-        writeln!(
-            out,
-            "pub const {}: f64 = {:?};",
-            const_name(name),
-            value.as_f64().expect("numeric constant")
-        )
-        .unwrap();
-    }
+    streams(&mut out, layout, "detect.json", true);
     options_struct(&mut out, options);
     out
 }
@@ -265,36 +274,7 @@ fn trend_layout(layout: &serde_json::Value) -> String {
         .map(|k| k["name"].as_str().expect("kind name"))
         .collect();
     indexed(&mut out, "kind", "Signal kinds, by code.", &kinds);
-    indexed(
-        &mut out,
-        "state",
-        "Fields of one stream's state.",
-        &names(layout, "state"),
-    );
-    indexed(
-        &mut out,
-        "out",
-        "Per-observation outputs, in row order.",
-        &names(layout, "outputs"),
-    );
-    let flags = names(layout, "flags");
-    writeln!(out, "/// Per-observation flag bits.\npub mod flag {{").unwrap();
-    for (i, f) in flags.iter().enumerate() {
-        writeln!(out, "    pub const {}: i32 = 1 << {i};", const_name(f)).unwrap();
-    }
-    writeln!(out, "}}").unwrap();
-    for (name, value) in layout["constants"]
-        .as_object()
-        .expect("layout/trend.json: `constants`")
-    {
-        writeln!(
-            out,
-            "pub const {}: f64 = {:?};",
-            const_name(name),
-            value.as_f64().expect("numeric constant")
-        )
-        .unwrap();
-    }
+    streams(&mut out, layout, "trend.json", false);
     out
 }
 

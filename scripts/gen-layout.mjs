@@ -45,10 +45,11 @@ const ts =
 
 const detect = JSON.parse(readFileSync(join(root, "layout/detect.json"), "utf8"));
 const detectHeader = header.replace("layout/scan.json", "layout/detect.json");
-const flagConsts = (type) =>
-  detect.flags.map((n, i) => `export const FLAG_${constName(n)}${type} = ${1 << i};`).join("\n");
-const numberConsts = (type) =>
-  Object.entries(detect.constants)
+/** A streaming kernel's flag bits, `FLAG_*`, and its numeric constants (detect.json, trend.json). */
+const flagConsts = (layout, type) =>
+  layout.flags.map((n, i) => `export const FLAG_${constName(n)}${type} = ${1 << i};`).join("\n");
+const numberConsts = (layout, type) =>
+  Object.entries(layout.constants)
     .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
     .join("\n");
 
@@ -72,9 +73,9 @@ const wasmDetect =
   "\n\n" +
   asConsts("OUT_", detect.outputs, ": i32") +
   "\n\n" +
-  flagConsts(": i32") +
+  flagConsts(detect, ": i32") +
   "\n\n" +
-  numberConsts(": f64") +
+  numberConsts(detect, ": f64") +
   "\n";
 
 const tsDetect =
@@ -88,16 +89,12 @@ const tsDetect =
   `export const DETECT_OUTPUTS = ${JSON.stringify(detect.outputs)} as const;\n` +
   `/** Flag bits: flag i is bit 1 << i. */\n` +
   `export const DETECT_FLAGS = ${JSON.stringify(detect.flags)} as const;\n` +
-  numberConsts("") +
+  numberConsts(detect, "") +
   "\n";
 
 const trend = JSON.parse(readFileSync(join(root, "layout/trend.json"), "utf8"));
 const trendHeader = header.replace("layout/scan.json", "layout/trend.json");
 const trendKinds = trend.kinds.map((k) => k.name);
-const trendConsts = (type) =>
-  Object.entries(trend.constants)
-    .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
-    .join("\n");
 
 const wasmTrend =
   trendHeader +
@@ -111,9 +108,9 @@ const wasmTrend =
   "\n\n" +
   asConsts("OUT_", trend.outputs, ": i32") +
   "\n\n" +
-  trend.flags.map((n, i) => `export const FLAG_${constName(n)}: i32 = ${1 << i};`).join("\n") +
+  flagConsts(trend, ": i32") +
   "\n\n" +
-  trendConsts(": f64") +
+  numberConsts(trend, ": f64") +
   "\n";
 
 const tsTrend =
@@ -131,7 +128,7 @@ const tsTrend =
   `export const TREND_FLAGS = ${JSON.stringify(trend.flags)} as const;\n` +
   `/** Which signals the trend detector judges: kind and alarming directions. */\n` +
   `export const TREND_SIGNALS = ${JSON.stringify(trend.signals)} as const;\n` +
-  trendConsts("") +
+  numberConsts(trend, "") +
   "\n";
 
 const errors = JSON.parse(readFileSync(join(root, "layout/errors.json"), "utf8"));
