@@ -1,6 +1,7 @@
-//! Links the addon for Node (napi-build) and turns layout/scan.json (the
-//! scanner's feature layout) and layout/detect.json (the detectors' options,
-//! state, outputs and flags) into Rust constants.
+//! Links the addon for Node (napi-build) and turns the layouts into Rust:
+//! layout/scan.json (the scanner's feature layout) and layout/trend.json into
+//! constants, layout/detect.json into constants and the `Options` struct with
+//! its vector conversions, layout/errors.json into the `error::Code` enum.
 use std::{
     env,
     fmt::Write,
@@ -63,6 +64,50 @@ fn read_json(manifest: &Path, file: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse layout/{file}: {e}"))
 }
 
+/// What every streaming kernel's layout holds: `state` and `out` indices, the
+/// `flag` bits (with their `NAMES` when `flag_names`) and the numeric constants.
+fn streams(out: &mut String, layout: &serde_json::Value, file: &str, flag_names: bool) {
+    indexed(
+        out,
+        "state",
+        "Fields of one stream's state.",
+        &names(layout, "state"),
+    );
+    indexed(
+        out,
+        "out",
+        "Per-observation outputs, in row order.",
+        &names(layout, "outputs"),
+    );
+    let flags = names(layout, "flags");
+    writeln!(out, "/// Per-observation flag bits.\npub mod flag {{").unwrap();
+    for (i, f) in flags.iter().enumerate() {
+        writeln!(out, "    pub const {}: i32 = 1 << {i};", const_name(f)).unwrap();
+    }
+    if flag_names {
+        writeln!(
+            out,
+            "    pub const NAMES: [&str; {}] = {:?};",
+            flags.len(),
+            flags
+        )
+        .unwrap();
+    }
+    writeln!(out, "}}").unwrap();
+    for (name, value) in layout["constants"]
+        .as_object()
+        .unwrap_or_else(|| panic!("layout/{file}: `constants`"))
+    {
+        writeln!(
+            out,
+            "pub const {}: f64 = {:?};",
+            const_name(name),
+            value.as_f64().expect("numeric constant")
+        )
+        .unwrap();
+    }
+}
+
 /// layout/detect.json as Rust: `opt`, `state`, `out` indices, `flag` bits, constants.
 fn detect_layout(layout: &serde_json::Value) -> String {
     let mut out =
@@ -115,42 +160,102 @@ fn detect_layout(layout: &serde_json::Value) -> String {
         "What an option's value must be (see layout/detect.json `$rules`).",
         &rules,
     );
-    indexed(
-        &mut out,
-        "state",
-        "Fields of one stream's state.",
-        &names(layout, "state"),
-    );
-    indexed(
-        &mut out,
-        "out",
-        "Per-observation outputs, in row order.",
-        &names(layout, "outputs"),
-    );
-    let flags = names(layout, "flags");
-    writeln!(out, "/// Per-observation flag bits.\npub mod flag {{").unwrap();
-    for (i, f) in flags.iter().enumerate() {
-        writeln!(out, "    pub const {}: i32 = 1 << {i};", const_name(f)).unwrap();
-    }
+    streams(&mut out, layout, "detect.json", true);
+    options_struct(&mut out, options);
+    out
+}
+
+/// The `Options` struct, one field per option of layout/detect.json (a `count`
+/// option is a `usize`, every other one an `f64`), and its vector conversions.
+/// The option list is written once, in the layout; `Options::from_vector`
+/// (native/src/detect/mod.rs) checks the rules and calls `from_checked`.
+fn options_struct(out: &mut String, options: &[serde_json::Value]) {
+    let fields: Vec<(&str, bool, &str)> = options
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().expect("option name"),
+                o["rule"].as_str() == Some("count"),
+                o["doc"].as_str().expect("option doc"),
+            )
+        })
+        .collect();
     writeln!(
         out,
-        "    pub const NAMES: [&str; {}] = {:?};\n}}",
-        flags.len(),
-        flags
+        "/// Options of a bank, read from the option vector (`opt::*` order).\n#[derive(Debug, Clone, Copy, PartialEq)]\npub struct Options {{"
     )
     .unwrap();
-    for (name, value) in layout["constants"]
-        .as_object()
-        .expect("layout/detect.json: `constants`")
-    {
+    for (name, count, doc) in &fields {
+        let ty = if *count { "usize" } else { "f64" };
+        writeln!(out, "    /// {doc}\n    pub {name}: {ty},").unwrap();
+    }
+    writeln!(out, "}}\n\nimpl Options {{").unwrap();
+    writeln!(
+        out,
+        "    /// The options of a vector whose entries obey their rules (`invalid_option` is None).\n    fn from_checked(v: &[f64; opt::WIDTH]) -> Self {{\n        Options {{"
+    )
+    .unwrap();
+    for (name, count, _) in &fields {
+        let cast = if *count { " as usize" } else { "" };
         writeln!(
             out,
-            "pub const {}: f64 = {:?};",
-            const_name(name),
-            value.as_f64().expect("numeric constant")
+            "            {name}: v[opt::{}]{cast},",
+            const_name(name)
         )
         .unwrap();
     }
+    writeln!(out, "        }}\n    }}\n").unwrap();
+    writeln!(
+        out,
+        "    /// The option vector these options were read from.\n    pub fn to_vector(&self) -> [f64; opt::WIDTH] {{\n        let mut v = [0.0; opt::WIDTH];"
+    )
+    .unwrap();
+    for (name, count, _) in &fields {
+        let cast = if *count { " as f64" } else { "" };
+        writeln!(
+            out,
+            "        v[opt::{}] = self.{name}{cast};",
+            const_name(name)
+        )
+        .unwrap();
+    }
+    writeln!(out, "        v\n    }}\n}}").unwrap();
+}
+
+/// layout/errors.json as Rust: the `Code` enum and each code's message prefix.
+fn error_codes(layout: &serde_json::Value) -> String {
+    let mut out =
+        String::from("// Generated by native/build.rs from layout/errors.json. Do not edit.\n");
+    let errors = layout["errors"]
+        .as_array()
+        .expect("layout/errors.json: `errors`");
+    let variant = |name: &str| -> String {
+        name.split('_')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    writeln!(
+        out,
+        "/// What kind of rule an input broke (layout/errors.json).\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub enum Code {{"
+    )
+    .unwrap();
+    for e in errors {
+        let doc = e["doc"].as_str().expect("error doc");
+        let name = e["name"].as_str().expect("error name");
+        writeln!(out, "    /// {doc}\n    {},", variant(name)).unwrap();
+    }
+    writeln!(out, "}}\n\nimpl Code {{\n    /// The prefix of the message, the same on both backends.\n    pub const fn prefix(self) -> &'static str {{\n        match self {{").unwrap();
+    for e in errors {
+        let name = e["name"].as_str().expect("error name");
+        let code = e["code"].as_str().expect("error code");
+        writeln!(out, "            Code::{} => {code:?},", variant(name)).unwrap();
+    }
+    writeln!(out, "        }}\n    }}\n}}").unwrap();
     out
 }
 
@@ -169,36 +274,7 @@ fn trend_layout(layout: &serde_json::Value) -> String {
         .map(|k| k["name"].as_str().expect("kind name"))
         .collect();
     indexed(&mut out, "kind", "Signal kinds, by code.", &kinds);
-    indexed(
-        &mut out,
-        "state",
-        "Fields of one stream's state.",
-        &names(layout, "state"),
-    );
-    indexed(
-        &mut out,
-        "out",
-        "Per-observation outputs, in row order.",
-        &names(layout, "outputs"),
-    );
-    let flags = names(layout, "flags");
-    writeln!(out, "/// Per-observation flag bits.\npub mod flag {{").unwrap();
-    for (i, f) in flags.iter().enumerate() {
-        writeln!(out, "    pub const {}: i32 = 1 << {i};", const_name(f)).unwrap();
-    }
-    writeln!(out, "}}").unwrap();
-    for (name, value) in layout["constants"]
-        .as_object()
-        .expect("layout/trend.json: `constants`")
-    {
-        writeln!(
-            out,
-            "pub const {}: f64 = {:?};",
-            const_name(name),
-            value.as_f64().expect("numeric constant")
-        )
-        .unwrap();
-    }
+    streams(&mut out, layout, "trend.json", false);
     out
 }
 
@@ -237,6 +313,11 @@ fn main() {
     fs::write(
         out_dir.join("detect_layout.rs"),
         detect_layout(&read_json(&manifest, "detect.json")),
+    )
+    .unwrap();
+    fs::write(
+        out_dir.join("errors.rs"),
+        error_codes(&read_json(&manifest, "errors.json")),
     )
     .unwrap();
     fs::write(

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Generates the scanner's feature layout (layout/scan.json) and the detectors'
-// shared shapes (layout/detect.json) for the TypeScript front and the
-// AssemblyScript kernels, from those single definitions.
+// Generates the scanner's feature layout (layout/scan.json), the detectors'
+// shared shapes (layout/detect.json, layout/trend.json) and the kernels' error
+// codes (layout/errors.json) for the TypeScript front and the AssemblyScript
+// kernels, from those single definitions.
 // (native/build.rs does the same for Rust.) Outputs are build products: not committed.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -44,10 +45,11 @@ const ts =
 
 const detect = JSON.parse(readFileSync(join(root, "layout/detect.json"), "utf8"));
 const detectHeader = header.replace("layout/scan.json", "layout/detect.json");
-const flagConsts = (type) =>
-  detect.flags.map((n, i) => `export const FLAG_${constName(n)}${type} = ${1 << i};`).join("\n");
-const numberConsts = (type) =>
-  Object.entries(detect.constants)
+/** A streaming kernel's flag bits, `FLAG_*`, and its numeric constants (detect.json, trend.json). */
+const flagConsts = (layout, type) =>
+  layout.flags.map((n, i) => `export const FLAG_${constName(n)}${type} = ${1 << i};`).join("\n");
+const numberConsts = (layout, type) =>
+  Object.entries(layout.constants)
     .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
     .join("\n");
 
@@ -71,9 +73,9 @@ const wasmDetect =
   "\n\n" +
   asConsts("OUT_", detect.outputs, ": i32") +
   "\n\n" +
-  flagConsts(": i32") +
+  flagConsts(detect, ": i32") +
   "\n\n" +
-  numberConsts(": f64") +
+  numberConsts(detect, ": f64") +
   "\n";
 
 const tsDetect =
@@ -81,20 +83,18 @@ const tsDetect =
   `export const DETECT_VERSION = ${detect.version};\n` +
   `/** Bank options in option-vector order: name, default, rule, meaning. */\n` +
   `export const DETECT_OPTIONS = ${JSON.stringify(detect.options)} as const;\n` +
+  `/** Fields of one stream's state (a snapshot holds them per stream). */\n` +
+  `export const DETECT_STATE = ${JSON.stringify(detect.state)} as const;\n` +
   `/** Per-observation outputs, in row order. */\n` +
   `export const DETECT_OUTPUTS = ${JSON.stringify(detect.outputs)} as const;\n` +
   `/** Flag bits: flag i is bit 1 << i. */\n` +
   `export const DETECT_FLAGS = ${JSON.stringify(detect.flags)} as const;\n` +
-  numberConsts("") +
+  numberConsts(detect, "") +
   "\n";
 
 const trend = JSON.parse(readFileSync(join(root, "layout/trend.json"), "utf8"));
 const trendHeader = header.replace("layout/scan.json", "layout/trend.json");
 const trendKinds = trend.kinds.map((k) => k.name);
-const trendConsts = (type) =>
-  Object.entries(trend.constants)
-    .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
-    .join("\n");
 
 const wasmTrend =
   trendHeader +
@@ -108,9 +108,9 @@ const wasmTrend =
   "\n\n" +
   asConsts("OUT_", trend.outputs, ": i32") +
   "\n\n" +
-  trend.flags.map((n, i) => `export const FLAG_${constName(n)}: i32 = ${1 << i};`).join("\n") +
+  flagConsts(trend, ": i32") +
   "\n\n" +
-  trendConsts(": f64") +
+  numberConsts(trend, ": f64") +
   "\n";
 
 const tsTrend =
@@ -128,7 +128,18 @@ const tsTrend =
   `export const TREND_FLAGS = ${JSON.stringify(trend.flags)} as const;\n` +
   `/** Which signals the trend detector judges: kind and alarming directions. */\n` +
   `export const TREND_SIGNALS = ${JSON.stringify(trend.signals)} as const;\n` +
-  trendConsts("") +
+  numberConsts(trend, "") +
+  "\n";
+
+const errors = JSON.parse(readFileSync(join(root, "layout/errors.json"), "utf8"));
+const tsErrors =
+  header.replace("layout/scan.json", "layout/errors.json") +
+  errors.errors
+    .map(
+      (e) =>
+        `/** Message prefix of an error for ${e.doc}. */\nexport const ${constName(e.name)}_ERROR = ${JSON.stringify(e.code)};`,
+    )
+    .join("\n") +
   "\n";
 
 for (const [file, text] of [
@@ -138,6 +149,7 @@ for (const [file, text] of [
   ["src/backend/generated/detect.ts", tsDetect],
   ["wasm/assembly/generated/trend.ts", wasmTrend],
   ["src/backend/generated/trend.ts", tsTrend],
+  ["src/backend/generated/errors.ts", tsErrors],
 ]) {
   const path = join(root, file);
   mkdirSync(dirname(path), { recursive: true });

@@ -7,10 +7,12 @@
  * plain typed arrays for native (borrowed as Rust slices), views over the wasm
  * module's linear memory for wasm. Whoever fills a batch writes straight into
  * these buffers, so nothing is copied on the way into the kernel.
+ *
+ * What each kernel refuses, and the words it refuses it with, are in
+ * `checks.ts`, checked there once for both backends.
  */
 
-import { DETECT_OPTIONS } from "./generated/detect.js";
-import { TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "./generated/trend.js";
+import type { DETECT_OPTIONS } from "./generated/detect.js";
 
 export type BackendName = "native" | "wasm";
 
@@ -64,8 +66,13 @@ export interface Kernels {
   readonly detectors: DetectorKernels;
 }
 
-/** Prefix of the message of an error thrown for a malformed batch, on both backends. */
-export const SCAN_SHAPE_ERROR = "ERR_RFTFM_SCAN_SHAPE";
+// Prefixes of the kernels' error messages, on both backends (layout/errors.json).
+export {
+  DETECT_OPTIONS_ERROR,
+  DETECT_SHAPE_ERROR,
+  DETECT_SNAPSHOT_ERROR,
+  SCAN_SHAPE_ERROR,
+} from "./generated/errors.js";
 
 /** Names of the detector options (layout/detect.json `options`). */
 export type DetectorOptionName = (typeof DETECT_OPTIONS)[number]["name"];
@@ -214,40 +221,6 @@ export const TREND_ABSENT = -1;
 export const TREND_MAY_RISE = 1 << 3;
 export const TREND_MAY_FALL = 2 << 3;
 
-/** The shape rules of `trendStep`, checked once here for both backends (the Rust core checks them again). */
-export function checkTrendBatch(
-  states: Float64Array,
-  values: Float64Array,
-  codes: Int32Array,
-  trials: Float64Array,
-  outputs: Float64Array,
-  flags: Int32Array,
-): void {
-  const n = values.length;
-  const width = TREND_STATE.length;
-  const out = TREND_OUTPUTS.length;
-  if (
-    codes.length !== n ||
-    trials.length !== n ||
-    flags.length !== n ||
-    states.length !== n * width ||
-    outputs.length !== n * out
-  ) {
-    throw new Error(
-      `${DETECT_SHAPE_ERROR}: trend batch of ${n} values needs ${n} codes, trials and flags, ${n} x ${width} states and ${n} x ${out} outputs (got ${codes.length}, ${trials.length}, ${flags.length}, ${states.length}, ${outputs.length})`,
-    );
-  }
-  const kinds = TREND_KINDS.length;
-  for (let i = 0; i < n; i++) {
-    const c = codes[i];
-    if (!(c === TREND_ABSENT || (c >= 0 && (c & 7) < kinds && c >> 3 < 4))) {
-      throw new Error(
-        `${DETECT_SHAPE_ERROR}: trend code ${c} of observation ${i} is not a kind (0-${kinds - 1}) plus direction bits`,
-      );
-    }
-  }
-}
-
 /** Settings of `priorAccumulate`. */
 export interface PriorAccumulation {
   /** Slack: the |z| a healthy run may keep up for ever. */
@@ -256,35 +229,4 @@ export interface PriorAccumulation {
   readonly clip: number;
   /** Decision interval. */
   readonly h: number;
-}
-
-/** Prefixes of the detectors' error messages, on both backends. */
-export const DETECT_SHAPE_ERROR = "ERR_RFTFM_DETECT_SHAPE";
-export const DETECT_OPTIONS_ERROR = "ERR_RFTFM_DETECT_OPTIONS";
-export const DETECT_SNAPSHOT_ERROR = "ERR_RFTFM_DETECT_SNAPSHOT";
-
-/**
- * A table's count (signals, buckets, fingerprints, dims) checked before it reaches a
- * kernel, where it is a u32 and a fraction or a negative number would wrap silently.
- */
-export function tableCount(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > 0xffff_ffff) {
-    throw new Error(`${DETECT_SHAPE_ERROR}: ${name} must be a whole number from 1 to 4294967295, got ${n}`);
-  }
-  return n;
-}
-
-/** The option vector (layout/detect.json order) for `options`, defaults filled in. */
-export function optionVector(options: DetectorOptions = {}): Float64Array {
-  const known = new Set<string>(DETECT_OPTIONS.map((o) => o.name));
-  const unknown = Object.keys(options).filter((name) => !known.has(name));
-  if (unknown.length) {
-    throw new Error(`${DETECT_OPTIONS_ERROR}: unknown option ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
-  }
-  return Float64Array.from(DETECT_OPTIONS, (o) => options[o.name] ?? o.default);
-}
-
-/** Options by name from an option vector. */
-export function optionRecord(vector: ArrayLike<number>): Record<DetectorOptionName, number> {
-  return Object.fromEntries(DETECT_OPTIONS.map((o, i) => [o.name, vector[i]])) as Record<DetectorOptionName, number>;
 }

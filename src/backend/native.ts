@@ -2,82 +2,33 @@ import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { addonFileProblem } from "./addon-file.js";
-import { DETECT_VERSION } from "./generated/detect.js";
-import { LAYOUT_VERSION } from "./generated/layout.js";
 import {
-  type BatchShape,
+  checkAccumulation,
+  checkBankPush,
+  checkFingerprintSet,
+  checkMatch,
+  checkPriorScore,
+  checkPriorTable,
+  checkScanBatch,
+  checkSeriesScore,
+  checkSnapshot,
   checkTrendBatch,
-  type DetectorBank,
-  type DetectorKernels,
-  type Kernels,
   optionRecord,
   optionVector,
-  type ScanBatch,
-  tableCount,
-} from "./kernel.js";
+} from "./checks.js";
+import { DETECT_VERSION } from "./generated/detect.js";
+import { LAYOUT_VERSION } from "./generated/layout.js";
+import type { BatchShape, DetectorBank, DetectorKernels, Kernels, ScanBatch } from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 
-/** What the napi-rs addon exports (native/src/binding.rs). */
-interface NativeBinding {
-  layoutVersion(): number;
-  featureCount(columns: number): number;
-  scanBatch(
-    values: Float64Array,
-    groups: Int32Array,
-    offsets: Uint32Array,
-    present: Uint8Array,
-    columns: number,
-    out: Float64Array,
-  ): void;
-  detectLayoutVersion(): number;
-  DetectorBank: {
-    new (options: Float64Array): NativeBank;
-    restore(snapshot: Uint8Array): NativeBank;
-  };
-  SeriesScorer: new (
-    options: Float64Array,
-  ) => {
-    score(values: Float64Array, scores: Float64Array): void;
-  };
-  PriorScorer: new (
-    signals: number,
-    buckets: number,
-    center: Float64Array,
-    scale: Float64Array,
-  ) => {
-    readonly signals: number;
-    readonly buckets: number;
-    score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void;
-  };
-  priorAccumulate(sums: Float64Array, z: Float64Array, k: number, clip: number, h: number, alarms: Uint8Array): void;
-  trendStep(
-    states: Float64Array,
-    values: Float64Array,
-    codes: Int32Array,
-    trials: Float64Array,
-    outputs: Float64Array,
-    flags: Int32Array,
-  ): void;
-  FingerprintMatcher: new (
-    fingerprints: number,
-    dims: number,
-    centroids: Float64Array,
-    weights: Float64Array,
-  ) => {
-    readonly fingerprints: number;
-    readonly dims: number;
-    match(vector: Float64Array, temperature: number, similarity: Float64Array, confidence: Float64Array): number;
-  };
-}
-
+/**
+ * What the napi-rs addon exports, as napi-rs declares it: `native/binding.d.ts`
+ * is generated from the `#[napi]` items of native/src/binding/ by `npm run
+ * build:native` (not committed), so the build comes before the typecheck.
+ */
+type NativeBinding = typeof import("../../native/binding.js");
 /** The addon's DetectorBank class (native/src/binding/detect.rs). */
-interface NativeBank {
-  push(runs: Uint32Array, signals: Uint32Array, values: Float64Array, outputs: Float64Array, flags: Int32Array): void;
-  snapshot(): Uint8Array;
-  evict(run: number): boolean;
-  readonly runs: number;
-  readonly options: number[];
-}
+type NativeBank = InstanceType<NativeBinding["DetectorBank"]>;
 
 /**
  * Loads the napi-rs addon through the loader napi-rs generated
@@ -113,7 +64,10 @@ export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "b
     featureCount,
     allocBatch: (shape) => heapBatch(shape, featureCount(shape.columns)),
     freeBatch: () => {},
-    scan: (b) => binding.scanBatch(b.values, b.groups, b.offsets, b.present, b.columns, b.out),
+    scan: (b) => {
+      checkScanBatch(b, featureCount);
+      binding.scanBatch(b.values, b.groups, b.offsets, b.present, b.columns, b.out);
+    },
     detectors: nativeDetectors(binding, detectVersion),
   };
 }
@@ -172,36 +126,51 @@ function nativeDetectors(binding: NativeBinding, layoutVersion: number): Detecto
   return {
     layoutVersion,
     createBank: (options) => wrapBank(new binding.DetectorBank(optionVector(options))),
-    restoreBank: (snapshot) => wrapBank(binding.DetectorBank.restore(snapshot)),
+    restoreBank: (snapshot) => {
+      checkSnapshot(snapshot);
+      return wrapBank(binding.DetectorBank.restore(snapshot));
+    },
     createSeriesScorer: (options) => {
       const scorer = new binding.SeriesScorer(optionVector(options));
-      return { score: (values, scores) => scorer.score(values, scores), free: () => {} };
+      return {
+        score: (values, scores) => {
+          checkSeriesScore(values, scores);
+          scorer.score(values, scores);
+        },
+        free: () => {},
+      };
     },
     createPrior: (table) => {
-      const signals = tableCount("signals", table.signals);
-      const buckets = tableCount("buckets", table.buckets);
+      const { signals, buckets } = checkPriorTable(table);
       const prior = new binding.PriorScorer(signals, buckets, table.center, table.scale);
       return {
         signals,
         buckets,
-        score: (ids, steps, values, z) => prior.score(ids, steps, values, z),
+        score: (ids, steps, values, z) => {
+          checkPriorScore(ids, steps, values, z, signals);
+          prior.score(ids, steps, values, z);
+        },
         free: () => {},
       };
     },
-    priorAccumulate: (sums, z, { k, clip, h }, alarms) => binding.priorAccumulate(sums, z, k, clip, h, alarms),
+    priorAccumulate: (sums, z, settings, alarms) => {
+      checkAccumulation(sums, z, settings, alarms);
+      binding.priorAccumulate(sums, z, settings.k, settings.clip, settings.h, alarms);
+    },
     trendStep: (states, values, codes, trials, outputs, flags) => {
       checkTrendBatch(states, values, codes, trials, outputs, flags);
       binding.trendStep(states, values, codes, trials, outputs, flags);
     },
     createMatcher: (set) => {
-      const fingerprints = tableCount("fingerprints", set.fingerprints);
-      const dims = tableCount("dims", set.dims);
+      const { fingerprints, dims } = checkFingerprintSet(set);
       const matcher = new binding.FingerprintMatcher(fingerprints, dims, set.centroids, set.weights);
       return {
         fingerprints,
         dims,
-        match: (vector, temperature, similarity, confidence) =>
-          matcher.match(vector, temperature, similarity, confidence),
+        match: (vector, temperature, similarity, confidence) => {
+          checkMatch(vector, temperature, similarity, confidence, fingerprints, dims);
+          return matcher.match(vector, temperature, similarity, confidence);
+        },
         free: () => {},
       };
     },
@@ -215,7 +184,10 @@ function wrapBank(bank: NativeBank): DetectorBank {
     get runs() {
       return bank.runs;
     },
-    push: (runs, signals, values, outputs, flags) => bank.push(runs, signals, values, outputs, flags),
+    push: (runs, signals, values, outputs, flags) => {
+      checkBankPush(runs, signals, values, outputs, flags, options.max_signals);
+      bank.push(runs, signals, values, outputs, flags);
+    },
     // A plain Uint8Array over the Buffer's bytes, as the wasm backend returns.
     snapshot: () => {
       const bytes = bank.snapshot();

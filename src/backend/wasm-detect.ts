@@ -1,23 +1,31 @@
-import { DETECT_OPTIONS, DETECT_OUTPUTS, MAX_STREAMS } from "./generated/detect.js";
 import {
+  checkAccumulation,
+  checkBankPush,
+  checkFingerprintSet,
+  checkMatch,
+  checkPriorScore,
+  checkPriorTable,
+  checkSeriesScore,
+  checkSnapshot,
   checkTrendBatch,
-  DETECT_OPTIONS_ERROR,
-  DETECT_SHAPE_ERROR,
-  DETECT_SNAPSHOT_ERROR,
-  type DetectorBank,
-  type DetectorKernels,
-  type DetectorOptionName,
-  type FingerprintCentroids,
-  type FingerprintMatcher,
   optionRecord,
   optionVector,
-  type PriorScorer,
-  type PriorTable,
-  type SeriesScorer,
-  tableCount,
+  refused,
+} from "./checks.js";
+import { DETECT_OPTIONS, DETECT_OUTPUTS } from "./generated/detect.js";
+import { DETECT_OPTIONS_ERROR, DETECT_SHAPE_ERROR, DETECT_SNAPSHOT_ERROR } from "./generated/errors.js";
+import type {
+  DetectorBank,
+  DetectorKernels,
+  DetectorOptionName,
+  FingerprintCentroids,
+  FingerprintMatcher,
+  PriorScorer,
+  PriorTable,
+  SeriesScorer,
 } from "./kernel.js";
 
-/** What the AssemblyScript module exports for the detectors (wasm/assembly/index.ts, detect/*.ts). */
+/** What the AssemblyScript module exports for the detectors (wasm/assembly/index.ts, wasm/assembly/detect/). */
 export interface WasmDetectExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   alloc(bytes: number): number;
@@ -68,25 +76,16 @@ export interface WasmDetectExports {
 /** Runs a wasm call, turning a trap into an Error that names what was being done. */
 export type TrapGuard = <T>(what: string, call: () => T) => T;
 
-/** bankCheck's results (wasm/assembly/detect/bank.ts). */
-const BANK_ERR_SHORT = -1;
-const BANK_ERR_MAGIC = -2;
-const BANK_ERR_OPTIONS = -3;
-
 const OUT_WIDTH = DETECT_OUTPUTS.length;
-
-/** The wording of native/src/detect/mod.rs (Options::from_vector). */
-function optionProblem(index: number, vector: ArrayLike<number>): string {
-  const o = DETECT_OPTIONS[index];
-  return `option ${o.name} = ${vector[index]} breaks its rule \`${o.rule}\` (max_runs x max_signals <= ${MAX_STREAMS})`;
-}
 
 /** wasm32 addresses are u32: a block this large or larger cannot be asked for. */
 const ADDRESS_SPACE = 2 ** 32;
 
 /** The detectors on the wasm backend. Banks, scorers, prior tables and
  *  fingerprint sets are blocks of linear memory; a call copies its arrays in
- *  and the outputs out (one scratch block per call). */
+ *  and the outputs out (one scratch block per call). Inputs are checked and
+ *  refused in checks.ts's words before anything is copied; the module's own
+ *  checks stay as a defence (`refused`). */
 export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): DetectorKernels {
   const allocate = (bytes: number, what: string) => {
     if (bytes >= ADDRESS_SPACE)
@@ -103,12 +102,12 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
       wasm.free(ptr);
     }
   };
-  /** Copies `vector` into linear memory for the duration of `use`. */
+  /** Copies a checked option vector into linear memory for the duration of `use`. */
   const withOptions = <T>(vector: Float64Array, use: (ptr: number) => T): T =>
     withScratch(vector.byteLength, "allocating detector options", (ptr) => {
       new Float64Array(wasm.memory.buffer, ptr, vector.length).set(vector);
       const invalid = wasm.detectInvalidOption(ptr);
-      if (invalid >= 0) throw new Error(`${DETECT_OPTIONS_ERROR}: ${optionProblem(invalid, vector)}`);
+      if (invalid >= 0) refused(DETECT_OPTIONS_ERROR, "an option vector", invalid);
       return use(ptr);
     });
   return {
@@ -122,24 +121,13 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
       });
     },
     restoreBank(snapshot) {
+      checkSnapshot(snapshot);
       const bank = allocate(snapshot.length, "allocating a detector bank");
       new Uint8Array(wasm.memory.buffer, bank, snapshot.length).set(snapshot);
       const status = wasm.bankCheck(bank, snapshot.length);
       if (status !== 0) {
-        // The option vector follows the magic number and the version (16 bytes).
-        const problem =
-          status === BANK_ERR_SHORT
-            ? "not a detector bank snapshot: too short or not whole f64s"
-            : status === BANK_ERR_MAGIC
-              ? "not a detector bank snapshot: wrong magic number or layout version"
-              : status === BANK_ERR_OPTIONS
-                ? optionProblem(
-                    wasm.detectInvalidOption(bank + 16),
-                    new Float64Array(wasm.memory.buffer, bank + 16, DETECT_OPTIONS.length),
-                  )
-                : "not a detector bank snapshot: its size does not match its options";
         wasm.free(bank);
-        throw new Error(`${DETECT_SNAPSHOT_ERROR}: ${problem}`);
+        refused(DETECT_SNAPSHOT_ERROR, "a snapshot", status);
       }
       return new WasmBank(wasm, guard, bank, snapshot.length, withScratch);
     },
@@ -174,7 +162,8 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
         new Float64Array(buffer, at.values, n).set(values);
         new Float64Array(buffer, at.trials, n).set(trials);
         new Int32Array(buffer, codesAt, n).set(codes);
-        guard(what, () => wasm.trendStep(at.states, at.values, codesAt, at.trials, n, outAt, flagsAt));
+        const status = guard(what, () => wasm.trendStep(at.states, at.values, codesAt, at.trials, n, outAt, flagsAt));
+        if (status !== 0) refused(DETECT_SHAPE_ERROR, "a trend batch", status);
         // Views re-derived: the call may have grown memory.
         const after = wasm.memory.buffer;
         states.set(new Float64Array(after, at.states, states.length));
@@ -183,19 +172,9 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
       });
     },
     priorAccumulate(sums, z, settings, alarms) {
+      checkAccumulation(sums, z, settings, alarms);
       const n = sums.length;
       const { k, clip, h } = settings;
-      if (!(Number.isFinite(k) && k >= 0 && Number.isFinite(clip) && clip > 0 && Number.isFinite(h) && h > 0)) {
-        // The wording of native/src/detect/prior.rs (Accumulation::check).
-        throw new Error(
-          `${DETECT_SHAPE_ERROR}: accumulation needs k >= 0, clip > 0 and h > 0, all finite (k ${k}, clip ${clip}, h ${h})`,
-        );
-      }
-      if (z.length !== n || alarms.length !== n) {
-        throw new Error(
-          `${DETECT_SHAPE_ERROR}: sums (${n}), z (${z.length}) and alarms (${alarms.length}) must have one entry per signal`,
-        );
-      }
       if (n === 0) return;
       // f64 arrays first, then the bytes: every array stays aligned.
       const what = "accumulating against a prior";
@@ -211,8 +190,7 @@ export function wasmDetectors(wasm: WasmDetectExports, guard: TrapGuard): Detect
   };
 }
 
-/** A prior table in linear memory: [signals, buckets, center, scale] (wasm/assembly/detect/prior.ts).
- *  The checks and their wording are native/src/detect/prior.rs's. */
+/** A prior table in linear memory: [signals, buckets, center, scale] (wasm/assembly/detect/prior.ts). */
 function createWasmPrior(
   wasm: WasmDetectExports,
   guard: TrapGuard,
@@ -220,25 +198,15 @@ function createWasmPrior(
   withScratch: WithScratch,
   table: PriorTable,
 ): PriorScorer {
-  const signals = tableCount("signals", table.signals);
-  const buckets = tableCount("buckets", table.buckets);
+  const { signals, buckets } = checkPriorTable(table);
   const cells = signals * buckets;
-  if (table.center.length !== cells || table.scale.length !== cells) {
-    throw new Error(
-      `${DETECT_SHAPE_ERROR}: center (${table.center.length}) and scale (${table.scale.length}) must have signals x buckets (${signals} x ${buckets} = ${cells}) entries`,
-    );
-  }
   const prior = allocate(16 + 16 * cells, "allocating a prior table");
   try {
     wasm.priorInit(prior, signals, buckets);
     new Float64Array(wasm.memory.buffer, prior + 16, cells).set(table.center);
     new Float64Array(wasm.memory.buffer, prior + 16 + 8 * cells, cells).set(table.scale);
     const bad = wasm.priorCheck(prior);
-    if (bad >= 0) {
-      throw new Error(
-        `${DETECT_SHAPE_ERROR}: scale ${table.scale[bad]} of signal ${Math.floor(bad / buckets)}, bucket ${bad % buckets} is negative (NaN marks a cell without reference)`,
-      );
-    }
+    if (bad >= 0) refused(DETECT_SHAPE_ERROR, "a prior table", bad);
   } catch (e) {
     wasm.free(prior);
     throw e;
@@ -247,8 +215,7 @@ function createWasmPrior(
 }
 
 /** A fingerprint set in linear memory: [fingerprints, dims, weights, centroids]
- *  (wasm/assembly/detect/fingerprint.ts). The checks and their wording are
- *  native/src/detect/fingerprint.rs's. */
+ *  (wasm/assembly/detect/fingerprint.ts). */
 function createWasmMatcher(
   wasm: WasmDetectExports,
   guard: TrapGuard,
@@ -256,25 +223,15 @@ function createWasmMatcher(
   withScratch: WithScratch,
   set: FingerprintCentroids,
 ): FingerprintMatcher {
-  const fingerprints = tableCount("fingerprints", set.fingerprints);
-  const dims = tableCount("dims", set.dims);
+  const { fingerprints, dims } = checkFingerprintSet(set);
   const cells = fingerprints * dims;
-  if (set.centroids.length !== cells || set.weights.length !== dims) {
-    throw new Error(
-      `${DETECT_SHAPE_ERROR}: centroids (${set.centroids.length}) must have fingerprints x dims (${fingerprints} x ${dims} = ${cells}) entries, weights (${set.weights.length}) dims (${dims})`,
-    );
-  }
   const matcher = allocate(16 + 8 * (dims + cells), "allocating a fingerprint set");
   try {
     wasm.matcherInit(matcher, fingerprints, dims);
     new Float64Array(wasm.memory.buffer, matcher + 16, dims).set(set.weights);
     new Float64Array(wasm.memory.buffer, matcher + 16 + 8 * dims, cells).set(set.centroids);
     const bad = wasm.matcherCheck(matcher);
-    if (bad >= 0) {
-      throw new Error(
-        `${DETECT_SHAPE_ERROR}: weight ${set.weights[bad]} of dimension ${bad} must be finite and at least 0`,
-      );
-    }
+    if (bad >= 0) refused(DETECT_SHAPE_ERROR, "a fingerprint set", bad);
   } catch (e) {
     wasm.free(matcher);
     throw e;
@@ -327,12 +284,8 @@ class WasmBank implements DetectorBank {
 
   push(runs: Uint32Array, signals: Uint32Array, values: Float64Array, outputs: Float64Array, flags: Int32Array): void {
     const bank = this.#block.ptr;
+    checkBankPush(runs, signals, values, outputs, flags, this.options.max_signals);
     const n = values.length;
-    if (runs.length !== n || signals.length !== n || flags.length !== n || outputs.length !== n * OUT_WIDTH) {
-      throw new Error(
-        `${DETECT_SHAPE_ERROR}: runs (${runs.length}), signals (${signals.length}), values (${n}) and flags (${flags.length}) must have one entry per observation, outputs (${outputs.length}) ${OUT_WIDTH} per observation`,
-      );
-    }
     if (n === 0) return;
     // f64 arrays first, then the 4-byte ones: every array stays aligned.
     const at = { values: 0, outputs: 8 * n, runs: 8 * n * (1 + OUT_WIDTH) };
@@ -354,12 +307,7 @@ class WasmBank implements DetectorBank {
           scratch + flagsAt,
         ),
       );
-      if (status < 0) {
-        const i = -status - 1;
-        throw new Error(
-          `${DETECT_SHAPE_ERROR}: signal ${signals[i]} of observation ${i} is not below max_signals (${this.options.max_signals})`,
-        );
-      }
+      if (status < 0) refused(DETECT_SHAPE_ERROR, "a push", status);
       const after = this.wasm.memory.buffer;
       outputs.set(new Float64Array(after, scratch + at.outputs, n * OUT_WIDTH));
       flags.set(new Int32Array(after, scratch + flagsAt, n));
@@ -393,9 +341,8 @@ class WasmSeriesScorer implements SeriesScorer {
 
   score(values: Float64Array, scores: Float64Array): void {
     const scorer = this.#block.ptr;
+    checkSeriesScore(values, scores);
     const n = values.length;
-    if (scores.length !== n)
-      throw new Error(`${DETECT_SHAPE_ERROR}: scores must be a separate array with one entry per value`);
     if (n === 0) return;
     this.withScratch(16 * n, "scoring a series", (scratch) => {
       new Float64Array(this.wasm.memory.buffer, scratch, n).set(values);
@@ -425,12 +372,8 @@ class WasmPrior implements PriorScorer {
 
   score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void {
     const prior = this.#block.ptr;
+    checkPriorScore(signals, steps, values, z, this.signals);
     const n = values.length;
-    if (signals.length !== n || steps.length !== n || z.length !== n) {
-      throw new Error(
-        `${DETECT_SHAPE_ERROR}: signals (${signals.length}), steps (${steps.length}), values (${n}) and z (${z.length}) must have one entry per observation`,
-      );
-    }
     if (n === 0) return;
     // f64 arrays first, then the 4-byte ones: every array stays aligned.
     const at = { values: 0, z: 8 * n, signals: 16 * n, steps: 20 * n };
@@ -442,12 +385,7 @@ class WasmPrior implements PriorScorer {
       const status = this.guard("scoring against a prior table", () =>
         this.wasm.priorScore(prior, scratch + at.signals, scratch + at.steps, scratch + at.values, n, scratch + at.z),
       );
-      if (status < 0) {
-        const i = -status - 1;
-        throw new Error(
-          `${DETECT_SHAPE_ERROR}: signal ${signals[i]} of observation ${i} is not below signals (${this.signals})`,
-        );
-      }
+      if (status < 0) refused(DETECT_SHAPE_ERROR, "a scoring call", status);
       z.set(new Float64Array(this.wasm.memory.buffer, scratch + at.z, n));
     });
   }
@@ -474,11 +412,7 @@ class WasmMatcher implements FingerprintMatcher {
   match(vector: Float64Array, temperature: number, similarity: Float64Array, confidence: Float64Array): number {
     const matcher = this.#block.ptr;
     const { fingerprints, dims } = this;
-    if (vector.length !== dims || similarity.length !== fingerprints || confidence.length !== fingerprints) {
-      throw new Error(
-        `${DETECT_SHAPE_ERROR}: vector (${vector.length}) must have dims (${dims}) entries, similarity (${similarity.length}) and confidence (${confidence.length}) fingerprints (${fingerprints})`,
-      );
-    }
+    checkMatch(vector, temperature, similarity, confidence, fingerprints, dims);
     const at = { vector: 0, similarity: 8 * dims, confidence: 8 * (dims + fingerprints) };
     return this.withScratch(8 * (dims + 2 * fingerprints), "matching fingerprints", (scratch) => {
       new Float64Array(this.wasm.memory.buffer, scratch + at.vector, dims).set(vector);
@@ -491,7 +425,7 @@ class WasmMatcher implements FingerprintMatcher {
           scratch + at.confidence,
         ),
       );
-      if (used < 0) throw new Error(`${DETECT_SHAPE_ERROR}: temperature ${temperature} must be finite and above 0`);
+      if (used < 0) refused(DETECT_SHAPE_ERROR, "a match", used);
       const after = this.wasm.memory.buffer;
       similarity.set(new Float64Array(after, scratch + at.similarity, fingerprints));
       confidence.set(new Float64Array(after, scratch + at.confidence, fingerprints));

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkScanBatch, refused } from "./checks.js";
 import { DETECT_VERSION } from "./generated/detect.js";
-import { CANONICAL_COLUMNS, COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./generated/layout.js";
-import { type BatchShape, type DetectorKernels, type Kernels, SCAN_SHAPE_ERROR, type ScanBatch } from "./kernel.js";
+import { SCAN_SHAPE_ERROR } from "./generated/errors.js";
+import { COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./generated/layout.js";
+import type { BatchShape, DetectorKernels, Kernels, ScanBatch } from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 import { type WasmDetectExports, wasmDetectors } from "./wasm-detect.js";
 
@@ -43,14 +45,7 @@ interface WasmExports extends WasmDetectExports {
     rows: number,
     out: number,
   ): number;
-  /** The step at which offsets decreased, after scanBatch returned SCAN_ERR_OFFSETS_DECREASE. */
-  shapeErrorStep(): number;
 }
-
-/** scanBatch's error codes, as defined in wasm/assembly/scan.ts. */
-const SCAN_ERR_COLUMNS = -1;
-const SCAN_ERR_OFFSET_BOUNDS = -2;
-const SCAN_ERR_OFFSETS_DECREASE = -3;
 
 /** wasm32 addresses are u32: a larger request would wrap when passed to `alloc`. */
 const ADDRESS_SPACE = 2 ** 32;
@@ -114,11 +109,12 @@ class WasmKernels implements Kernels {
 
   scan(batch: ScanBatch): void {
     const b = this.own(batch);
+    checkScanBatch(b, (columns) => this.featureCount(columns));
     const p = b.addresses();
     const status = trapsAsErrors("scanning a batch", () =>
       this.wasm.scanBatch(p.values, p.groups, p.offsets, p.present, b.columns, b.steps, b.rows, p.out),
     );
-    if (status !== 0) throw new Error(`${SCAN_SHAPE_ERROR}: ${this.shapeProblem(status, b)}`);
+    if (status !== 0) refused(SCAN_SHAPE_ERROR, "a batch", status);
   }
 
   /** The batch as this instance's own; anything else would make the kernels read foreign memory. */
@@ -127,20 +123,6 @@ class WasmKernels implements Kernels {
       throw new Error("this batch was not allocated by this wasm kernels instance (use its allocBatch)");
     }
     return batch;
-  }
-
-  /** The wording follows the native backend's (native/src/scan/mod.rs, Batch::validate). */
-  private shapeProblem(status: number, batch: WasmBatch): string {
-    switch (status) {
-      case SCAN_ERR_COLUMNS:
-        return `columns is ${batch.columns}, at least the ${CANONICAL_COLUMNS.length} canonical columns are required`;
-      case SCAN_ERR_OFFSET_BOUNDS:
-        return `offsets must run from 0 to rows (${batch.rows})`;
-      case SCAN_ERR_OFFSETS_DECREASE:
-        return `offsets decrease at step ${this.wasm.shapeErrorStep()}`;
-      default:
-        return `the wasm kernel returned the unknown status ${status}`;
-    }
   }
 }
 

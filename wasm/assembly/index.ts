@@ -1,17 +1,18 @@
-// The module's exports for src/backend/wasm.ts. Everything lives in unmanaged
-// linear memory: the JS side allocates a batch's buffers with `alloc`, fills
-// them through typed-array views, calls `scanBatch` and `free`s them; detector
-// banks, series scorers, prior tables and fingerprint sets are blocks it
-// allocates the same way.
+// The module's exports for src/backend/wasm.ts and wasm-detect.ts (the
+// counterpart of native/src/lib.rs and native/src/binding/; the folders mirror
+// native/src: scan/ the trajectory scanner, detect/ the detectors, generated/
+// the layouts). Everything lives in unmanaged linear memory: the JS side
+// allocates a batch's buffers with `alloc`, fills them through typed-array
+// views, calls `scanBatch` and `free`s them; detector banks, series scorers,
+// prior tables and fingerprint sets are blocks it allocates the same way.
 
 // @ts-ignore: ~lib is AssemblyScript's standard library, resolved by asc only.
 import { BLOCK_MAXSIZE } from "~lib/rt/common";
 import { LAYOUT_VERSION } from "./generated/layout";
-import { decreasingStep } from "./scan";
 import { DETECT_VERSION } from "./generated/detect";
 import { SERIES_BYTES } from "./detect/series";
 
-export { featureCount, scanBatch } from "./scan";
+export { featureCount, scanBatch } from "./scan/mod";
 
 /** Allocates `bytes` bytes of uninitialised memory, 16-byte aligned (the TLSF
  *  allocator's alignment); may grow memory. Returns 0 for a request beyond the
@@ -32,11 +33,6 @@ export function free(ptr: usize): void {
 /** Version of layout/scan.json the module was built with. */
 export function layoutVersion(): i32 {
   return LAYOUT_VERSION;
-}
-
-/** The step at which offsets decreased, after scanBatch returned that error. */
-export function shapeErrorStep(): i32 {
-  return decreasingStep;
 }
 
 // The streaming detectors (wasm/assembly/detect, mirroring native/src/detect).

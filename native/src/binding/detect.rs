@@ -2,13 +2,14 @@
 //! `detect::bank::Bank` (a batch of observations per call, outputs written into
 //! the caller's arrays), a `SeriesScorer` class around `detect::series::Series`,
 //! a `PriorScorer` around `detect::prior::Prior` and a `FingerprintMatcher`
-//! around `detect::fingerprint::Matcher`. It only converts; errors carry the
-//! `ERR_RFTFM_DETECT_*` prefixes.
+//! around `detect::fingerprint::Matcher`, and the `prior_accumulate` and
+//! `trend_step` functions. It only converts; errors carry the code of their
+//! `KernelError` (layout/errors.json).
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use super::{bytes, overlaps};
+use super::{aliased, bytes, kernel_error, overlaps};
 use crate::detect::{
     bank::Bank,
     fingerprint::Matcher,
@@ -16,18 +17,7 @@ use crate::detect::{
     series::Series,
     Options, DETECT_VERSION,
 };
-
-/// A batch whose arrays disagree on their length (or an output sharing memory with an input),
-/// or a prior table, fingerprint set or match call that breaks its rules.
-const SHAPE_ERROR: &str = "ERR_RFTFM_DETECT_SHAPE";
-/// An option vector that breaks a rule of layout/detect.json.
-const OPTIONS_ERROR: &str = "ERR_RFTFM_DETECT_OPTIONS";
-/// Bytes that are not a snapshot of this layout.
-const SNAPSHOT_ERROR: &str = "ERR_RFTFM_DETECT_SNAPSHOT";
-
-fn error(code: &str, message: impl std::fmt::Display) -> Error {
-    Error::new(Status::InvalidArg, format!("{code}: {message}"))
-}
+use crate::error::Code;
 
 /// Version of layout/detect.json this addon was built with.
 #[napi]
@@ -46,7 +36,7 @@ impl DetectorBank {
     /// A bank with the given option vector (layout/detect.json `options` order).
     #[napi(constructor)]
     pub fn new(options: &[f64]) -> Result<Self> {
-        let options = Options::from_vector(options).map_err(|e| error(OPTIONS_ERROR, e))?;
+        let options = Options::from_vector(options).map_err(kernel_error)?;
         Ok(DetectorBank {
             bank: Bank::new(options),
         })
@@ -55,7 +45,7 @@ impl DetectorBank {
     /// A bank that continues from `snapshot`'s bytes.
     #[napi(factory)]
     pub fn restore(snapshot: &[u8]) -> Result<Self> {
-        let bank = Bank::restore(snapshot).map_err(|e| error(SNAPSHOT_ERROR, e))?;
+        let bank = Bank::restore(snapshot).map_err(kernel_error)?;
         Ok(DetectorBank { bank })
     }
 
@@ -72,8 +62,8 @@ impl DetectorBank {
         let inputs = [bytes(runs), bytes(signals), bytes(values)];
         let (o, f) = (bytes(&outputs), bytes(&flags));
         if overlaps(o, f) || inputs.iter().any(|&r| overlaps(r, o) || overlaps(r, f)) {
-            return Err(error(
-                SHAPE_ERROR,
+            return Err(aliased(
+                Code::DetectShape,
                 "outputs or flags share memory with another array",
             ));
         }
@@ -83,7 +73,7 @@ impl DetectorBank {
         let (outputs, flags) = unsafe { (outputs.as_mut(), flags.as_mut()) };
         self.bank
             .push(runs, signals, values, outputs, flags)
-            .map_err(|e| error(SHAPE_ERROR, e))
+            .map_err(kernel_error)
     }
 
     /// The bank's state as bytes, for `DetectorBank.restore`.
@@ -122,7 +112,7 @@ impl SeriesScorer {
     /// A scorer with the given option vector (only the detector options matter).
     #[napi(constructor)]
     pub fn new(options: &[f64]) -> Result<Self> {
-        let options = Options::from_vector(options).map_err(|e| error(OPTIONS_ERROR, e))?;
+        let options = Options::from_vector(options).map_err(kernel_error)?;
         Ok(SeriesScorer {
             series: Series::new(options),
         })
@@ -132,8 +122,8 @@ impl SeriesScorer {
     #[napi(catch_unwind)]
     pub fn score(&mut self, values: &[f64], mut scores: Float64Array) -> Result<()> {
         if overlaps(bytes(values), bytes(&scores)) || scores.len() != values.len() {
-            return Err(error(
-                SHAPE_ERROR,
+            return Err(aliased(
+                Code::DetectShape,
                 "scores must be a separate array with one entry per value",
             ));
         }
@@ -154,8 +144,8 @@ impl PriorScorer {
     /// A table of `signals x buckets` reference centers and scales (row-major by signal).
     #[napi(constructor)]
     pub fn new(signals: u32, buckets: u32, center: &[f64], scale: &[f64]) -> Result<Self> {
-        let prior = Prior::new(signals as usize, buckets as usize, center, scale)
-            .map_err(|e| error(SHAPE_ERROR, e))?;
+        let prior =
+            Prior::new(signals as usize, buckets as usize, center, scale).map_err(kernel_error)?;
         Ok(PriorScorer { prior })
     }
 
@@ -173,12 +163,12 @@ impl PriorScorer {
             .iter()
             .any(|&r| overlaps(r, out))
         {
-            return Err(error(SHAPE_ERROR, "z shares memory with an input"));
+            return Err(aliased(Code::DetectShape, "z shares memory with an input"));
         }
         // SAFETY: synchronous call; `z` shares no byte with any input (checked above).
         self.prior
             .score(signals, steps, values, unsafe { z.as_mut() })
-            .map_err(|e| error(SHAPE_ERROR, e))
+            .map_err(kernel_error)
     }
 
     #[napi(getter)]
@@ -205,14 +195,14 @@ pub fn prior_accumulate(
 ) -> Result<()> {
     let (s, a) = (bytes(&sums), bytes(&alarms));
     if overlaps(s, bytes(z)) || overlaps(a, bytes(z)) || overlaps(s, a) {
-        return Err(error(
-            SHAPE_ERROR,
+        return Err(aliased(
+            Code::DetectShape,
             "sums, z and alarms must be separate arrays",
         ));
     }
     // SAFETY: synchronous call; `sums` and `alarms` share no byte with each other or with `z` (checked above).
     let (sums, alarms) = unsafe { (sums.as_mut(), alarms.as_mut()) };
-    accumulate(sums, z, Accumulation { k, clip, h }, alarms).map_err(|e| error(SHAPE_ERROR, e))
+    accumulate(sums, z, Accumulation { k, clip, h }, alarms).map_err(kernel_error)
 }
 
 /// Fingerprint matching (`native/src/detect/fingerprint.rs`): a set of fault centroids, one vector per call.
@@ -227,7 +217,7 @@ impl FingerprintMatcher {
     #[napi(constructor)]
     pub fn new(fingerprints: u32, dims: u32, centroids: &[f64], weights: &[f64]) -> Result<Self> {
         let matcher = Matcher::new(fingerprints as usize, dims as usize, centroids, weights)
-            .map_err(|e| error(SHAPE_ERROR, e))?;
+            .map_err(kernel_error)?;
         Ok(FingerprintMatcher { matcher })
     }
 
@@ -242,8 +232,8 @@ impl FingerprintMatcher {
     ) -> Result<u32> {
         let (s, c, v) = (bytes(&similarity), bytes(&confidence), bytes(vector));
         if overlaps(s, c) || overlaps(v, s) || overlaps(v, c) {
-            return Err(error(
-                SHAPE_ERROR,
+            return Err(aliased(
+                Code::DetectShape,
                 "similarity or confidence shares memory with another array",
             ));
         }
@@ -253,7 +243,7 @@ impl FingerprintMatcher {
         let used = self
             .matcher
             .match_vector(vector, temperature, similarity, confidence)
-            .map_err(|e| error(SHAPE_ERROR, e))?;
+            .map_err(kernel_error)?;
         Ok(used as u32)
     }
 
@@ -295,8 +285,8 @@ pub fn trend_step(
             .iter()
             .any(|&r| overlaps(r, s) || overlaps(r, o) || overlaps(r, f))
     {
-        return Err(error(
-            SHAPE_ERROR,
+        return Err(aliased(
+            Code::DetectShape,
             "states, outputs or flags share memory with another array",
         ));
     }
@@ -304,5 +294,5 @@ pub fn trend_step(
     // each other or with an input (checked above).
     let (states, outputs, flags) = unsafe { (states.as_mut(), outputs.as_mut(), flags.as_mut()) };
     crate::detect::trend::step_batch(states, values, codes, trials, outputs, flags)
-        .map_err(|e| error(SHAPE_ERROR, e))
+        .map_err(kernel_error)
 }

@@ -1,16 +1,29 @@
 //! The N-API surface. It only converts: borrowed typed-array slices in (no
-//! copies), results written into the caller's output array, errors mapped to a
-//! stable message prefix. All computation lives in the pure modules.
+//! copies), results written into the caller's output array, a `KernelError`
+//! turned into an Error whose message starts with its code (`kernel_error`).
+//! All computation lives in the pure modules.
 #![cfg_attr(test, allow(dead_code))]
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::error::{Code, KernelError};
 use crate::layout;
 use crate::scan::{scan_batch as scan, Batch};
 
-/// Error code of a batch whose buffers disagree on their shape.
-const SHAPE_ERROR: &str = "ERR_RFTFM_SCAN_SHAPE";
+/// A kernel's refusal as a JS Error: `<code prefix>: <message>` (layout/errors.json).
+fn kernel_error(e: KernelError) -> Error {
+    Error::new(
+        Status::InvalidArg,
+        format!("{}: {}", e.code.prefix(), e.message),
+    )
+}
+
+/// Outputs that share memory with an input (or with each other): refused before
+/// any slice is borrowed mutably.
+fn aliased(code: Code, message: &str) -> Error {
+    kernel_error(KernelError::new(code, message))
+}
 
 /// Version of `layout/scan.json` this addon was built with; the loader refuses
 /// an addon whose layout differs from the TypeScript side's.
@@ -49,15 +62,12 @@ pub fn scan_batch(
     };
     let inputs = [bytes(values), bytes(groups), bytes(offsets), bytes(present)];
     if inputs.iter().any(|&r| overlaps(r, bytes(&out))) {
-        return Err(Error::new(
-            Status::InvalidArg,
-            format!("{SHAPE_ERROR}: out shares memory with an input"),
-        ));
+        return Err(aliased(Code::ScanShape, "out shares memory with an input"));
     }
     // SAFETY: the call is synchronous, so no JS code runs while this borrow lives,
     // and `out` was just checked to share no byte with any input slice.
     let out = unsafe { out.as_mut() };
-    scan(&batch, out).map_err(|e| Error::new(Status::InvalidArg, format!("{SHAPE_ERROR}: {e}")))
+    scan(&batch, out).map_err(kernel_error)
 }
 
 /// The byte range a slice covers.

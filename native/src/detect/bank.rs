@@ -14,6 +14,8 @@
 //! Finding a run's slot scans the slot table, once per change of run within a
 //! batch (consecutive observations of the same run reuse the last slot).
 
+use crate::error::{Code, KernelError};
+
 use super::{flag, observe, opt, out, state, Options, DETECT_VERSION, SNAPSHOT_MAGIC};
 
 /// Run key of a free slot (keys are u32, stored as f64).
@@ -21,16 +23,6 @@ const FREE: f64 = -1.0;
 
 /// Fixed part of a snapshot, in f64s: magic, version, the option vector, the tick.
 const HEADER: usize = 2 + opt::WIDTH + 1;
-
-/// Why a push or a restore was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BankError(pub String);
-
-impl std::fmt::Display for BankError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bank {
@@ -77,14 +69,14 @@ impl Bank {
         values: &[f64],
         outputs: &mut [f64],
         flags: &mut [i32],
-    ) -> Result<(), BankError> {
+    ) -> Result<(), KernelError> {
         let n = values.len();
         if runs.len() != n
             || signals.len() != n
             || flags.len() != n
             || outputs.len() != n * out::WIDTH
         {
-            return Err(BankError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "runs ({}), signals ({}), values ({n}) and flags ({}) must have one entry per observation, outputs ({}) {} per observation",
                 runs.len(),
                 signals.len(),
@@ -97,7 +89,7 @@ impl Bank {
             .iter()
             .position(|&s| s as usize >= self.options.max_signals)
         {
-            return Err(BankError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "signal {} of observation {i} is not below max_signals ({})",
                 signals[i], self.options.max_signals
             )));
@@ -183,8 +175,13 @@ impl Bank {
     }
 
     /// A bank from `snapshot`'s bytes; it continues exactly where that one stood.
-    pub fn restore(bytes: &[u8]) -> Result<Bank, BankError> {
-        let err = |m: &str| Err(BankError(format!("not a detector bank snapshot: {m}")));
+    pub fn restore(bytes: &[u8]) -> Result<Bank, KernelError> {
+        let err = |m: &str| {
+            Err(KernelError::new(
+                Code::DetectSnapshot,
+                format!("not a detector bank snapshot: {m}"),
+            ))
+        };
         if !bytes.len().is_multiple_of(8) || bytes.len() < HEADER * 8 {
             return err("too short or not whole f64s");
         }
@@ -195,8 +192,8 @@ impl Bank {
         if words[0] != SNAPSHOT_MAGIC || words[1] != DETECT_VERSION as f64 {
             return err("wrong magic number or layout version");
         }
-        let options =
-            Options::from_vector(&words[2..2 + opt::WIDTH]).map_err(|e| BankError(e.0))?;
+        let options = Options::from_vector(&words[2..2 + opt::WIDTH])
+            .map_err(|e| KernelError::new(Code::DetectSnapshot, e.message))?;
         let mut bank = Bank::new(options);
         let (runs, states) = (bank.keys.len(), bank.states.len());
         if words.len() != HEADER + 2 * runs + states {

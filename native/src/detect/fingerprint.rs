@@ -22,16 +22,7 @@
 //! [`super::exp::exp`], the same bits on both builds.
 
 use super::exp::exp;
-
-/// Why a set or a call was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FingerprintError(pub String);
-
-impl std::fmt::Display for FingerprintError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::error::KernelError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Matcher {
@@ -48,22 +39,22 @@ impl Matcher {
         dims: usize,
         centroids: &[f64],
         weights: &[f64],
-    ) -> Result<Self, FingerprintError> {
+    ) -> Result<Self, KernelError> {
         if fingerprints == 0 || dims == 0 {
-            return Err(FingerprintError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "a fingerprint set needs at least one fingerprint and one dimension (fingerprints {fingerprints}, dims {dims})"
             )));
         }
         let cells = fingerprints as u128 * dims as u128;
         if centroids.len() as u128 != cells || weights.len() != dims {
-            return Err(FingerprintError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "centroids ({}) must have fingerprints x dims ({fingerprints} x {dims} = {cells}) entries, weights ({}) dims ({dims})",
                 centroids.len(),
                 weights.len()
             )));
         }
         if let Some(d) = weights.iter().position(|&w| !(w.is_finite() && w >= 0.0)) {
-            return Err(FingerprintError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "weight {} of dimension {d} must be finite and at least 0",
                 weights[d]
             )));
@@ -93,12 +84,12 @@ impl Matcher {
         temperature: f64,
         similarity: &mut [f64],
         confidence: &mut [f64],
-    ) -> Result<usize, FingerprintError> {
+    ) -> Result<usize, KernelError> {
         if vector.len() != self.dims
             || similarity.len() != self.fingerprints
             || confidence.len() != self.fingerprints
         {
-            return Err(FingerprintError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "vector ({}) must have dims ({}) entries, similarity ({}) and confidence ({}) fingerprints ({})",
                 vector.len(),
                 self.dims,
@@ -108,7 +99,7 @@ impl Matcher {
             )));
         }
         if !(temperature.is_finite() && temperature > 0.0) {
-            return Err(FingerprintError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "temperature {temperature} must be finite and above 0"
             )));
         }
@@ -254,22 +245,24 @@ mod tests {
     fn refuses_bad_sets_and_calls_without_writing() {
         assert!(Matcher::new(0, 3, &[], &[1.0; 3])
             .unwrap_err()
-            .0
+            .message
             .contains("at least one fingerprint"));
         assert!(Matcher::new(2, 0, &[], &[])
             .unwrap_err()
-            .0
+            .message
             .contains("at least one fingerprint"));
         assert!(Matcher::new(2, 3, &[0.0; 5], &[1.0; 3])
             .unwrap_err()
-            .0
+            .message
             .contains("centroids (5)"));
         assert!(Matcher::new(2, 3, &[0.0; 6], &[1.0; 2])
             .unwrap_err()
-            .0
+            .message
             .contains("weights (2)"));
         assert_eq!(
-            Matcher::new(1, 2, &[0.0; 2], &[1.0, -1.0]).unwrap_err().0,
+            Matcher::new(1, 2, &[0.0; 2], &[1.0, -1.0])
+                .unwrap_err()
+                .message,
             "weight -1 of dimension 1 must be finite and at least 0"
         );
         assert!(Matcher::new(1, 2, &[0.0; 2], &[NAN, 1.0]).is_err());
@@ -280,7 +273,7 @@ mod tests {
             let err = m
                 .match_vector(&[1.0, 1.0, 1.0], t, &mut sim, &mut conf)
                 .unwrap_err();
-            assert!(err.0.starts_with("temperature"), "{}", err.0);
+            assert!(err.message.starts_with("temperature"), "{}", err.message);
         }
         assert!(m
             .match_vector(&[1.0, 1.0], 1.0, &mut sim, &mut conf)

@@ -40,34 +40,11 @@ pub mod series;
 pub mod spike;
 pub mod trend;
 
+use crate::error::{Code, KernelError};
+
+// The layout's indices, flags and constants, and the `Options` struct (one
+// field per option of layout/detect.json) with `from_checked` and `to_vector`.
 include!(concat!(env!("OUT_DIR"), "/detect_layout.rs"));
-
-/// Options of a bank, read from the option vector (`opt::*` order).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Options {
-    pub max_runs: usize,
-    pub max_signals: usize,
-    pub warmup: f64,
-    pub alpha: f64,
-    pub clip: f64,
-    pub spike: f64,
-    pub cusum_k: f64,
-    pub cusum_h: f64,
-    pub ph_delta: f64,
-    pub ph_lambda: f64,
-    pub min_scale: f64,
-    pub scale_floor: f64,
-}
-
-/// Why an option vector was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptionsError(pub String);
-
-impl std::fmt::Display for OptionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Whether `x` satisfies option rule `rule` (`rule::*`).
 fn obeys(rule: usize, x: f64) -> bool {
@@ -92,54 +69,25 @@ pub fn invalid_option(v: &[f64; opt::WIDTH]) -> Option<usize> {
 
 impl Options {
     /// Reads an option vector, checking every option against its rule.
-    pub fn from_vector(v: &[f64]) -> Result<Self, OptionsError> {
+    pub fn from_vector(v: &[f64]) -> Result<Self, KernelError> {
         let v: &[f64; opt::WIDTH] = v.try_into().map_err(|_| {
-            OptionsError(format!(
-                "options has {} entries, expected {}",
-                v.len(),
-                opt::WIDTH
-            ))
+            KernelError::new(
+                Code::DetectOptions,
+                format!("options has {} entries, expected {}", v.len(), opt::WIDTH),
+            )
         })?;
         if let Some(i) = invalid_option(v) {
-            return Err(OptionsError(format!(
-                "option {} = {} breaks its rule `{}` (max_runs x max_signals <= {MAX_STREAMS})",
-                opt::NAMES[i],
-                v[i],
-                rule::NAMES[opt::RULES[i]]
-            )));
+            return Err(KernelError::new(
+                Code::DetectOptions,
+                format!(
+                    "option {} = {} breaks its rule `{}` (max_runs x max_signals <= {MAX_STREAMS})",
+                    opt::NAMES[i],
+                    v[i],
+                    rule::NAMES[opt::RULES[i]]
+                ),
+            ));
         }
-        Ok(Options {
-            max_runs: v[opt::MAX_RUNS] as usize,
-            max_signals: v[opt::MAX_SIGNALS] as usize,
-            warmup: v[opt::WARMUP],
-            alpha: v[opt::ALPHA],
-            clip: v[opt::CLIP],
-            spike: v[opt::SPIKE],
-            cusum_k: v[opt::CUSUM_K],
-            cusum_h: v[opt::CUSUM_H],
-            ph_delta: v[opt::PH_DELTA],
-            ph_lambda: v[opt::PH_LAMBDA],
-            min_scale: v[opt::MIN_SCALE],
-            scale_floor: v[opt::SCALE_FLOOR],
-        })
-    }
-
-    /// The option vector these options were read from.
-    pub fn to_vector(&self) -> [f64; opt::WIDTH] {
-        let mut v = [0.0; opt::WIDTH];
-        v[opt::MAX_RUNS] = self.max_runs as f64;
-        v[opt::MAX_SIGNALS] = self.max_signals as f64;
-        v[opt::WARMUP] = self.warmup;
-        v[opt::ALPHA] = self.alpha;
-        v[opt::CLIP] = self.clip;
-        v[opt::SPIKE] = self.spike;
-        v[opt::CUSUM_K] = self.cusum_k;
-        v[opt::CUSUM_H] = self.cusum_h;
-        v[opt::PH_DELTA] = self.ph_delta;
-        v[opt::PH_LAMBDA] = self.ph_lambda;
-        v[opt::MIN_SCALE] = self.min_scale;
-        v[opt::SCALE_FLOOR] = self.scale_floor;
-        v
+        Ok(Options::from_checked(v))
     }
 }
 

@@ -19,16 +19,7 @@
 //! is refused.
 
 use super::Z_MAX;
-
-/// Why a table or a batch was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriorError(pub String);
-
-impl std::fmt::Display for PriorError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::error::KernelError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prior {
@@ -45,22 +36,22 @@ impl Prior {
         buckets: usize,
         center: &[f64],
         scale: &[f64],
-    ) -> Result<Self, PriorError> {
+    ) -> Result<Self, KernelError> {
         if signals == 0 || buckets == 0 {
-            return Err(PriorError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "a prior table needs at least one signal and one bucket (signals {signals}, buckets {buckets})"
             )));
         }
         let cells = signals as u128 * buckets as u128;
         if center.len() as u128 != cells || scale.len() as u128 != cells {
-            return Err(PriorError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "center ({}) and scale ({}) must have signals x buckets ({signals} x {buckets} = {cells}) entries",
                 center.len(),
                 scale.len()
             )));
         }
         if let Some(i) = scale.iter().position(|&s| s < 0.0) {
-            return Err(PriorError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "scale {} of signal {}, bucket {} is negative (NaN marks a cell without reference)",
                 scale[i],
                 i / buckets,
@@ -92,10 +83,10 @@ impl Prior {
         steps: &[u32],
         values: &[f64],
         z: &mut [f64],
-    ) -> Result<(), PriorError> {
+    ) -> Result<(), KernelError> {
         let n = values.len();
         if signals.len() != n || steps.len() != n || z.len() != n {
-            return Err(PriorError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "signals ({}), steps ({}), values ({n}) and z ({}) must have one entry per observation",
                 signals.len(),
                 steps.len(),
@@ -103,7 +94,7 @@ impl Prior {
             )));
         }
         if let Some(i) = signals.iter().position(|&s| s as usize >= self.signals) {
-            return Err(PriorError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "signal {} of observation {i} is not below signals ({})",
                 signals[i], self.signals
             )));
@@ -129,7 +120,7 @@ pub struct Accumulation {
 }
 
 impl Accumulation {
-    pub fn check(&self) -> Result<(), PriorError> {
+    pub fn check(&self) -> Result<(), KernelError> {
         let ok = |x: f64| x.is_finite();
         if !(ok(self.k)
             && self.k >= 0.0
@@ -138,7 +129,7 @@ impl Accumulation {
             && ok(self.h)
             && self.h > 0.0)
         {
-            return Err(PriorError(format!(
+            return Err(KernelError::detect_shape(format!(
                 "accumulation needs k >= 0, clip > 0 and h > 0, all finite (k {}, clip {}, h {})",
                 self.k, self.clip, self.h
             )));
@@ -161,10 +152,10 @@ pub fn accumulate(
     z: &[f64],
     settings: Accumulation,
     alarms: &mut [u8],
-) -> Result<(), PriorError> {
+) -> Result<(), KernelError> {
     settings.check()?;
     if z.len() != sums.len() || alarms.len() != sums.len() {
-        return Err(PriorError(format!(
+        return Err(KernelError::detect_shape(format!(
             "sums ({}), z ({}) and alarms ({}) must have one entry per signal",
             sums.len(),
             z.len(),
@@ -257,23 +248,23 @@ mod tests {
     fn refuses_bad_tables() {
         assert!(Prior::new(0, 3, &[], &[])
             .unwrap_err()
-            .0
+            .message
             .contains("at least one signal"));
         assert!(Prior::new(2, 0, &[], &[])
             .unwrap_err()
-            .0
+            .message
             .contains("at least one signal"));
         assert!(Prior::new(2, 3, &[0.0; 5], &[1.0; 6])
             .unwrap_err()
-            .0
+            .message
             .contains("center (5)"));
         assert!(Prior::new(2, 3, &[0.0; 6], &[1.0; 7])
             .unwrap_err()
-            .0
+            .message
             .contains("scale (7)"));
         let err = Prior::new(2, 3, &[0.0; 6], &[1.0, 1.0, 1.0, 1.0, -2.0, 1.0]).unwrap_err();
         assert_eq!(
-            err.0,
+            err.message,
             "scale -2 of signal 1, bucket 1 is negative (NaN marks a cell without reference)"
         );
         assert!(Prior::new(1, 1, &[0.0], &[f64::NEG_INFINITY]).is_err());
@@ -355,7 +346,10 @@ mod tests {
         let err = prior
             .score(&[0, 2], &[0, 0], &[1.0, 1.0], &mut z)
             .unwrap_err();
-        assert_eq!(err.0, "signal 2 of observation 1 is not below signals (2)");
+        assert_eq!(
+            err.message,
+            "signal 2 of observation 1 is not below signals (2)"
+        );
         assert!(prior.score(&[0, 0], &[0], &[1.0, 1.0], &mut z).is_err());
         assert!(prior
             .score(&[0, 0], &[0, 0], &[1.0, 1.0], &mut z[..1])

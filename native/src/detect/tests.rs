@@ -133,7 +133,10 @@ fn option_vectors_are_checked_against_their_rules() {
     assert_eq!(invalid_option(&v), Some(opt::ALPHA));
     v = opt::DEFAULTS;
     v[opt::MAX_RUNS] = 2.5;
-    assert!(Options::from_vector(&v).unwrap_err().0.contains("max_runs"));
+    assert!(Options::from_vector(&v)
+        .unwrap_err()
+        .message
+        .contains("max_runs"));
     v = opt::DEFAULTS;
     v[opt::MAX_SIGNALS] = MAX_STREAMS;
     assert_eq!(invalid_option(&v), Some(opt::MAX_SIGNALS));

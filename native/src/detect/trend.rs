@@ -28,6 +28,7 @@
 //! `wasm/assembly/detect/trend.ts` repeats them: both builds give the same bits.
 
 use super::exp::exp;
+use crate::error::KernelError;
 
 include!(concat!(env!("OUT_DIR"), "/trend_layout.rs"));
 
@@ -36,16 +37,6 @@ pub const ABSENT: i32 = -1;
 
 const RING: usize = RING_POINTS as usize;
 const EARLY: usize = EARLY_POINTS as usize;
-
-/// Why a batch was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShapeError(pub String);
-
-impl std::fmt::Display for ShapeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Feeds observation i (`values[i]`, coded `codes[i]` = kind + direction bits,
 /// or `ABSENT`, with `trials[i]` trials behind a rate or correlation) to the
@@ -58,7 +49,7 @@ pub fn step_batch(
     trials: &[f64],
     outputs: &mut [f64],
     flags: &mut [i32],
-) -> Result<(), ShapeError> {
+) -> Result<(), KernelError> {
     let n = values.len();
     if codes.len() != n
         || trials.len() != n
@@ -66,7 +57,7 @@ pub fn step_batch(
         || states.len() != n * state::WIDTH
         || outputs.len() != n * out::WIDTH
     {
-        return Err(ShapeError(format!(
+        return Err(KernelError::detect_shape(format!(
             "trend batch of {n} values needs {n} codes, trials and flags, {n} x {} states and {n} x {} outputs (got {}, {}, {}, {}, {})",
             state::WIDTH,
             out::WIDTH,
@@ -78,7 +69,7 @@ pub fn step_batch(
         )));
     }
     if let Some(i) = codes.iter().position(|&c| !valid_code(c)) {
-        return Err(ShapeError(format!(
+        return Err(KernelError::detect_shape(format!(
             "trend code {} of observation {i} is not a kind (0-{}) plus direction bits",
             codes[i],
             kind::WIDTH - 1

@@ -14,6 +14,7 @@ mod groups;
 pub mod moments;
 pub mod quantile;
 
+use crate::error::KernelError;
 use crate::layout::{col, column_feature, feature_count, stat, step, N_CANONICAL, N_STATS};
 use groups::{group_features, GroupScratch};
 use moments::{correlation, mean_std};
@@ -30,16 +31,6 @@ pub struct Batch<'a> {
     pub columns: usize,
 }
 
-/// Why a batch could not be scanned: its buffers disagree on their shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShapeError(pub String);
-
-impl std::fmt::Display for ShapeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 impl<'a> Batch<'a> {
     pub fn steps(&self) -> usize {
         self.offsets.len().saturating_sub(1)
@@ -50,8 +41,8 @@ impl<'a> Batch<'a> {
     }
 
     /// Checks that the buffers describe one consistent batch.
-    pub fn validate(&self) -> Result<(), ShapeError> {
-        let err = |m: String| Err(ShapeError(m));
+    pub fn validate(&self) -> Result<(), KernelError> {
+        let err = |m: String| Err(KernelError::scan_shape(m));
         if self.columns < N_CANONICAL {
             return err(format!(
                 "columns is {}, at least the {N_CANONICAL} canonical columns are required",
@@ -112,11 +103,11 @@ struct Scratch {
 /// Scans every step of `batch`, writing `feature_count(batch.columns)` features
 /// per step into `out` (steps x features, row-major). Features that cannot be
 /// computed (absent column, no finite value) are NaN.
-pub fn scan_batch(batch: &Batch, out: &mut [f64]) -> Result<(), ShapeError> {
+pub fn scan_batch(batch: &Batch, out: &mut [f64]) -> Result<(), KernelError> {
     batch.validate()?;
     let width = feature_count(batch.columns);
     if out.len() != batch.steps() * width {
-        return Err(ShapeError(format!(
+        return Err(KernelError::scan_shape(format!(
             "out has {} entries, expected steps ({}) x features ({width})",
             out.len(),
             batch.steps()

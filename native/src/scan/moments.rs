@@ -4,7 +4,7 @@
 //! [1, 4) before summing. Scaling by a power of two is exact, so this costs no
 //! accuracy, and sums of up to ~2^50 values can neither overflow (values near
 //! f64::MAX) nor lose everything to subnormals (values near 1e-308).
-//! The AssemblyScript kernels (`wasm/assembly/moments.ts`) follow the same
+//! The AssemblyScript kernels (`wasm/assembly/scan/moments.ts`) follow the same
 //! operation order (`lane_sum`), so both backends produce the same bits.
 
 /// Power of two `k` such that `max_abs * k` lies in [1, 4) (in [2^-52, 1) for

@@ -175,7 +175,7 @@ fn shape_errors_are_reported() {
     };
     assert!(scan_batch(&bad_offsets, &mut out)
         .unwrap_err()
-        .0
+        .message
         .contains("offsets"));
     let bad_values = Batch {
         values: &values[1..],
@@ -186,7 +186,7 @@ fn shape_errors_are_reported() {
     };
     assert!(scan_batch(&bad_values, &mut out)
         .unwrap_err()
-        .0
+        .message
         .contains("values"));
     let ok = Batch {
         values: &values,
@@ -197,7 +197,7 @@ fn shape_errors_are_reported() {
     };
     assert!(scan_batch(&ok, &mut out[1..])
         .unwrap_err()
-        .0
+        .message
         .contains("out"));
 }
 

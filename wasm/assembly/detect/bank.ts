@@ -27,7 +27,7 @@ const TICK: i32 = OPTIONS + N_OPT;
 /** f64s before the run keys. */
 const HEADER: i32 = TICK + 1;
 
-/** bankCheck results; src/backend/wasm.ts words them as Rust does. */
+/** bankCheck results: a defence behind src/backend/checks.ts (checkSnapshot), reported by number. */
 export const BANK_OK: i32 = 0;
 export const BANK_ERR_SHORT: i32 = -1;
 export const BANK_ERR_MAGIC: i32 = -2;

@@ -2,7 +2,7 @@
 // there): the same sums in the same order, and the shared exp, so both builds
 // give the same bits. A set is one block of f64s: [fingerprints, dims,
 // weights (dims), centroids (fingerprints x dims, row-major)].
-// src/backend/wasm-detect.ts checks the shape and copies weights and centroids
+// src/backend/checks.ts checks the shape and src/backend/wasm-detect.ts copies weights and centroids
 // in after matcherInit.
 
 import { exp } from "./exp";

@@ -1,7 +1,7 @@
 // Healthy prior scoring. Mirrors native/src/detect/prior.rs (definitions there).
 // A table is one block of f64s: [signals, buckets, center (signals x buckets),
-// scale (signals x buckets)], row-major by signal. src/backend/wasm-detect.ts
-// checks the shape and copies center and scale in after priorInit.
+// scale (signals x buckets)], row-major by signal. src/backend/checks.ts
+// checks the shape and src/backend/wasm-detect.ts copies center and scale in after priorInit.
 
 import { field, setField } from "./mod";
 import { Z_MAX } from "../generated/detect";

@@ -19,7 +19,7 @@ import {
   STEP_GROUP_ADV_CENTER_ABS_MAX,
   STEP_GROUP_ADV_SCALE_MEAN,
   STEP_GROUP_ADV_SCALE_MAX,
-} from "./generated/layout";
+} from "../generated/layout";
 
 /** Radix sort digits of the 32-bit keys: 8 bits each, so the four histograms fit in 4 KiB. */
 const DIGIT_BITS: u32 = 8;

@@ -39,20 +39,17 @@ import {
   STEP_RATE_TRUNCATION,
   STEP_TRUNC_REWARD_GAP,
   STEP_ROWS,
-} from "./generated/layout";
+} from "../generated/layout";
 
-/** scanBatch results. The JS side (src/backend/wasm.ts) turns the negative
- *  ones into messages; keep the two in step. */
+/** scanBatch results. The JS side checks every batch first (src/backend/checks.ts,
+ *  in its own words), so these are a defence it reports by number. */
 export const SCAN_OK: i32 = 0;
 /** columns is below the canonical column count. */
 export const SCAN_ERR_COLUMNS: i32 = -1;
 /** offsets does not start at 0 or does not end at rows. */
 export const SCAN_ERR_OFFSET_BOUNDS: i32 = -2;
-/** offsets decreases; the step is in `decreasingStep`. */
+/** offsets decreases. */
 export const SCAN_ERR_OFFSETS_DECREASE: i32 = -3;
-
-/** Step at which offsets decreased, set when scanBatch returns SCAN_ERR_OFFSETS_DECREASE. */
-export let decreasingStep: i32 = -1;
 
 /** Quantiles reported per column, matching STAT_P10, STAT_P50, STAT_P90. */
 const QUANTILES = memory.data<f64>([0.1, 0.5, 0.9]);
@@ -108,7 +105,6 @@ function validate(offsets: usize, columns: i32, steps: i32, rows: i32): i32 {
   }
   for (let s = 0; s < steps; s++) {
     if (load<u32>(offsets + (<usize>s << 2)) > load<u32>(offsets + (<usize>(s + 1) << 2))) {
-      decreasingStep = s;
       return SCAN_ERR_OFFSETS_DECREASE;
     }
   }
