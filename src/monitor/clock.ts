@@ -32,10 +32,31 @@ export function newClock(): RunClock {
 export function tick(clock: RunClock, step: number, checkpoints: readonly number[]): number {
   const before = clock.offset;
   if (step + clock.offset <= clock.last) clock.offset = clock.last + 1 - step;
-  for (const c of checkpoints) clock.checkpoints.push({ step: c, clock: c + (c <= step ? clock.offset : before) });
+  for (const c of checkpoints) {
+    const at = c + (c <= step ? clock.offset : before);
+    // The same checkpoint reported again (a repeated event) is one checkpoint.
+    if (!clock.checkpoints.some((k) => k.step === c && k.clock === at)) clock.checkpoints.push({ step: c, clock: at });
+  }
   clock.checkpoints.sort((a, b) => a.clock - b.clock);
+  thinCheckpoints(clock.checkpoints);
   clock.last = step + clock.offset;
   return clock.last;
+}
+
+/** Checkpoints kept per run: the recent ones densely, older ones ever more sparsely. */
+export const MAX_CHECKPOINTS = 32;
+
+/**
+ * Bounds the checkpoint list (a trainer that saves every step would grow it
+ * without end) while keeping what a rollback can use: the first checkpoint,
+ * the newest half as they are, and every other one of the older half, so the
+ * older the stretch of the run, the sparser its checkpoints.
+ */
+function thinCheckpoints(list: { step: number; clock: number }[]): void {
+  if (list.length <= MAX_CHECKPOINTS) return;
+  const recent = list.length - MAX_CHECKPOINTS / 2;
+  const kept = list.filter((_, i) => i === 0 || i >= recent || i % 2 === 0);
+  list.splice(0, list.length, ...kept);
 }
 
 /** The current offset applied to a trainer step (an onset, say). */

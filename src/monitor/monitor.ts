@@ -84,6 +84,9 @@ export interface MonitorOptions {
   onEvict?: (summary: RunSummary) => void;
 }
 
+/** The largest step the monitor takes (2^48): clock values (step + rewind offset) stay exact integers. */
+export const MAX_STEP = 2 ** 48;
+
 /** The event a trainer adapter reports an applied action with (verdicts.md). */
 const ACTION_APPLIED = "action_applied";
 
@@ -409,6 +412,8 @@ export class Monitor {
     if (typeof input.step !== "number" || !Number.isSafeInteger(input.step) || input.step < 0) {
       return `step: expected a non-negative integer, got ${describeValue(input.step)}`;
     }
+    // The policy's clock adds an offset to steps after a rewind: it must stay exact, so steps stay far below 2^53.
+    if (input.step > MAX_STEP) return `step: expected at most ${MAX_STEP} (2^48), got ${input.step}`;
     if (input.metrics !== undefined && (typeof input.metrics !== "object" || input.metrics === null)) {
       return "metrics: expected an object of name -> number";
     }
@@ -487,7 +492,10 @@ export class Monitor {
   private judge(step: MonitoredStep, events: readonly Pick<EventRecord, "name" | "step">[]): Verdict {
     const { run, step: stepNo } = step.data;
     const state = this.runState(run);
-    const saved = events.flatMap((e) => (e?.name === "checkpoint" && Number.isFinite(e.step) ? [e.step] : []));
+    // A checkpoint is a step the trainer could go back to: a whole step, not negative, not in the future of the clock's range.
+    const saved = events.flatMap((e) =>
+      e?.name === "checkpoint" && Number.isSafeInteger(e.step) && e.step >= 0 && e.step <= MAX_STEP ? [e.step] : [],
+    );
     const clockStep = tick(state.clock, stepNo, saved);
     // The trainer acted on the run (a rollback, a new setting, restarted workers): its
     // own past is no longer its baseline. Its streams start over (warm-up again), so

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockCheckpoints, newClock, tick, toClock, toTrainer } from "../../src/monitor/clock.js";
+import { clockCheckpoints, MAX_CHECKPOINTS, newClock, tick, toClock, toTrainer } from "../../src/monitor/clock.js";
 
 describe("a run's clock for the policy", () => {
   it("is the trainer's step while steps go up", () => {
@@ -43,5 +43,20 @@ describe("a run's clock for the policy", () => {
     tick(clock, 3, []);
     expect(toTrainer(clock, { kind: "rollback", to_step: 2 })).toEqual({ kind: "rollback", to_step: 2 });
     expect(toTrainer(clock, { kind: "rollback", to_step: -4 })).toEqual({ kind: "rollback", to_step: 0 });
+  });
+
+  it("keeps one entry per checkpoint reported twice, and a bounded list when every step is a checkpoint", () => {
+    const clock = newClock();
+    tick(clock, 5, [4, 4]);
+    tick(clock, 6, [4]);
+    expect(clockCheckpoints(clock)).toEqual([4]);
+    const busy = newClock();
+    for (let s = 1; s <= 10_000; s++) tick(busy, s, [s - 1]);
+    const kept = clockCheckpoints(busy);
+    expect(kept.length).toBeLessThanOrEqual(MAX_CHECKPOINTS);
+    // The first and the newest ones stay; a rollback to before a recent onset still finds one close by.
+    expect(kept[0]).toBe(0);
+    expect(kept.at(-1)).toBe(9_999);
+    expect(kept.slice(-16)).toEqual(Array.from({ length: 16 }, (_, i) => 9_984 + i));
   });
 });

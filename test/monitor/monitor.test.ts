@@ -217,6 +217,25 @@ describe("Monitor never throws", () => {
     expect(verdicts[13].actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
   });
 
+  it("a step at 2^53 - 1 is an input error, and the run's policy goes on acting on its real steps", () => {
+    const monitor = new Monitor({ onError: () => {} });
+    const run = healthyMetricRun("max", 30, 1, (name, v, t) => (name === "grad_norm" && t >= 20 ? v * 1000 : v));
+    observeAll(monitor, run.slice(0, 10));
+    const huge = monitor.observe({ run: "max", step: Number.MAX_SAFE_INTEGER, metrics: run[10].metrics });
+    expect(huge.errors?.[0]).toMatch(/^step: expected at most/);
+    const verdicts = observeAll(monitor, run.slice(10));
+    expect(verdicts[13].actions).toEqual([{ kind: "scale_lr", factor: 0.5 }]);
+  });
+
+  it("a checkpoint at a negative, fractional or non-numeric step is not a rollback target", () => {
+    const monitor = new Monitor({ onError: () => {} });
+    const [a] = healthyMetricRun("ck", 1);
+    const bad = [-5, 2.5, "3", Number.NaN, 2 ** 60].map((step) => ({ name: "checkpoint", step }));
+    monitor.observe({ ...a, events: bad as never });
+    const [, state] = monitor.snapshot().runs[0] as [string, { clock: { checkpoints: unknown[] } }];
+    expect(state.clock.checkpoints).toEqual([]);
+  });
+
   it("bad events are read past: a null entry or an event without a step", () => {
     const monitor = new Monitor({ onError: (m) => expect.fail(m) });
     const [a, b, c] = healthyMetricRun("ev", 3);
