@@ -315,7 +315,17 @@ class WasmBank implements DetectorBank {
   }
 
   snapshot(): Uint8Array {
-    return new Uint8Array(this.wasm.memory.buffer, this.#block.ptr, this.bytes).slice();
+    const bytes = new Uint8Array(this.wasm.memory.buffer, this.#block.ptr, this.bytes).slice();
+    // One NaN for every NaN (native/src/detect/bank.rs `snapshot`): the canonical quiet NaN, 0x7ff8000000000000.
+    const words = new Float64Array(bytes.buffer);
+    const halves = new Uint32Array(bytes.buffer);
+    for (let i = 0; i < words.length; i++) {
+      if (Number.isNaN(words[i])) {
+        halves[2 * i] = 0;
+        halves[2 * i + 1] = 0x7ff80000;
+      }
+    }
+    return bytes;
   }
 
   evict(run: number): boolean {

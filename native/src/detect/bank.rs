@@ -171,7 +171,12 @@ impl Bank {
         words.extend(&self.keys);
         words.extend(&self.last_seen);
         words.extend(&self.states);
-        words.iter().flat_map(|w| w.to_le_bytes()).collect()
+        // One NaN for every NaN: their payload bits depend on the CPU's arithmetic, and a
+        // snapshot is the same bytes on both backends.
+        words
+            .iter()
+            .flat_map(|w| if w.is_nan() { f64::NAN } else { *w }.to_le_bytes())
+            .collect()
     }
 
     /// A bank from `snapshot`'s bytes; it continues exactly where that one stood.

@@ -24,6 +24,16 @@ pub fn update(s: &mut [f64], z: f64, o: &Options) -> i32 {
 /// Page-Hinkley share: `up = max(0, up + u - slack)`, `down = max(0, down - u - slack)`
 /// in the state `slots`; returns `flags.0` when `up` exceeds `threshold`, `flags.1`
 /// when `down` does.
+/// x when above 0, else 0 (NaN included): the same in both builds, where
+/// `f64::max(0, NaN)` is 0 but AssemblyScript's `max` is NaN.
+fn positive(x: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
 pub fn two_sided(
     s: &mut [f64],
     slots: (usize, usize),
@@ -32,8 +42,9 @@ pub fn two_sided(
     threshold: f64,
     flags: (i32, i32),
 ) -> i32 {
-    let up = (s[slots.0] + u - slack).max(0.0);
-    let down = (s[slots.1] - u - slack).max(0.0);
+    // `positive`, not `f64::max`: on a NaN sum (an overflowed input) both builds give 0.
+    let up = positive(s[slots.0] + u - slack);
+    let down = positive(s[slots.1] - u - slack);
     s[slots.0] = up;
     s[slots.1] = down;
     let mut raised = 0;

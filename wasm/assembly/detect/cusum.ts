@@ -8,6 +8,11 @@ export function update(s: usize, z: f64, o: usize): i32 {
   return twoSided(s, STATE_CUSUM_UP, STATE_CUSUM_DOWN, z, field(o, OPT_CUSUM_K), field(o, OPT_CUSUM_H), FLAG_SHIFT_UP, FLAG_SHIFT_DOWN);
 }
 
+/** x when above 0, else 0 (NaN included). */
+function positive(x: f64): f64 {
+  return x > 0.0 ? x : 0.0;
+}
+
 /** One step of a pair of one-sided cumulative sums, the recursion CUSUM and
  *  Page-Hinkley share (Rust `two_sided`): `up = max(0, up + u - slack)`,
  *  `down = max(0, down - u - slack)` in the state slots; returns `flagUp` when
@@ -22,8 +27,9 @@ export function twoSided(
   flagUp: i32,
   flagDown: i32,
 ): i32 {
-  const up = max<f64>(field(s, upSlot) + u - slack, 0.0);
-  const down = max<f64>(field(s, downSlot) - u - slack, 0.0);
+  // positive, not max: on a NaN sum (an overflowed input) both builds give 0 (Rust's f64::max ignores NaN, max does not).
+  const up = positive(field(s, upSlot) + u - slack);
+  const down = positive(field(s, downSlot) - u - slack);
   setField(s, upSlot, up);
   setField(s, downSlot, down);
   let flags = 0;

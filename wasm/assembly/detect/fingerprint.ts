@@ -5,6 +5,7 @@
 // src/backend/checks.ts checks the shape and src/backend/wasm-detect.ts copies weights and centroids
 // in after matcherInit.
 
+import { clampNum } from "./numeric";
 import { exp } from "./exp";
 import { field, setField } from "./mod";
 
@@ -58,7 +59,7 @@ export function cosine(v: usize, c: usize, w: usize, dims: i32): f64 {
     cc += w2 * y * y;
   }
   if (!(vv > 0.0 && cc > 0.0 && isFinite<f64>(vv) && isFinite<f64>(cc))) return 0.0;
-  return min<f64>(max<f64>(dot / (Math.sqrt(vv) * Math.sqrt(cc)), -1.0), 1.0);
+  return clampNum(dot / (Math.sqrt(vv) * Math.sqrt(cc)), -1.0, 1.0);
 }
 
 /** out[k] = e^(u_k - max u) / sum_j e^(u_j - max u), u_k = sim[k] / temperature
@@ -66,7 +67,7 @@ export function cosine(v: usize, c: usize, w: usize, dims: i32): f64 {
 export function softmax(sim: usize, n: i32, temperature: f64, out: usize): void {
   let top = -Infinity;
   for (let k = 0; k < n; k++) {
-    const u = min<f64>(max<f64>(field(sim, k) / temperature, -F64.MAX_VALUE), F64.MAX_VALUE);
+    const u = clampNum(field(sim, k) / temperature, -F64.MAX_VALUE, F64.MAX_VALUE);
     setField(out, k, u);
     if (u > top) top = u;
   }

@@ -4,6 +4,7 @@
 // `observe` strings the detectors together in the same order as Rust, so both
 // builds round identically.
 
+import { clampNum } from "./numeric";
 import { learn as learnBaseline, scale, zScore } from "./baseline";
 import { update as updateCusum } from "./cusum";
 import { isNonfinite } from "./nonfinite";
@@ -97,7 +98,7 @@ export function observe(s: usize, x: f64, o: usize, row: usize): i32 {
   setField(row, OUT_Z, z);
   if (armed) {
     const clip = field(o, OPT_CLIP);
-    const clipped = min<f64>(max<f64>(z, -clip), clip);
+    const clipped = clampNum(z, -clip, clip);
     flags |= checkSpike(z, field(o, OPT_SPIKE));
     flags |= updateCusum(s, clipped, o);
     flags |= updatePageHinkley(s, x, sc, o);

@@ -1,6 +1,7 @@
 // Two-sided Page-Hinkley test against the mean since the stream's last change.
 // Mirrors native/src/detect/page_hinkley.rs.
 
+import { clampNum } from "./numeric";
 import { twoSided } from "./cusum";
 import { field, setField } from "./mod";
 import {
@@ -21,7 +22,7 @@ export function update(s: usize, x: f64, scale: f64, o: usize): i32 {
   const clip = field(o, OPT_CLIP);
   const delta = field(o, OPT_PH_DELTA);
   const lambda = field(o, OPT_PH_LAMBDA);
-  const u = min<f64>(max<f64>((x - field(s, STATE_PH_MEAN)) / scale, -clip), clip);
+  const u = clampNum((x - field(s, STATE_PH_MEAN)) / scale, -clip, clip);
   return twoSided(s, STATE_PH_UP, STATE_PH_DOWN, u, delta, lambda, FLAG_DRIFT_UP, FLAG_DRIFT_DOWN);
 }
 

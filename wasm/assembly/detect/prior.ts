@@ -3,6 +3,7 @@
 // scale (signals x buckets)], row-major by signal. src/backend/checks.ts
 // checks the shape and src/backend/wasm-detect.ts copies center and scale in after priorInit.
 
+import { clampNum, maxNum, minNum } from "./numeric";
 import { field, setField } from "./mod";
 import { Z_MAX } from "../generated/detect";
 
@@ -48,7 +49,7 @@ export function priorCheck(p: usize): i32 {
 /** The z of `x` against a cell; NaN when `x` is not finite or the cell has no reference. */
 export function zOf(x: f64, center: f64, scale: f64): f64 {
   if (!isFinite<f64>(x) || !isFinite<f64>(center) || !isFinite<f64>(scale) || scale <= 0.0) return NaN;
-  return min<f64>(max<f64>((x - center) / scale, -Z_MAX), Z_MAX);
+  return clampNum((x - center) / scale, -Z_MAX, Z_MAX);
 }
 
 /** Scores `n` observations (u32 signals, u32 steps, f64 values) into `z`.
@@ -81,7 +82,7 @@ export function priorAccumulate(sums: usize, z: usize, n: i32, k: f64, clip: f64
     const zi = load<f64>(z + (<usize>i << 3));
     if (isNaN<f64>(zi)) continue;
     const at = sums + (<usize>i << 3);
-    const s = max<f64>(load<f64>(at) + min<f64>(abs<f64>(zi), clip) - k, 0.0);
+    const s = maxNum(load<f64>(at) + minNum(abs<f64>(zi), clip) - k, 0.0);
     if (s > h) {
       store<u8>(alarms + <usize>i, 1);
       store<f64>(at, 0.0);

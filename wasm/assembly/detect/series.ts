@@ -5,6 +5,7 @@
 // and reported scores, the ring position and fill of the earlier levels, the
 // SERIES_LAGS earlier levels (as f64), then the facts seen, one byte each.
 
+import { clampNum, maxNum, minNum } from "./numeric";
 import { field, observe, setField } from "./mod";
 import { novelty } from "./range";
 import {
@@ -76,9 +77,9 @@ function context(p: usize, x: f64): f64 {
   const hi = field(p, HI);
   let level = -1;
   if (lo <= hi) {
-    const width = max<f64>(hi - lo, field(p, OPT_MIN_SCALE) * max<f64>(abs<f64>(hi), 1.0));
+    const width = maxNum(hi - lo, field(p, OPT_MIN_SCALE) * maxNum(abs<f64>(hi), 1.0));
     const q = Math.floor(((x - lo) / width) * SERIES_LEVELS);
-    level = <i32>min<f64>(max<f64>(q, 0.0), SERIES_LEVELS - 1.0);
+    level = <i32>clampNum(q, 0.0, SERIES_LEVELS - 1.0);
   }
   const at = <i32>field(p, AT);
   const held = <i32>field(p, HELD);
@@ -101,11 +102,11 @@ function context(p: usize, x: f64): f64 {
   setField(p, HELD, <f64>min<i32>(held + 1, LAGS));
   const novelty = facts > 0.0 ? novel / facts : 0.0;
   const rate = field(p, NOVELTY_RATE);
-  const surprise = field(p, COUNT) > SERIES_WARMUP ? max<f64>(novelty - rate, 0.0) : 0.0;
+  const surprise = field(p, COUNT) > SERIES_WARMUP ? maxNum(novelty - rate, 0.0) : 0.0;
   setField(p, NOVELTY_RATE, rate + SERIES_NOVELTY_ALPHA * (novelty - rate));
   const recent = field(p, RECENT_CONTEXT);
-  setField(p, RECENT_CONTEXT, max<f64>(surprise, recent * SERIES_DECAY));
-  return surprise > recent ? min<f64>(SERIES_NOVELTY_GAIN * surprise, 1.0) : 0.0;
+  setField(p, RECENT_CONTEXT, maxNum(surprise, recent * SERIES_DECAY));
+  return surprise > recent ? minNum(SERIES_NOVELTY_GAIN * surprise, 1.0) : 0.0;
 }
 
 /** The anomaly score of the next observation. */
@@ -118,16 +119,16 @@ function score(p: usize, x: f64): f64 {
   const ctx = context(p, x);
   let surprise = 0.0;
   if (field(p, COUNT) > SERIES_WARMUP) {
-    surprise = max<f64>((evidence - field(p, MEAN)) / Math.sqrt(field(p, VAR) + SERIES_EPSILON), 0.0);
+    surprise = maxNum((evidence - field(p, MEAN)) / Math.sqrt(field(p, VAR) + SERIES_EPSILON), 0.0);
   }
   const count = field(p, COUNT) + 1.0;
   setField(p, COUNT, count);
-  const w = max<f64>(SERIES_ALPHA, 1.0 / count);
+  const w = maxNum(SERIES_ALPHA, 1.0 / count);
   const r = evidence - field(p, MEAN);
   setField(p, MEAN, field(p, MEAN) + w * r);
   setField(p, VAR, field(p, VAR) + w * (r * r - field(p, VAR)));
   const recent = field(p, RECENT);
-  setField(p, RECENT, max<f64>(surprise, recent * SERIES_DECAY));
+  setField(p, RECENT, maxNum(surprise, recent * SERIES_DECAY));
   const detected = surprise > recent ? surprise / (1.0 + surprise) : 0.0;
   const smooth = count == 1.0 ? x : field(p, SMOOTH) + SMOOTH_ALPHA * (x - field(p, SMOOTH));
   setField(p, SMOOTH, smooth);
@@ -140,23 +141,23 @@ function score(p: usize, x: f64): f64 {
     const sn = novelty(smooth, field(p, SMOOTH_LO), field(p, SMOOTH_HI), minScale);
     smoothed = sn / (sn + SMOOTH_RANGE_HALF);
   }
-  setField(p, LO, min<f64>(field(p, LO), x));
-  setField(p, HI, max<f64>(field(p, HI), x));
-  setField(p, SMOOTH_LO, min<f64>(field(p, SMOOTH_LO), smooth));
-  setField(p, SMOOTH_HI, max<f64>(field(p, SMOOTH_HI), smooth));
-  const novel = max<f64>(ranged, smoothed);
+  setField(p, LO, minNum(field(p, LO), x));
+  setField(p, HI, maxNum(field(p, HI), x));
+  setField(p, SMOOTH_LO, minNum(field(p, SMOOTH_LO), smooth));
+  setField(p, SMOOTH_HI, maxNum(field(p, SMOOTH_HI), smooth));
+  const novel = maxNum(ranged, smoothed);
   const recentRange = field(p, RECENT_RANGE);
-  setField(p, RECENT_RANGE, max<f64>(novel, recentRange * SERIES_DECAY));
-  const found = max<f64>(novel > recentRange ? max<f64>(detected, novel) : detected, ctx);
+  setField(p, RECENT_RANGE, maxNum(novel, recentRange * SERIES_DECAY));
+  const found = maxNum(novel > recentRange ? maxNum(detected, novel) : detected, ctx);
   const recentScore = field(p, RECENT_SCORE);
-  setField(p, RECENT_SCORE, max<f64>(found, recentScore * SERIES_REPORT_DECAY));
+  setField(p, RECENT_SCORE, maxNum(found, recentScore * SERIES_REPORT_DECAY));
   return found > recentScore ? found : 0.0;
 }
 
 function evidenceOf(o: usize, row: usize): f64 {
   const spike = abs<f64>(field(row, OUT_Z)) / field(o, OPT_SPIKE);
-  const shift = max<f64>(field(row, OUT_CUSUM_UP), field(row, OUT_CUSUM_DOWN)) / field(o, OPT_CUSUM_H);
-  const drift = max<f64>(field(row, OUT_PH_UP), field(row, OUT_PH_DOWN)) / field(o, OPT_PH_LAMBDA);
+  const shift = maxNum(field(row, OUT_CUSUM_UP), field(row, OUT_CUSUM_DOWN)) / field(o, OPT_CUSUM_H);
+  const drift = maxNum(field(row, OUT_PH_UP), field(row, OUT_PH_DOWN)) / field(o, OPT_PH_LAMBDA);
   return spike + shift + drift;
 }
 
