@@ -81,14 +81,16 @@ describe.each(backends.map((k) => [k.name, k] as const))("trend detector (%s)", 
         (name, level, slope, noise, seed, decimals) => {
           const random = seededRandom(seed);
           const v = Array.from({ length: 120 }, (_, i) => {
-            const x = name === "scale" ? level * Math.exp(slope * i) : level * (1 + slope * i);
-            const noisy = x * (1 + noise * (random.uniform() - 0.5));
+            // Scales wander by ratios (multiplicative noise); signed values by amounts (additive noise).
+            const u = noise * (random.uniform() - 0.5);
+            const noisy = name === "scale" ? level * Math.exp(slope * i) * (1 + u) : level * (1 + slope * i + u);
             return decimals ? Number(noisy.toFixed(decimals)) : noisy;
           });
           expect(alarms(feed(k, v, kind(name) | BOTH))).toBe(0);
         },
       ),
-      { numRuns: 40 },
+      // A fixed seed: 20261202CI runs the same cases every time (npm run fuzz is where new ones are searched).
+      { numRuns: 40, seed: 20261202 },
     );
   });
 
