@@ -485,9 +485,10 @@ describe("Monitor snapshot and restore on a logged benchmark run", () => {
   });
   const whole = new Map<string, Verdict[]>();
 
+  // Trains a 30-step benchmark run: seconds alone, more on a loaded CI machine.
   beforeAll(() => {
     inputs = stepInputs(trainRecords(spec).records);
-  });
+  }, 60_000);
 
   it.each(backends)(
     "restores mid-run from JSON and decides identically afterwards, policy acting ($name)",
