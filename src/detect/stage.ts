@@ -34,6 +34,11 @@ const out = (name: (typeof TREND_OUTPUTS)[number]) => TREND_OUTPUTS.indexOf(name
 const Z = out("z");
 const BASELINE = out("baseline");
 const PERSIST = out("persist");
+/** Each output's index in a row, looked up once (the invariants read outputs by name at every step). */
+const OUTPUT_INDEX = Object.fromEntries(TREND_OUTPUTS.map((name, i) => [name, i])) as Record<
+  (typeof TREND_OUTPUTS)[number],
+  number
+>;
 
 /** Non-finite values at this many logged points in a row are an alarm; fewer, a note. */
 export const NONFINITE_PERSISTENCE = 2;
@@ -185,7 +190,7 @@ export function detect(kernels: Kernels, state: DetectState, step: StepValues): 
       name: signals[s],
       value: values[s],
       seen: seen[s],
-      out: (o) => outputs[row + TREND_OUTPUTS.indexOf(o)],
+      out: (o) => outputs[row + OUTPUT_INDEX[o]],
     };
   };
   const other = (m: string) => {
