@@ -136,3 +136,54 @@ def test_server_transports(transport, server_factory, tmp_path):
     m = rftfm.Monitor(url=url, budget_ms=20)
     assert not m.observe("r", 99, {"x": 1.0}).available
     m.close()
+
+
+def test_pipelined_steps_get_the_same_verdicts_as_waited_ones_in_order():
+    data = steps(40, nan_from=25)
+    with rftfm.Monitor(mode="act", allowed=["halt", "alert"], budget_ms=PATIENT_MS) as m:
+        waited = [decision(v) for v in run_through(m, "waited", data)]
+        got = []
+        for s, mt, c in data:
+            got += m.verdicts()
+            assert m.submit("piped", s, mt, trajectories=c)
+        got += m.verdicts(wait_ms=PATIENT_MS)
+        assert [v.step for v in got] == [s for s, _, _ in data]
+        assert all(v.available and v.run == "piped" for v in got)
+        assert [decision(v) for v in got] == waited
+        assert m.verdicts() == []
+
+
+def test_pipelined_submit_never_waits_on_a_stalled_or_dead_sidecar():
+    m = rftfm.Monitor(budget_ms=30, command=fake_command("stall"))
+    try:
+        for s in range(50):
+            t = time.monotonic()
+            assert m.submit("r", s, {"reward_mean": 0.5})
+            assert m.verdicts() == []
+            # One write and one non-blocking read, plus scheduling slack for a loaded machine.
+            assert time.monotonic() - t < 0.05
+        t = time.monotonic()
+        assert m.verdicts(wait_ms=30) == []
+        assert time.monotonic() - t < 0.030 + 0.05
+    finally:
+        m.close()
+    m = rftfm.Monitor(budget_ms=30, command=fake_command("dies"), reconnect_interval_s=10)
+    try:
+        m.submit("r", 0, {"reward_mean": 0.5})
+        time.sleep(0.3)  # the sidecar exits on that step
+        assert m.verdicts(wait_ms=30) == []
+        assert m.stats["down"] == 1
+        # The next step respawns the sidecar, as observe does, without waiting for it.
+        t = time.monotonic()
+        m.submit("r", 1, {"reward_mean": 0.5})
+        assert m.stats["reconnects"] == 1 and time.monotonic() - t < 0.1
+    finally:
+        m.close()
+
+
+def test_pipelined_bad_input_is_refused_at_submit_or_comes_back_as_an_error_verdict():
+    with rftfm.Monitor(budget_ms=PATIENT_MS) as m:
+        assert not m.submit("r", 0, {"reward_mean": object()})
+        assert m.submit("r", -3, {"reward_mean": 0.5})
+        (v,) = m.verdicts(wait_ms=PATIENT_MS)
+        assert not v.available and v.step == -3 and v.run == "r" and v.errors

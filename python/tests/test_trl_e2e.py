@@ -58,3 +58,20 @@ def test_advise_mode_only_recommends(model_dir, tmp_path):
     assert all(v.available for v in callback.verdicts)
     assert {e.status for e in callback.actions.entries} == {"advised"}
     assert any(e.action.kind == "halt" for e in callback.actions.entries)
+
+
+def test_pipelined_callback_halts_a_logged_step_later_with_a_checkpoint(model_dir, tmp_path):
+    nan_from = 12
+    callback = RftfmCallback(mode="act", allowed=ALLOWED, budget_ms=BUDGET_MS, pipelined=True)
+    out = tmp_path / "out"
+    trainer = grpo_trainer(model_dir, str(out), callback, steps=30, nan_from=nan_from)
+    trainer.train()
+    halts = [e for e in callback.actions.entries if e.action.kind == "halt"]
+    assert halts, callback.actions.entries
+    step = halts[0].step
+    # The verdict of a step is acted on when the next step is logged.
+    assert nan_from + 1 <= step <= nan_from + 5
+    assert trainer.state.global_step == step
+    assert (out / f"checkpoint-{step}").is_dir()
+    # Every step sent got its verdict, the last ones collected at the end of training.
+    assert [v.step for v in callback.verdicts] == list(range(1, step + 1))

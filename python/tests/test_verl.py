@@ -1,6 +1,7 @@
 """The verl tracking backend, driven the way verl's Tracking drives its loggers
 (verl itself is not installed in CI: its loop is a few lines, reproduced here)."""
 import math
+import time
 
 import pytest
 
@@ -59,4 +60,16 @@ def test_advise_mode_and_on_halt():
         backend.log(verl_metrics(m), s)
     assert calls == []  # advise mode: nothing applied
     assert {e.status for e in backend.actions.entries} == {"advised"}
+    backend.finish()
+
+
+def test_pipelined_backend_halts_on_a_later_step_with_the_same_decision():
+    tracking = Tracking()
+    backend = register(tracking, run="nan", mode="act", allowed=["halt"], budget_ms=PATIENT_MS, pipelined=True)
+    with pytest.raises(RftfmHalt) as halted:
+        for s, m, _ in steps(40, nan_from=25):
+            tracking.log(verl_metrics(m), s)
+            time.sleep(0.02)  # the trainer's own step: the verdict of this one comes meanwhile
+    # The same step's verdict halts as in the waited form; it is acted on at a later log() call.
+    assert 25 <= halted.value.verdict.step <= 28 and halted.value.verdict.step < s
     backend.finish()

@@ -72,6 +72,9 @@ class Monitor:
     respawned one restores it.
     """
 
+    #: Submitted steps that may wait for their verdict at once; past that the oldest is given up.
+    MAX_PENDING = 1024
+
     def __init__(
         self,
         mode: str = "advise",
@@ -167,6 +170,29 @@ class Monitor:
 
     # -- API --------------------------------------------------------------------------------
 
+    def _request(
+        self, run: str, step: int, metrics: Mapping[str, Any], trajectories: Optional[Columns], events: Optional[Iterable[Event]]
+    ) -> Dict[str, Any]:
+        request: Dict[str, Any] = {
+            "kind": "step",
+            "run": run,
+            "step": int(step),
+            "metrics": {k: _scalar(v) for k, v in metrics.items() if v is not None},
+        }
+        if trajectories is not None:
+            request["trajectories"] = {k: _column(v) for k, v in trajectories.items()}
+        if events:
+            request["events"] = [{"name": e} if isinstance(e, str) else dict(e) for e in events]
+        return request
+
+    def _verdict(self, run: str, step: int, reply: Dict[str, Any]) -> Verdict:
+        if reply.get("kind") != "verdict":
+            message = reply.get("error", f"unexpected reply {reply.get('kind')!r}")
+            self._log_once(f"error:{message}", f"step {step} of {run}: {message}")
+            return Verdict(run=run, step=int(step), available=False, errors=[str(message)])
+        self.stats["verdicts"] += 1
+        return verdict_from(reply)
+
     def observe(
         self,
         run: str,
@@ -180,16 +206,7 @@ class Monitor:
         `{"name": "checkpoint", "path": ...}`). Never raises for a sidecar problem: without a verdict
         within the budget, returns one with `available=False`."""
         try:
-            request: Dict[str, Any] = {
-                "kind": "step",
-                "run": run,
-                "step": int(step),
-                "metrics": {k: _scalar(v) for k, v in metrics.items() if v is not None},
-            }
-            if trajectories is not None:
-                request["trajectories"] = {k: _column(v) for k, v in trajectories.items()}
-            if events:
-                request["events"] = [{"name": e} if isinstance(e, str) else dict(e) for e in events]
+            request = self._request(run, step, metrics, trajectories, events)
         except (TypeError, ValueError) as err:
             self._log_once(f"input:{err}", f"step {step} of {run}: {err}")
             return Verdict(run=run, step=int(step), available=False, errors=[f"input: {err}"])
@@ -205,12 +222,50 @@ class Monitor:
         except TransportDown as err:
             self._lost(err)
             return Verdict(run=run, step=int(step), available=False, errors=[str(err)])
-        if reply.get("kind") != "verdict":
-            message = reply.get("error", f"unexpected reply {reply.get('kind')!r}")
-            self._log_once(f"error:{message}", f"step {step} of {run}: {message}")
-            return Verdict(run=run, step=int(step), available=False, errors=[str(message)])
-        self.stats["verdicts"] += 1
-        return verdict_from(reply)
+        return self._verdict(run, step, reply)
+
+    def submit(
+        self,
+        run: str,
+        step: int,
+        metrics: Mapping[str, Any],
+        trajectories: Optional[Columns] = None,
+        events: Optional[Iterable[Event]] = None,
+    ) -> bool:
+        """`observe` without the wait: sends the step and returns at once; its verdict comes from a
+        later `verdicts()`. What the trainer pays per step is then the encoding and one write (the
+        monitor works while the trainer trains). False when the step could not be sent (bad input,
+        sidecar unavailable); never raises for a sidecar problem."""
+        try:
+            request = self._request(run, step, metrics, trajectories, events)
+        except (TypeError, ValueError) as err:
+            self._log_once(f"input:{err}", f"step {step} of {run}: {err}")
+            return False
+        if not self._ready():
+            return False
+        try:
+            self._policy(run)
+            self._transport.submit(request, (run, int(step)), self.MAX_PENDING)
+        except TransportTimeout as err:  # the sidecar is not reading: backpressure
+            self.stats["timeouts"] += 1
+            self._log_once("backpressure", f"step {step} of {run} not sent ({err})")
+            return False
+        except TransportDown as err:
+            self._lost(err)
+            return False
+        return True
+
+    def verdicts(self, wait_ms: float = 0.0) -> List[Verdict]:
+        """The verdicts of submitted steps that have come, in the order they were sent, waiting at
+        most `wait_ms` for the rest (0: only those already here). Never raises for a sidecar problem."""
+        if self._transport is None:
+            return []
+        try:
+            replies = self._transport.collect(wait_ms / 1000.0)
+        except TransportDown as err:
+            self._lost(err)
+            return []
+        return [self._verdict(run, step, reply) for (run, step), reply in replies]
 
     def summary(self, run: str, timeout_s: float = 5.0) -> Optional[RunSummary]:
         """The run's summary (verdicts.md), or None when the run is unknown or the sidecar unreachable."""

@@ -11,7 +11,7 @@ import select
 import socket
 import subprocess
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, urlparse
 
 
@@ -60,6 +60,9 @@ class LineTransport:
         self._ids = itertools.count(1)
         self._in = bytearray()
         self._out = bytearray()
+        # Requests sent without waiting (`submit`): their ids, in order, and the replies that came.
+        self._pending: Dict[int, Any] = {}
+        self._arrived: List[Tuple[Any, Dict[str, Any]]] = []
         self.alive = True
 
     def _dead(self, why: str) -> TransportDown:
@@ -88,8 +91,9 @@ class LineTransport:
         """Sends without waiting for the reply (which is dropped when it comes)."""
         self._queue(obj)
 
-    def _reply(self, rid: int) -> Optional[Dict[str, Any]]:
-        """The reply to `rid` among the complete lines read so far; replies to requests given up on are dropped."""
+    def _reply(self, rid: Optional[int]) -> Optional[Dict[str, Any]]:
+        """The reply to `rid` among the complete lines read so far. Replies to submitted requests
+        are kept for `collect`; replies to requests given up on are dropped."""
         while True:
             nl = self._in.find(b"\n")
             if nl < 0:
@@ -100,8 +104,36 @@ class LineTransport:
                 obj = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(obj, dict) and obj.get("id") == rid:
+            if not isinstance(obj, dict):
+                continue
+            got = obj.get("id")
+            if rid is not None and got == rid:
                 return obj
+            if got in self._pending:
+                self._arrived.append((self._pending.pop(got), obj))
+
+    def _wait(self, deadline: float) -> bool:
+        """One wait for the sidecar, until the deadline at most (none when it has passed): flushes
+        what can go, reads what came. True when something moved."""
+        try:
+            readable, writable, _ = select.select(
+                [self._rfd], [self._wfd] if self._out else [], [], max(0.0, deadline - time.monotonic())
+            )
+        except (OSError, ValueError) as err:
+            raise self._dead(f"the sidecar is gone ({err})")
+        if writable:
+            self._flush()
+        if readable:
+            try:
+                chunk = os.read(self._rfd, 1 << 20)
+            except BlockingIOError:
+                return bool(writable)
+            except OSError as err:
+                raise self._dead(f"the sidecar is gone ({err})")
+            if not chunk:
+                raise self._dead("the sidecar closed the connection")
+            self._in += chunk
+        return bool(readable or writable)
 
     def request(self, obj: Dict[str, Any], timeout: float) -> Dict[str, Any]:
         rid = next(self._ids)
@@ -111,25 +143,31 @@ class LineTransport:
             reply = self._reply(rid)
             if reply is not None:
                 return reply
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if time.monotonic() >= deadline:
                 raise TransportTimeout(f"no reply within {timeout * 1000:.0f} ms")
-            try:
-                readable, writable, _ = select.select([self._rfd], [self._wfd] if self._out else [], [], left)
-            except (OSError, ValueError) as err:
-                raise self._dead(f"the sidecar is gone ({err})")
-            if writable:
-                self._flush()
-            if readable:
-                try:
-                    chunk = os.read(self._rfd, 1 << 20)
-                except BlockingIOError:
-                    continue
-                except OSError as err:
-                    raise self._dead(f"the sidecar is gone ({err})")
-                if not chunk:
-                    raise self._dead("the sidecar closed the connection")
-                self._in += chunk
+            self._wait(deadline)
+
+    def submit(self, obj: Dict[str, Any], tag: Any, max_pending: int) -> None:
+        """Sends a request whose reply `collect` hands over later, with `tag`. At most `max_pending`
+        wait for their reply: past that the oldest is given up (its reply, should it come, is dropped)."""
+        rid = next(self._ids)
+        self._queue({**obj, "id": rid})
+        self._pending[rid] = tag
+        while len(self._pending) > max_pending:
+            del self._pending[next(iter(self._pending))]
+
+    def collect(self, timeout: float) -> List[Tuple[Any, Dict[str, Any]]]:
+        """The (tag, reply) of submitted requests whose reply has come, in order, waiting at most `timeout`
+        for the rest (0: only what is readable now, without blocking)."""
+        deadline = time.monotonic() + timeout
+        self._reply(None)
+        while self._pending:
+            moved = self._wait(deadline)
+            self._reply(None)
+            if time.monotonic() >= deadline and not moved:
+                break
+        done, self._arrived = self._arrived, []
+        return done
 
     def close(self, timeout: float = 5.0) -> None:
         # What is still unsent gets until the timeout to go (a summary, a last step).
@@ -200,6 +238,7 @@ class HttpTransport:
             raise ValueError(f"RFTFM_URL={url}: expected http://HOST:PORT or unix:///PATH")
         self.host, self.port = u.hostname, u.port or 80
         self.conn: Optional[http.client.HTTPConnection] = None
+        self._arrived: List[Tuple[Any, Dict[str, Any]]] = []
         self.alive = True
         self._call("GET", "/healthz", None, timeout)
 
@@ -227,6 +266,14 @@ class HttpTransport:
 
     def send(self, obj: Dict[str, Any]) -> None:
         self._call("POST", "/v1/observe", encode(obj), 5.0)
+
+    def submit(self, obj: Dict[str, Any], tag: Any, max_pending: int) -> None:
+        # One connection cannot pipeline HTTP/1.1 requests here: the request is made now, its reply kept.
+        self._arrived.append((tag, self._call("POST", "/v1/observe", encode(obj), 5.0)))
+
+    def collect(self, timeout: float) -> List[Tuple[Any, Dict[str, Any]]]:
+        done, self._arrived = self._arrived, []
+        return done
 
     def request(self, obj: Dict[str, Any], timeout: float) -> Dict[str, Any]:
         if obj.get("kind") == "summary":

@@ -56,8 +56,13 @@ class RftfmCallback(TrainerCallback):
         mode: str = "advise",
         allowed: Optional[Sequence[str]] = None,
         trainer: Any = None,
+        pipelined: bool = False,
         **monitor_options: Any,
     ) -> None:
+        """pipelined: send each step without waiting for its verdict and apply the verdicts that
+        have come by the next logged step (what the trainer pays per step is then the encoding and
+        one write; decisions take effect one logged step later)."""
+        self.pipelined = pipelined
         self.monitor = monitor
         self._own_monitor = monitor is None
         self.monitor_options = {"mode": mode, "allowed": allowed, **monitor_options}
@@ -103,6 +108,10 @@ class RftfmCallback(TrainerCallback):
             self._apply(Action(a["kind"], {k: v for k, v in a.items() if k != "kind"}), state, control)
 
     def on_train_end(self, args, state, control, **kwargs):
+        if self.pipelined and self.monitor is not None:
+            # The last steps' verdicts, recorded (training is over: nothing left to apply).
+            for verdict in self.monitor.verdicts(wait_ms=self.monitor.budget * 1000):
+                self._record(verdict)
         if self._own_monitor and self.monitor is not None:
             self.monitor.close()
             self.monitor = None
@@ -139,14 +148,22 @@ class RftfmCallback(TrainerCallback):
     def _judge(self, step: int, logs: Dict[str, Any]) -> List[Dict[str, Any]]:
         metrics = canonical_metrics(_numbers(logs))
         events, self._events = self._events, []
-        verdict = self.monitor.observe(self.run, step, metrics, trajectories=self._trajectories(), events=events)
+        trajectories = self._trajectories()
+        if self.pipelined:
+            verdicts = self.monitor.verdicts()
+            self.monitor.submit(self.run, step, metrics, trajectories=trajectories, events=events)
+        else:
+            verdicts = [self.monitor.observe(self.run, step, metrics, trajectories=trajectories, events=events)]
+        return [a.to_dict() for verdict in verdicts for a in self._record(verdict)]
+
+    def _record(self, verdict: Verdict) -> List[Action]:
         self.verdicts.append(verdict)
         if verdict.errors and verdict.available:
             log.warning("rftfm: %s", "; ".join(verdict.errors))
         self.actions.advise(verdict)
         if verdict.actions:
             log.warning("rftfm: %s: %s", describe(verdict), [a.to_dict() for a in verdict.actions])
-        return [a.to_dict() for a in verdict.actions]
+        return verdict.actions
 
     def _share(self, decided: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """Rank 0's actions, on every rank (so that all ranks stop, or change the LR, together)."""

@@ -41,9 +41,13 @@ class RftfmTracking:
         allowed: Optional[Sequence[str]] = None,
         monitor: Optional[Monitor] = None,
         on_halt: Optional[Callable[[Verdict, Action], None]] = None,
+        pipelined: bool = False,
         **monitor_options: Any,
     ) -> None:
+        """pipelined: send each step without waiting for its verdict and act on the verdicts that
+        have come by the next step (one write per step; decisions one step later)."""
         self.run = run
+        self.pipelined = pipelined
         self._own = monitor is None
         self.monitor = monitor or Monitor(mode=mode, allowed=allowed, **monitor_options)
         self.on_halt = on_halt
@@ -62,7 +66,15 @@ class RftfmTracking:
                     continue
             if isinstance(v, (int, float)):
                 metrics[k] = float(v)
-        verdict = self.monitor.observe(self.run, int(step), canonical_metrics(metrics))
+        if self.pipelined:
+            verdicts = self.monitor.verdicts()
+            self.monitor.submit(self.run, int(step), canonical_metrics(metrics))
+        else:
+            verdicts = [self.monitor.observe(self.run, int(step), canonical_metrics(metrics))]
+        for verdict in verdicts:
+            self._act(verdict)
+
+    def _act(self, verdict: Verdict) -> None:
         self.verdicts.append(verdict)
         self.actions.advise(verdict)
         for action in verdict.actions:
@@ -79,6 +91,11 @@ class RftfmTracking:
                 self.actions.add(verdict.step, action, "advised", "a verl logger cannot apply it: apply by hand")
 
     def finish(self) -> None:
+        if self.pipelined:
+            # The last steps' verdicts, recorded; a halt among them has nothing left to stop.
+            for verdict in self.monitor.verdicts(wait_ms=self.monitor.budget * 1000):
+                self.verdicts.append(verdict)
+                self.actions.advise(verdict)
         if self._own:
             self.monitor.close()
 
