@@ -106,6 +106,9 @@ export function mergeDiagnoses(
   const prints = new Map<FaultId, FingerprintMatch>();
   for (const m of fingerprints) {
     if (!m || !isFaultId(m.fault) || !Number.isFinite(m.confidence) || prints.has(m.fault)) continue;
+    // A fingerprint the deviation shares no direction with (cosine <= 0: an empty or opposite
+    // deviation) is no match: a softmax over 16 zero similarities would name every fault at 1/16.
+    if (!(m.similarity > 0)) continue;
     prints.set(m.fault, m);
   }
 
