@@ -14,6 +14,7 @@ interface LearnFlags {
   corpus: string;
   split: string;
   out: string;
+  setups?: string[];
   backend?: string;
 }
 
@@ -30,6 +31,15 @@ export function registerFingerprints(program: Command, { backendOption, kernelsF
     )
     .requiredOption("--corpus <dir>", "labelled corpus directory")
     .option("--split <name>", "split to learn from (train, test, or all)", "train")
+    .option(
+      "--setups <names>",
+      "only runs of these setups (comma-separated; labels.json `setup`): runs of other setups are never read",
+      (text: string) =>
+        text
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean),
+    )
     .requiredOption("--out <file>", "where to write the fingerprint set (JSON)")
     .addOption(backendOption)
     .addHelpText(
@@ -40,6 +50,7 @@ export function registerFingerprints(program: Command, { backendOption, kernelsF
       const report = await learnFingerprints({
         corpus: flags.corpus,
         split: flags.split,
+        setups: flags.setups,
         kernels: kernelsFor(flags.backend),
         progress: progressReporter("learn", { stream: process.stderr, isTTY: process.stderr.isTTY === true }),
       });

@@ -55,12 +55,22 @@ export interface LabelEntry {
   fault: string;
   split?: string;
   onset?: number | null;
+  /** The setup the run belongs to (faultbench generate writes it): what `setups` filters on. */
+  setup?: string;
 }
 
 export interface LearnOptions {
   corpus: string;
   /** Only runs of this split (default "train"); "all" for every run. */
   split?: string;
+  /**
+   * Only runs of these setups (labels.json `setup`); a run without one belongs to no
+   * listed setup. A run left out is never read: leave-one-setup-out learns without
+   * the held setup's files.
+   */
+  setups?: readonly string[];
+  /** Only runs this returns true for (after `split` and `setups`); a run left out is never read. */
+  include?: (id: string, entry: LabelEntry) => boolean;
   detection?: Partial<DetectionSettings>;
   /** Most prior buckets (default 512): steps beyond the last bucket are judged against it. */
   maxBuckets?: number;
@@ -234,8 +244,17 @@ export async function learnFingerprints(options: LearnOptions): Promise<LearnRep
   const kernels = options.kernels ?? selectedKernels;
   const split = options.split ?? "train";
   const labels = readLabels(options.corpus);
-  const entries = Object.entries(labels).filter(([, e]) => split === "all" || e.split === split);
-  if (entries.length === 0) throw new Error(`${options.corpus}: no run of split "${split}" in labels.json`);
+  const setups = options.setups ? new Set(options.setups) : null;
+  const entries = Object.entries(labels).filter(
+    ([id, e]) =>
+      (split === "all" || e.split === split) &&
+      (setups === null || (typeof e.setup === "string" && setups.has(e.setup))) &&
+      (options.include?.(id, e) ?? true),
+  );
+  if (entries.length === 0) {
+    const which = setups ? ` and setups ${[...setups].join(", ")}` : "";
+    throw new Error(`${options.corpus}: no run of split "${split}"${which} in labels.json`);
+  }
   const problems: string[] = [];
   const runs: RunSeries[] = [];
   for (const [id, label] of entries) {
@@ -260,7 +279,13 @@ export async function learnFingerprints(options: LearnOptions): Promise<LearnRep
   const set: FingerprintSet = {
     format: FINGERPRINT_FORMAT,
     version: FINGERPRINT_VERSION,
-    source: { corpus: options.corpus, split, runs: runs.length, healthy: healthy.length },
+    source: {
+      corpus: options.corpus,
+      split,
+      ...(setups ? { setups: [...setups] } : {}),
+      runs: runs.length,
+      healthy: healthy.length,
+    },
     signals: chosen.map((s) => s.name),
     noise,
     prior: { buckets, center: priors.map((p) => p.center), scale: priors.map((p) => p.scale) },

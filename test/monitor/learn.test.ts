@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -358,5 +358,49 @@ describe("fingerprint set documents", () => {
     writeFileSync(path, "{ not json");
     expect(() => readFingerprintSet(path)).toThrow(FingerprintSetError);
     expect(() => readFingerprintSet(path)).toThrow(`${path}: (document): `);
+  });
+});
+
+describe("learnFingerprints with a setup filter", () => {
+  let setupDir: string;
+  beforeAll(() => {
+    setupDir = mkdtempSync(join(tmpdir(), "rftfm-learn-setups-"));
+    writeCorpus(setupDir);
+    const labels = JSON.parse(readFileSync(join(setupDir, "labels.json"), "utf8"));
+    for (const entry of Object.values<{ setup?: string }>(labels.runs)) entry.setup = "a";
+    // The held setup's runs name files that do not exist: reading any of them would be a problem or a throw.
+    labels.runs["held-healthy"] = { file: "runs/missing-1.jsonl", fault: "healthy", split: "train", setup: "held" };
+    labels.runs["held-lr"] = {
+      file: "runs/missing-2.jsonl",
+      fault: "lr_too_high",
+      split: "train",
+      onset: 3,
+      setup: "held",
+    };
+    writeFileSync(join(setupDir, "labels.json"), JSON.stringify(labels));
+  });
+  afterAll(() => {
+    if (setupDir) rmSync(setupDir, { recursive: true, force: true });
+  });
+
+  it("never reads the runs of a setup left out", async () => {
+    const read: string[] = [];
+    const learnt = await learnFingerprints({
+      corpus: setupDir,
+      setups: ["a"],
+      progress: (_done, _total, run) => read.push(run),
+    });
+    expect(learnt.problems).toEqual([]);
+    expect(learnt.healthyRuns).toBe(8);
+    expect(learnt.faultyRuns).toBe(6);
+    expect(read.some((run) => run.startsWith("held-"))).toBe(false);
+    expect(learnt.set.source.setups).toEqual(["a"]);
+  });
+
+  it("include() leaves runs out the same way, and a filter that keeps nothing is an error naming it", async () => {
+    const learnt = await learnFingerprints({ corpus: setupDir, include: (_id, e) => e.setup !== "held" });
+    expect(learnt.problems).toEqual([]);
+    expect(learnt.healthyRuns).toBe(8);
+    await expect(learnFingerprints({ corpus: setupDir, setups: ["nowhere"] })).rejects.toThrow(/setups nowhere/);
   });
 });
