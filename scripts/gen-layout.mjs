@@ -96,6 +96,26 @@ const trend = JSON.parse(readFileSync(join(root, "layout/trend.json"), "utf8"));
 const trendHeader = header.replace("layout/scan.json", "layout/trend.json");
 const trendKinds = trend.kinds.map((k) => k.name);
 
+/** The observation code (trend.json `code`): name and value of each of its constants. */
+function trendCode(trend) {
+  const { absent, kind_bits: kindBits, direction_bits: directionBits } = trend.code;
+  if (trendKinds.length > 1 << kindBits)
+    throw new Error(`layout/trend.json: ${trendKinds.length} kinds need more than ${kindBits} kind bits`);
+  if (directionBits.length !== trend.directions.length)
+    throw new Error("layout/trend.json: `code.direction_bits` must name one bit per entry of `directions`");
+  return [
+    ["absent", absent],
+    ["kind_mask", (1 << kindBits) - 1],
+    ["direction_shift", kindBits],
+    ...directionBits.map((name, i) => [name, 1 << (kindBits + i)]),
+    ["code_end", 1 << (kindBits + directionBits.length)],
+  ];
+}
+const codeConsts = (prefix, type) =>
+  trendCode(trend)
+    .map(([n, v]) => `export const ${prefix}${constName(n)}${type} = ${v};`)
+    .join("\n");
+
 const wasmTrend =
   trendHeader +
   `export const TREND_VERSION: i32 = ${trend.version};\n` +
@@ -110,6 +130,9 @@ const wasmTrend =
   "\n\n" +
   flagConsts(trend, ": i32") +
   "\n\n" +
+  `/** The observation code: kind bits, direction bits, the code of an absent signal. */\n` +
+  codeConsts("", ": i32") +
+  "\n\n" +
   numberConsts(trend, ": f64") +
   "\n";
 
@@ -118,7 +141,7 @@ const tsTrend =
   `export const TREND_VERSION = ${trend.version};\n` +
   `/** Signal kinds, by code: name and what it is judged as. */\n` +
   `export const TREND_KINDS = ${JSON.stringify(trend.kinds)} as const;\n` +
-  `/** Direction names; direction i is bit 1 << (3 + i) of an observation code. */\n` +
+  `/** Direction names; direction i is bit 1 << (TREND_DIRECTION_SHIFT + i) of an observation code. */\n` +
   `export const TREND_DIRECTIONS = ${JSON.stringify(trend.directions)} as const;\n` +
   `/** Fields of one stream's state. */\n` +
   `export const TREND_STATE = ${JSON.stringify(trend.state)} as const;\n` +
@@ -128,6 +151,9 @@ const tsTrend =
   `export const TREND_FLAGS = ${JSON.stringify(trend.flags)} as const;\n` +
   `/** Which signals the trend detector judges: kind and alarming directions. */\n` +
   `export const TREND_SIGNALS = ${JSON.stringify(trend.signals)} as const;\n` +
+  `/** The observation code (layout/trend.json \`$code\`): kind bits, direction bits (a lasting rise, fall may alarm), the code of a signal not reported (its stream left alone), and the bound below which every other valid code lies. */\n` +
+  codeConsts("TREND_", "") +
+  "\n" +
   numberConsts(trend, "") +
   "\n";
 

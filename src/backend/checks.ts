@@ -22,15 +22,21 @@ import {
   SCAN_SHAPE_ERROR,
 } from "./generated/errors.js";
 import { CANONICAL_COLUMNS } from "./generated/layout.js";
-import { TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "./generated/trend.js";
 import {
-  type DetectorOptionName,
-  type DetectorOptions,
-  type FingerprintCentroids,
-  type PriorAccumulation,
-  type PriorTable,
-  type ScanBatch,
   TREND_ABSENT,
+  TREND_CODE_END,
+  TREND_KIND_MASK,
+  TREND_KINDS,
+  TREND_OUTPUTS,
+  TREND_STATE,
+} from "./generated/trend.js";
+import type {
+  DetectorOptionName,
+  DetectorOptions,
+  FingerprintCentroids,
+  PriorAccumulation,
+  PriorTable,
+  ScanBatch,
 } from "./kernel.js";
 
 function refuse(code: string, problem: string): never {
@@ -331,7 +337,7 @@ export function checkTrendBatch(
   const kinds = TREND_KINDS.length;
   for (let i = 0; i < n; i++) {
     const c = codes[i];
-    if (!(c === TREND_ABSENT || (c >= 0 && (c & 7) < kinds && c >> 3 < 4))) {
+    if (!(c === TREND_ABSENT || (c >= 0 && (c & TREND_KIND_MASK) < kinds && c < TREND_CODE_END))) {
       refuse(
         DETECT_SHAPE_ERROR,
         `trend code ${c} of observation ${i} is not a kind (0-${kinds - 1}) plus direction bits`,
