@@ -161,8 +161,29 @@ fn detect_layout(layout: &serde_json::Value) -> String {
         &rules,
     );
     streams(&mut out, layout, "detect.json", true);
+    snapshot_header(&mut out, layout, options.len());
     options_struct(&mut out, options);
     out
+}
+
+/// layout/detect.json `snapshot_header`: the word offset of each header field
+/// of a bank snapshot (`options` spans the option vector) and the header's length.
+fn snapshot_header(out: &mut String, layout: &serde_json::Value, options: usize) {
+    writeln!(
+        out,
+        "/// Word offsets of a bank snapshot's header fields (layout/detect.json `$snapshot`).\npub mod snapshot {{"
+    )
+    .unwrap();
+    let mut at = 0;
+    for field in names(layout, "snapshot_header") {
+        writeln!(out, "    pub const {}: usize = {at};", const_name(field)).unwrap();
+        at += if field == "options" { options } else { 1 };
+    }
+    writeln!(
+        out,
+        "    /// f64s before the slots.\n    pub const HEADER: usize = {at};\n}}"
+    )
+    .unwrap();
 }
 
 /// The `Options` struct, one field per option of layout/detect.json (a `count`

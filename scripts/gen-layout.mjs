@@ -53,6 +53,14 @@ const numberConsts = (layout, type) =>
     .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
     .join("\n");
 
+/** Word offset of each field of a bank snapshot's header (detect.json `$snapshot`), and the header's length. */
+const snapshotAt = {};
+let snapshotHeader = 0;
+for (const field of detect.snapshot_header) {
+  snapshotAt[field] = snapshotHeader;
+  snapshotHeader += field === "options" ? detect.options.length : 1;
+}
+
 const wasmDetect =
   detectHeader +
   `export const DETECT_VERSION: i32 = ${detect.version};\n` +
@@ -75,6 +83,11 @@ const wasmDetect =
   "\n\n" +
   flagConsts(detect, ": i32") +
   "\n\n" +
+  `/** Word offsets of a bank block's header fields (a bank is laid out as its snapshot), and its length. */\n` +
+  Object.entries(snapshotAt)
+    .map(([n, v]) => `export const SNAP_${constName(n)}: i32 = ${v};`)
+    .join("\n") +
+  `\nexport const SNAP_HEADER: i32 = ${snapshotHeader};\n\n` +
   numberConsts(detect, ": f64") +
   "\n";
 
@@ -89,6 +102,10 @@ const tsDetect =
   `export const DETECT_OUTPUTS = ${JSON.stringify(detect.outputs)} as const;\n` +
   `/** Flag bits: flag i is bit 1 << i. */\n` +
   `export const DETECT_FLAGS = ${JSON.stringify(detect.flags)} as const;\n` +
+  `/** Word offset of each field of a bank snapshot's header (layout/detect.json \`$snapshot\`). */\n` +
+  `export const SNAPSHOT_AT = ${JSON.stringify(snapshotAt)} as const;\n` +
+  `/** f64s before a snapshot's slots. */\n` +
+  `export const SNAPSHOT_HEADER = ${snapshotHeader};\n` +
   numberConsts(detect, "") +
   "\n";
 

@@ -12,7 +12,7 @@ import {
   optionVector,
   refused,
 } from "./checks.js";
-import { DETECT_OPTIONS, DETECT_OUTPUTS } from "./generated/detect.js";
+import { DETECT_OPTIONS, DETECT_OUTPUTS, SNAPSHOT_AT } from "./generated/detect.js";
 import { DETECT_OPTIONS_ERROR, DETECT_SHAPE_ERROR, DETECT_SNAPSHOT_ERROR } from "./generated/errors.js";
 import type {
   DetectorBank,
@@ -228,7 +228,9 @@ class WasmBank implements DetectorBank {
     private readonly withScratch: WithScratch,
   ) {
     this.#block = new Block(bank);
-    this.options = Object.freeze(optionRecord(new Float64Array(wasm.memory.buffer, bank + 16, DETECT_OPTIONS.length)));
+    this.options = Object.freeze(
+      optionRecord(new Float64Array(wasm.memory.buffer, bank + 8 * SNAPSHOT_AT.options, DETECT_OPTIONS.length)),
+    );
   }
 
   get runs(): number {
