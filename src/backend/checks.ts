@@ -13,6 +13,8 @@ import {
   DETECT_STATE,
   DETECT_VERSION,
   MAX_STREAMS,
+  SNAPSHOT_AT,
+  SNAPSHOT_HEADER,
   SNAPSHOT_MAGIC,
 } from "./generated/detect.js";
 import {
@@ -22,15 +24,21 @@ import {
   SCAN_SHAPE_ERROR,
 } from "./generated/errors.js";
 import { CANONICAL_COLUMNS } from "./generated/layout.js";
-import { TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "./generated/trend.js";
 import {
-  type DetectorOptionName,
-  type DetectorOptions,
-  type FingerprintCentroids,
-  type PriorAccumulation,
-  type PriorTable,
-  type ScanBatch,
   TREND_ABSENT,
+  TREND_CODE_END,
+  TREND_KIND_MASK,
+  TREND_KINDS,
+  TREND_OUTPUTS,
+  TREND_STATE,
+} from "./generated/trend.js";
+import type {
+  DetectorOptionName,
+  DetectorOptions,
+  FingerprintCentroids,
+  PriorAccumulation,
+  PriorTable,
+  ScanBatch,
 } from "./kernel.js";
 
 function refuse(code: string, problem: string): never {
@@ -126,9 +134,6 @@ export function optionRecord(vector: ArrayLike<number>): Record<DetectorOptionNa
 
 // ---- the bank (native/src/detect/bank.rs)
 
-/** f64s before a snapshot's slots: magic, version, the option vector, the tick. */
-const SNAPSHOT_HEADER = 2 + DETECT_OPTIONS.length + 1;
-
 /** The rules of a bank snapshot: whole f64s, this layout's magic and version, valid options, the size they imply. */
 export function checkSnapshot(snapshot: Uint8Array): void {
   const bytes = snapshot.length;
@@ -136,8 +141,10 @@ export function checkSnapshot(snapshot: Uint8Array): void {
   if (bytes % 8 !== 0 || bytes < SNAPSHOT_HEADER * 8) notSnapshot("too short or not whole f64s");
   const view = new DataView(snapshot.buffer, snapshot.byteOffset, bytes);
   const word = (i: number) => view.getFloat64(8 * i, true);
-  if (word(0) !== SNAPSHOT_MAGIC || word(1) !== DETECT_VERSION) notSnapshot("wrong magic number or layout version");
-  const options = Float64Array.from(DETECT_OPTIONS, (_, i) => word(2 + i));
+  if (word(SNAPSHOT_AT.magic) !== SNAPSHOT_MAGIC || word(SNAPSHOT_AT.version) !== DETECT_VERSION) {
+    notSnapshot("wrong magic number or layout version");
+  }
+  const options = Float64Array.from(DETECT_OPTIONS, (_, i) => word(SNAPSHOT_AT.options + i));
   const problem = optionProblem(options);
   if (problem) refuse(DETECT_SNAPSHOT_ERROR, problem);
   const runs = options[MAX_RUNS];
@@ -331,7 +338,7 @@ export function checkTrendBatch(
   const kinds = TREND_KINDS.length;
   for (let i = 0; i < n; i++) {
     const c = codes[i];
-    if (!(c === TREND_ABSENT || (c >= 0 && (c & 7) < kinds && c >> 3 < 4))) {
+    if (!(c === TREND_ABSENT || (c >= 0 && (c & TREND_KIND_MASK) < kinds && c < TREND_CODE_END))) {
       refuse(
         DETECT_SHAPE_ERROR,
         `trend code ${c} of observation ${i} is not a kind (0-${kinds - 1}) plus direction bits`,

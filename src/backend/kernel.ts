@@ -215,11 +215,10 @@ export interface DetectorKernels {
   ): void;
 }
 
-/** Observation code of a signal not reported at this step (its trend stream is left alone). */
-export const TREND_ABSENT = -1;
-/** Direction bits of a trend code: a lasting rise (fall) may alarm. */
-export const TREND_MAY_RISE = 1 << 3;
-export const TREND_MAY_FALL = 2 << 3;
+/** The trend code's constants, generated from layout/trend.json `code`: the code of a
+ *  signal not reported at this step (its trend stream is left alone), and the
+ *  direction bits (a lasting rise, fall may alarm). */
+export { TREND_ABSENT, TREND_MAY_FALL, TREND_MAY_RISE } from "./generated/trend.js";
 
 /** Settings of `priorAccumulate`. */
 export interface PriorAccumulation {

@@ -6,7 +6,8 @@ import { SCAN_SHAPE_ERROR } from "./generated/errors.js";
 import { COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./generated/layout.js";
 import type { BatchShape, DetectorKernels, Kernels, ScanBatch } from "./kernel.js";
 import { packageRoot } from "./package-root.js";
-import { type WasmDetectExports, wasmDetectors } from "./wasm-detect.js";
+import { wasmDetectors } from "./wasm-detect.js";
+import type { WasmExports, WasmMemory } from "./wasm-exports.js";
 
 /**
  * The slice of the WebAssembly JS API used here: Node provides the global, but
@@ -17,35 +18,6 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { readonly exports: object };
   RuntimeError: new () => Error;
 };
-
-interface WasmMemory {
-  /** Replaced by a new ArrayBuffer (the old one detached) whenever memory grows. */
-  readonly buffer: ArrayBuffer;
-}
-
-/**
- * What the AssemblyScript module exports (wasm/assembly/index.ts). Addresses
- * are byte offsets into `memory`, u32 in wasm: passed in as numbers below 2^32,
- * they come back as i32, negative above 2 GiB.
- */
-interface WasmExports extends WasmDetectExports {
-  readonly memory: WasmMemory;
-  /** 16-byte aligned, uninitialised; 0 when the request is beyond one block; traps when memory cannot grow. */
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  layoutVersion(): number;
-  featureCount(columns: number): number;
-  scanBatch(
-    values: number,
-    groups: number,
-    offsets: number,
-    present: number,
-    columns: number,
-    steps: number,
-    rows: number,
-    out: number,
-  ): number;
-}
 
 /** wasm32 addresses are u32: a larger request would wrap when passed to `alloc`. */
 const ADDRESS_SPACE = 2 ** 32;
