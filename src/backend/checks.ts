@@ -60,7 +60,8 @@ export function checkScanBatch(batch: ScanBatch, featureCount: (columns: number)
   if (values.length !== columns * rows) {
     refuse(SCAN_SHAPE_ERROR, `values has ${values.length} entries, expected columns (${columns}) x rows (${rows})`);
   }
-  if (prompts.length !== rows) refuse(SCAN_SHAPE_ERROR, `prompts has ${prompts.length} entries, expected rows (${rows})`);
+  if (prompts.length !== rows)
+    refuse(SCAN_SHAPE_ERROR, `prompts has ${prompts.length} entries, expected rows (${rows})`);
   const steps = offsets.length - 1;
   if (offsets[0] !== 0 || offsets[steps] !== rows)
     refuse(SCAN_SHAPE_ERROR, `offsets must run from 0 to rows (${rows})`);

@@ -18,7 +18,14 @@ import {
 } from "./checks.js";
 import { DETECT_VERSION } from "./generated/detect.js";
 import { LAYOUT_VERSION } from "./generated/layout.js";
-import { type BatchShape, type DetectorBank, type DetectorKernels, type Kernels, presenceSlots, type ScanBatch } from "./kernel.js";
+import {
+  type BatchShape,
+  type DetectorBank,
+  type DetectorKernels,
+  type Kernels,
+  presenceSlots,
+  type ScanBatch,
+} from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 
 /**

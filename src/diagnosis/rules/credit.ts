@@ -116,10 +116,7 @@ function mixedPromptsCase(ctx: DiagnosisContext, mixed: { share: number; trace?:
     `group.prompt_mismatch_share ${formatNumber(mixed.share)}: groups hold samples of more than one prompt_id (samples given another prompt's group id)`,
     mixed.trace,
   );
-  c.move(
-    moved(ctx, ctx.signal("group.size_min"), "down", { ratio: { min: 0.05, full: 0.5 } }),
-    "group structure off",
-  );
+  c.move(moved(ctx, ctx.signal("group.size_min"), "down", { ratio: { min: 0.05, full: 0.5 } }), "group structure off");
   c.move(
     moved(ctx, ctx.signal("corr.advantage_reward"), "down", { abs: { min: 0.2, full: 0.6 } }),
     "advantages no longer follow the reward",
