@@ -32,13 +32,14 @@ import {
   TREND_OUTPUTS,
   TREND_STATE,
 } from "./generated/trend.js";
-import type {
-  DetectorOptionName,
-  DetectorOptions,
-  FingerprintCentroids,
-  PriorAccumulation,
-  PriorTable,
-  ScanBatch,
+import {
+  type DetectorOptionName,
+  type DetectorOptions,
+  type FingerprintCentroids,
+  type PriorAccumulation,
+  type PriorTable,
+  presenceSlots,
+  type ScanBatch,
 } from "./kernel.js";
 
 function refuse(code: string, problem: string): never {
@@ -57,7 +58,7 @@ export function refused(code: string, what: string, status: number): never {
 
 /** The shape rules of a scan batch (`featureCount`: the features per step for a number of columns). */
 export function checkScanBatch(batch: ScanBatch, featureCount: (columns: number) => number): void {
-  const { columns, values, groups, offsets, present, out } = batch;
+  const { columns, values, groups, prompts, offsets, present, out } = batch;
   const canonical = CANONICAL_COLUMNS.length;
   if (!(columns >= canonical)) {
     refuse(SCAN_SHAPE_ERROR, `columns is ${columns}, at least the ${canonical} canonical columns are required`);
@@ -67,15 +68,17 @@ export function checkScanBatch(batch: ScanBatch, featureCount: (columns: number)
   if (values.length !== columns * rows) {
     refuse(SCAN_SHAPE_ERROR, `values has ${values.length} entries, expected columns (${columns}) x rows (${rows})`);
   }
+  if (prompts.length !== rows)
+    refuse(SCAN_SHAPE_ERROR, `prompts has ${prompts.length} entries, expected rows (${rows})`);
   const steps = offsets.length - 1;
   if (offsets[0] !== 0 || offsets[steps] !== rows)
     refuse(SCAN_SHAPE_ERROR, `offsets must run from 0 to rows (${rows})`);
   for (let s = 0; s < steps; s++) {
     if (offsets[s] > offsets[s + 1]) refuse(SCAN_SHAPE_ERROR, `offsets decrease at step ${s}`);
   }
-  const want = steps * (columns + 1);
+  const want = steps * presenceSlots(columns);
   if (present.length !== want) {
-    refuse(SCAN_SHAPE_ERROR, `present has ${present.length} entries, expected steps x (columns + 1) = ${want}`);
+    refuse(SCAN_SHAPE_ERROR, `present has ${present.length} entries, expected steps x (columns + 2) = ${want}`);
   }
   const features = featureCount(columns);
   if (out.length !== steps * features) {

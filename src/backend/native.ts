@@ -18,7 +18,14 @@ import {
 } from "./checks.js";
 import { DETECT_VERSION } from "./generated/detect.js";
 import { LAYOUT_VERSION } from "./generated/layout.js";
-import type { BatchShape, DetectorBank, DetectorKernels, Kernels, ScanBatch } from "./kernel.js";
+import {
+  type BatchShape,
+  type DetectorBank,
+  type DetectorKernels,
+  type Kernels,
+  presenceSlots,
+  type ScanBatch,
+} from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 
 /**
@@ -66,7 +73,7 @@ export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "b
     freeBatch: () => {},
     scan: (b) => {
       checkScanBatch(b, featureCount);
-      binding.scanBatch(b.values, b.groups, b.offsets, b.present, b.columns, b.out);
+      binding.scanBatch(b.values, b.groups, b.prompts, b.offsets, b.present, b.columns, b.out);
     },
     detectors: nativeDetectors(binding, detectVersion),
   };
@@ -207,8 +214,9 @@ function heapBatch(shape: BatchShape, features: number): ScanBatch {
     rows,
     values: new Float64Array(columns * rows),
     groups: new Int32Array(rows),
+    prompts: new Float64Array(rows),
     offsets: new Uint32Array(steps + 1),
-    present: new Uint8Array(steps * (columns + 1)),
+    present: new Uint8Array(steps * presenceSlots(columns)),
     out: new Float64Array(steps * features),
   };
 }
