@@ -9,6 +9,7 @@
  *   npm run bench -- --quick        tiny sizes and short timings: a smoke run
  *   npm run bench -- --only scanner,detectors
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { bulkCase } from "./throughput/bulk.js";
 import { detectorsCase } from "./throughput/detectors.js";
@@ -35,6 +36,7 @@ if (unknown.length > 0) {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const machine = machineInfo();
 const started = performance.now();
 const measurements: Measurement[] = [];
 const skipped: Record<string, string> = {};
@@ -55,7 +57,8 @@ const { ratios, reasons } = computeRatios(measurements, skipped);
 const report = {
   date: new Date().toISOString(),
   quick: args.quick,
-  machine: machineInfo(),
+  machine,
+  load_average_end: loadavg().map((x) => Math.round(x * 100) / 100),
   wall_s: (performance.now() - started) / 1000,
   case_s: seconds,
   measurements,

@@ -1,5 +1,5 @@
 /** The machine a benchmark ran on, for the JSON and docs/performance.md. */
-import { availableParallelism, cpus, platform, release, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from "node:os";
 import { backend } from "../../src/index.js";
 
 export interface MachineInfo {
@@ -11,6 +11,8 @@ export interface MachineInfo {
   node: string;
   /** The backend the library picked on its own (RFTFM_BACKEND or the addon's presence). */
   default_backend: string;
+  /** 1, 5 and 15 minute load averages when the run started: on a shared machine, how contended it was. */
+  load_average: number[];
 }
 
 export function machineInfo(): MachineInfo {
@@ -23,5 +25,6 @@ export function machineInfo(): MachineInfo {
     platform: `${platform()} ${release()} ${process.arch}`,
     node: process.version,
     default_backend: backend,
+    load_average: loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }

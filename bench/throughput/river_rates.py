@@ -45,13 +45,14 @@ def drift_rate(make, values, runs, signals, limit):
 
 
 def hst_rate(values, runs, signals, rows_limit):
+    width = max(signals) + 1 if signals else 0
     rows = []
     row = {}
     for i in range(len(values)):
         if runs[i] != 0:
             continue
         row[f"s{signals[i]}"] = values[i]
-        if len(row) == max(signals) + 1:
+        if len(row) == width:
             rows.append(row)
             row = {}
             if len(rows) == rows_limit:
@@ -63,7 +64,6 @@ def hst_rate(values, runs, signals, rows_limit):
         total += model.score_one(r)
         model.learn_one(r)
     seconds = time.perf_counter() - started
-    width = len(rows[0]) if rows else 0
     return {
         "observations": len(rows) * width,
         "seconds": seconds,
