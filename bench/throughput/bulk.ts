@@ -4,8 +4,9 @@
  * temporary directory, removed afterwards): wall time, peak RSS (through
  * /usr/bin/time when present), trajectory records/s and MB/s of gzip and of
  * JSON. Beside it, in this process and on one core, what gunzip alone and
- * gunzip plus JSON.parse of every line cost on the same files: the floor that
- * input format sets.
+ * gunzip plus JSON.parse of every line cost on the same files (the floor that
+ * input format sets), and the library's scanTelemetry (ingest and kernels, no
+ * monitor): subtracting one from the next splits the CLI's time into stages.
  *
  * Threads: when `rftfm scan --help` offers `--threads`, the scan is timed with
  * 1 and 2; until then it is timed once and the case says so.
@@ -15,6 +16,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { backend, scanTelemetry } from "../../src/index.js";
 import { type CorpusFiles, FAULTBENCH_SIZE, QUICK_CORPUS, writeCorpus } from "./corpus.js";
 import type { CaseContext, CaseResult, Measurement, ThroughputCase } from "./measurement.js";
 
@@ -24,6 +26,7 @@ const TIME = "/usr/bin/time";
 
 export const BULK_SCAN = "bulk scan --json";
 export const BULK_FLOOR = "bulk gunzip+JSON.parse";
+export const BULK_INGEST_SCAN = "bulk scanTelemetry (ingest+kernels)";
 
 interface ScanTiming {
   seconds: number;
@@ -69,6 +72,19 @@ function inputFloor(dir: string): { gunzip: number; parse: number; records: numb
   return { gunzip, parse: (performance.now() - started) / 1000, records };
 }
 
+/**
+ * Seconds for the library's own read-and-scan (`scanTelemetry`: gunzip, parse,
+ * gathering each step's columns, the kernels), in this process, no monitor and
+ * no output: what the CLI's time is before judging runs. Throws when a step is lost.
+ */
+async function ingestAndScan(dir: string, steps: number): Promise<number> {
+  const started = performance.now();
+  let seen = 0;
+  for await (const _ of scanTelemetry([dir]).features) seen++;
+  if (seen !== steps) throw new Error(`scanTelemetry gave ${seen} steps of ${steps}`);
+  return (performance.now() - started) / 1000;
+}
+
 async function run({ quick, log }: CaseContext): Promise<CaseResult> {
   if (!existsSync(CLI))
     return { measurements: [], skipped: { bulk: `${CLI} is missing: npm run build (or build:ts) first` } };
@@ -107,6 +123,9 @@ async function run({ quick, log }: CaseContext): Promise<CaseResult> {
       { name: "bulk gunzip", backend: "node", unit: "s", value: floor.gunzip, rme: null },
       { name: BULK_FLOOR, backend: "node", unit: "s", value: floor.parse, rme: null },
     );
+    const ingest = await ingestAndScan(dir, corpus.steps);
+    measurements.push({ name: BULK_INGEST_SCAN, backend, unit: "s", value: ingest, rme: null });
+    log(`  scanTelemetry in process (${backend}, ingest + kernels, no monitor): ${ingest.toFixed(2)} s`);
     log(
       `  input floor (one core, in process): gunzip ${floor.gunzip.toFixed(2)} s, gunzip+JSON.parse ${floor.parse.toFixed(2)} s (${floor.records} records)`,
     );
