@@ -73,7 +73,7 @@ export {
   type SeriesScorer,
 } from "./backend/kernel.js";
 export { BACKEND_ENV, preferenceFromEnv, type SelectOptions, selectKernels } from "./backend/load.js";
-export { loadNativeKernels } from "./backend/native.js";
+export { loadNativeKernels, loadNativeRoofline } from "./backend/native.js";
 export { loadWasmKernels } from "./backend/wasm.js";
 export {
   Case,

@@ -43,15 +43,8 @@ type NativeBank = InstanceType<NativeBinding["DetectorBank"]>;
  * Throws when the addon is missing, built for another platform or ABI, or built
  * from another feature layout.
  */
-export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "binding.cjs")): Kernels {
-  checkAddonFiles(dirname(bindingPath));
-  let binding: NativeBinding;
-  try {
-    binding = createRequire(import.meta.url)(bindingPath) as NativeBinding;
-  } catch (error) {
-    // No `cause`: the generated loader's outer error blames npm, and the warning would repeat it.
-    throw new Error(`the native addon did not load: ${firstLoadError(error)}`);
-  }
+export function loadNativeKernels(bindingPath = defaultBindingPath()): Kernels {
+  const binding = requireBinding(bindingPath);
   const layoutVersion = binding.layoutVersion();
   if (layoutVersion !== LAYOUT_VERSION) {
     throw new Error(
@@ -77,6 +70,31 @@ export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "b
     },
     detectors: nativeDetectors(binding, detectVersion),
   };
+}
+
+/**
+ * Bench aid (docs/kernels.md, "Bench aids"): the addon's read-once sum over a
+ * borrowed Float64Array, the memory roofline the benchmark sets the scanner
+ * beside. Native only; the library never calls it. Throws as loadNativeKernels does.
+ */
+export function loadNativeRoofline(bindingPath = defaultBindingPath()): (values: Float64Array) => number {
+  const binding = requireBinding(bindingPath);
+  return (values) => binding.rooflineSum(values);
+}
+
+function defaultBindingPath(): string {
+  return join(packageRoot(), "native", "binding.cjs");
+}
+
+/** The addon through napi-rs's generated loader, its files checked first. */
+function requireBinding(bindingPath: string): NativeBinding {
+  checkAddonFiles(dirname(bindingPath));
+  try {
+    return createRequire(import.meta.url)(bindingPath) as NativeBinding;
+  } catch (error) {
+    // No `cause`: the generated loader's outer error blames npm, and the warning would repeat it.
+    throw new Error(`the native addon did not load: ${firstLoadError(error)}`);
+  }
 }
 
 /**
