@@ -96,12 +96,12 @@ export function parseCalibration(doc: unknown, source = "calibration"): Calibrat
   };
   const center = table("prior.center", p.center, Number.isFinite);
   const scale = table("prior.scale", p.scale, (x) => Number.isFinite(x) && x > 0);
-  center.forEach((row, s) =>
-    row.forEach((c, b) => {
-      if (Number.isNaN(c) !== Number.isNaN(scale[s][b]))
+  for (let s = 0; s < n; s++) {
+    for (let b = 0; b < buckets; b++) {
+      if (Number.isNaN(center[s][b]) !== Number.isNaN(scale[s][b]))
         fail(`prior.scale[${s}][${b}]`, "a cell has a center and a scale, or neither");
-    }),
-  );
+    }
+  }
   return {
     format: CALIBRATION_FORMAT,
     version: CALIBRATION_VERSION,
