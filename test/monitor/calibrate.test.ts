@@ -124,11 +124,9 @@ describe("calibration file", () => {
     expect(back.signals).toEqual(c.signals);
     expect(back.prior.width).toBe(c.prior.width);
     expect(back.prior.center[0][3]).toBeNaN();
-    back.prior.center.forEach((row, s) =>
-      row.forEach((v, b) => {
-        if (!Number.isNaN(v)) expect(v).toBeCloseTo(c.prior.center[s][b], 4);
-      }),
-    );
+    for (const [s, row] of back.prior.center.entries()) {
+      for (const [b, v] of row.entries()) if (!Number.isNaN(v)) expect(v).toBeCloseTo(c.prior.center[s][b], 4);
+    }
     const path = join(tmp(), "setup.json");
     writeFileSync(path, text);
     expect(readCalibration(path).noise).toEqual(back.noise);
