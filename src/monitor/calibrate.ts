@@ -15,9 +15,12 @@
  *   sqrt((w s)^2 + noise^2), s the spread of the runs' levels around their
  *   mean (pooled over the bucket and two neighbours on each side), widened by
  *   w, the 95% upper bound of a spread estimated from n runs (chi-square, n - 1
- *   degrees of freedom: 4.4 at n = 3, 2.4 at n = 5), and noise the signal's
- *   run-own step-to-step noise (run-series.ts `healthyNoise`). One run has no
- *   spread: its place is taken by the kind's effect size (layout/trend.json).
+ *   degrees of freedom: 4.4 at n = 3, 2.4 at n = 5) and at least a quarter of
+ *   the kind's effect size (layout/trend.json: three runs that agree on a
+ *   quantized signal would give it a scale of its rounding noise), and noise
+ *   the signal's run-own step-to-step noise (run-series.ts `healthyNoise`, at
+ *   least the plain sd of a step's change, `roughness`). One run has no
+ *   spread: its place is taken by the whole effect size.
  *   Why so wide: the prior's CUSUM (prior_cusum, k = 2, h = 20) alarms on a
  *   run that sits at |z| = 3 for 20 steps, so healthy runs of the setup must
  *   stay under |z| = 2.
@@ -29,11 +32,18 @@
  *   healthy run pass.
  */
 
-import { EFFECT_CORR, EFFECT_COUNT_SHARE, EFFECT_LOG, EFFECT_RATE } from "../backend/generated/trend.js";
+import {
+  EFFECT_CORR,
+  EFFECT_COUNT_SHARE,
+  EFFECT_LOG,
+  EFFECT_RATE,
+  EFFECT_SIGNED_RANGE,
+} from "../backend/generated/trend.js";
 import type { Kernels } from "../backend/kernel.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
 import { signalKind, type TrendKind } from "../detect/kinds.js";
 import type { ReadTelemetryOptions } from "../ingest/index.js";
+import { quantileOfSorted } from "../scan/quantile.js";
 import { CALIBRATION_FORMAT, CALIBRATION_VERSION, type Calibration, CalibrationError } from "./calibration-file.js";
 import { spreadWidening } from "./chi-square.js";
 import { defaultFingerprintSet, type FingerprintSet, readFingerprintSet } from "./fingerprint-set.js";
@@ -94,7 +104,7 @@ function kindOf(signal: string, runs: readonly SignalSeries[], c: number): Trend
 }
 
 /** The smallest change of the kind the detectors look for (layout/trend.json's effect sizes) at `level`; 0 for a signed signal. */
-function effectSize(kind: TrendKind, level: number): number {
+function effectSize(kind: TrendKind, level: number, range: number): number {
   switch (kind) {
     case "scale":
       return EFFECT_LOG * Math.abs(level);
@@ -105,7 +115,7 @@ function effectSize(kind: TrendKind, level: number): number {
     case "corr":
       return EFFECT_CORR;
     default:
-      return 0;
+      return EFFECT_SIGNED_RANGE * range;
   }
 }
 
@@ -198,6 +208,12 @@ function roughness(runs: readonly SignalSeries[], c: number): number {
   return count ? Math.sqrt(squares / count / 2) : 0;
 }
 
+/** The 5-95% quantile range of signal `c` over the runs' steps (0 without values). */
+function rangeOf(runs: readonly SignalSeries[], c: number): number {
+  const s = sorted(runs.flatMap((r) => r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : []))));
+  return s.length ? quantileOfSorted(s, 0.95) - quantileOfSorted(s, 0.05) : 0;
+}
+
 /** Each run's level (median) of signal `c` per bucket; NaN where the run logged nothing there. */
 function bucketLevels(runs: readonly SignalSeries[], c: number, width: number, buckets: number): number[][] {
   return runs.map((r) => {
@@ -213,6 +229,7 @@ function bucketLevels(runs: readonly SignalSeries[], c: number, width: number, b
 function signalPrior(
   levels: readonly number[][],
   kind: TrendKind,
+  range: number,
   noise: number,
   buckets: number,
 ): { center: number[]; scale: number[] } {
@@ -238,7 +255,7 @@ function signalPrior(
       squares += v.reduce((a, x) => a + (x - mean) ** 2, 0);
       dof += v.length - 1;
     }
-    const effect = effectSize(kind, m);
+    const effect = effectSize(kind, m, range);
     const spread =
       n >= 2 && dof > 0 ? Math.max(spreadWidening(n - 1) * Math.sqrt(squares / dof), EFFECT_FLOOR * effect) : effect;
     center.push(m);
@@ -264,7 +281,13 @@ export async function calibrate(files: readonly string[], options: CalibrateOpti
   const buckets = Math.max(1, Math.ceil(Math.max(...lengths) / width));
   const noise = used.map((c) => Math.max(healthyNoise(runs, c), roughness(runs, c)));
   const priors = used.map((c, i) =>
-    signalPrior(bucketLevels(runs, c, width, buckets), kindOf(set.signals[c], runs, c), noise[i], buckets),
+    signalPrior(
+      bucketLevels(runs, c, width, buckets),
+      kindOf(set.signals[c], runs, c),
+      rangeOf(runs, c),
+      noise[i],
+      buckets,
+    ),
   );
   const steps = runs.reduce((a, r) => a + r.steps.length, 0);
   return {
