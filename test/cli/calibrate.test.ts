@@ -22,6 +22,8 @@ describe("rftfm calibrate", () => {
       Object.fromEntries(jsonLines(runCli(["scan", held, hot, "--json", ...args]).stdout).map((s) => [s.run, s.alarm]));
     expect(judged(["--calibration", out])).toEqual({ "held-out": false, hot: true });
     expect(judged([])).toEqual({ "held-out": false, hot: false });
+    const watched = runCli(["watch", hot, "--once", "--json", "--calibration", out]);
+    expect(jsonLines(watched.stdout).some((v) => v.anomalous === true)).toBe(true);
   });
 
   it("refuses runs of different setups with exit status 2, naming the run", () => {
