@@ -98,6 +98,15 @@ export {
 } from "./diagnosis/index.js";
 export * from "./ingest/index.js";
 export { type AppliedAction, observeAndApply, type TrainerAdapter } from "./loop/adapter.js";
+export { type CalibrateOptions, calibrate } from "./monitor/calibrate.js";
+export {
+  type Calibration,
+  CalibrationError,
+  calibratedSet,
+  formatCalibration,
+  parseCalibration,
+  readCalibration,
+} from "./monitor/calibration-file.js";
 export {
   DEFAULT_DETECTION,
   type DetectionSettings,
