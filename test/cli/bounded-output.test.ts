@@ -10,6 +10,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { preferenceFromEnv, selectKernels } from "../../src/backend/load.js";
 import { runScan } from "../../src/cli/scan.js";
+import { renderTable } from "../../src/cli/table.js";
 
 const kernels = selectKernels({ prefer: preferenceFromEnv() });
 
@@ -101,5 +102,14 @@ describe("scan --features holds at most maxHeldRows rows (issue 13, item 8)", ()
       { kind: "run", run: "a", steps: 7 },
       { kind: "run", run: "b", steps: 7 },
     ]);
+  });
+});
+
+describe("renderTable", () => {
+  it("lays out a table of 300k rows (a spread of every cell overflowed the stack: scan --features of a 200k-step run exited 2)", () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => [String(i), i === 7 ? "widest-cell" : "x"]);
+    const lines = renderTable(["step", "v"], rows).split("\n");
+    expect(lines).toHaveLength(300_002);
+    expect(lines[0]).toBe(`${"step".padStart(6)}  ${"v".padStart(11)}`);
   });
 });
