@@ -66,7 +66,7 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
   }
   // The JSON lines are run summaries only (verdicts.md); the ingest report goes to stderr.
   if (options.json) {
-    if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
+    if (report.problemCount > 0 || report.boundReached) await write(io.err, `${report.summary()}\n`);
   } else {
     const letGo =
       evictions() > 0
@@ -105,7 +105,7 @@ async function printFeatures(kernels: Kernels, files: string[], options: ScanCom
   if (options.json) {
     for (const [run, steps] of stepCounts) await write(io.out, toJsonLine({ kind: "run", run, steps }));
     await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
-    if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
+    if (report.problemCount > 0 || report.boundReached) await write(io.err, `${report.summary()}\n`);
   } else {
     await tables!.finish();
     const parted =

@@ -196,6 +196,14 @@ export class IngestReport {
     return out;
   }
 
+  /**
+   * A memory bound was reached (the coverage map's, or the open runs'): the summary says what it left out
+   * or emitted early, so a command that prints the summary only for problems prints it for this too.
+   */
+  get boundReached(): boolean {
+    return this.stepsClosedEarly > 0 || this.untrackedNames > 0 || this.untrackedRuns > 0;
+  }
+
   /** A step was emitted early because more than `maxOpenRuns` runs had a step open. */
   noteClosedEarly(maxOpenRuns: number): void {
     this.stepsClosedEarly++;

@@ -113,3 +113,18 @@ describe("renderTable", () => {
     expect(lines[0]).toBe(`${"step".padStart(6)}  ${"v".padStart(11)}`);
   });
 });
+
+describe("scan --json says on stderr when a memory bound left detail out", () => {
+  it("prints the ingest summary, with the coverage bound's line, though the report lists no problem", async () => {
+    const { MAX_COVERED_METRICS } = await import("../../src/ingest/report.js");
+    const metrics: Record<string, number> = {};
+    for (let i = 0; i < MAX_COVERED_METRICS + 3; i++) metrics[`m${i}`] = i;
+    const dir = mkdtempSync(join(tmpdir(), "rftfm-bounded-"));
+    const path = join(dir, "wide.jsonl");
+    writeFileSync(path, `${JSON.stringify({ kind: "step", run: "r", step: 1, metrics })}\n`);
+    const err = capture();
+    const status = await runScan(kernels, [path], { json: true }, { out: capture().stream, err: err.stream });
+    expect(status).toBe(0);
+    expect(err.text()).toMatch(/metric coverage is tracked for at most \d+ metric names per run .*: 3 metric values/);
+  });
+});
