@@ -35,8 +35,12 @@ class CustomBuildHook(BuildHookInterface):
             for path in (root / rel).rglob("*"):
                 if path.is_file() and not path.name.endswith(".map"):
                     include[str(path)] = f"rftfm/_lib/{path.relative_to(root).as_posix()}"
+        # Each addon with its build digest (<addon>.node.sha256), which the loader checks before loading it.
         for addon in (root / "native").glob("*.node"):
             include[str(addon)] = f"rftfm/_lib/native/{addon.name}"
+            digest = addon.with_name(addon.name + ".sha256")
+            if digest.is_file():
+                include[str(digest)] = f"rftfm/_lib/native/{digest.name}"
         # The native addon makes the wheel platform-specific (any Python 3).
         build_data["pure_python"] = False
         platform = sysconfig.get_platform().replace("-", "_").replace(".", "_")

@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { addonDigestProblem } from "./addon-digest.js";
 import { addonFileProblem } from "./addon-file.js";
 import {
   checkAccumulation,
@@ -100,15 +101,15 @@ function requireBinding(bindingPath: string): NativeBinding {
 /**
  * The addon files `binding.cjs` may load on this platform (`rftfm.<platform>-<arch>[-abi].node`
  * beside it, or the file `NAPI_RS_NATIVE_LIBRARY_PATH` names), each checked against its
- * headers first: a truncated file would kill the process with SIGBUS inside dlopen, where
- * no error can be caught. Throws naming the file and what is wrong with it, or that no
+ * build digest and its headers first (addonProblem): a truncated file would kill the process
+ * with SIGBUS inside dlopen, where no error can be caught. Throws naming the file and what is wrong with it, or that no
  * addon was built for this platform (rather than the generated loader's guess at an npm bug).
  */
 function checkAddonFiles(dir: string, env: NodeJS.ProcessEnv = process.env): void {
   const override = env.NAPI_RS_NATIVE_LIBRARY_PATH;
   if (override) {
     if (override.endsWith(".node")) {
-      const problem = addonFileProblem(override);
+      const problem = addonProblem(override);
       if (problem) throw new Error(`refusing to load the native addon: ${problem}`);
     }
     return;
@@ -127,9 +128,21 @@ function checkAddonFiles(dir: string, env: NodeJS.ProcessEnv = process.env): voi
     throw new Error(`no native addon built for ${platform} in ${dir} (npm run build:native builds it)`);
   }
   for (const name of candidates) {
-    const problem = addonFileProblem(join(dir, name));
+    const problem = addonProblem(join(dir, name));
     if (problem) throw new Error(`refusing to load the native addon: ${problem}`);
   }
+}
+
+/**
+ * Why an addon file must not be loaded: it does not match the digest the build wrote
+ * beside it (addon-digest.ts: catches a file replaced or damaged inside), and/or its headers
+ * run past its end (addon-file.ts: catches a file cut short, with or without a digest).
+ */
+function addonProblem(path: string): string | undefined {
+  const digest = addonDigestProblem(path);
+  const headers = addonFileProblem(path);
+  if (digest === undefined) return headers;
+  return `${path} ${digest}${headers === undefined ? "" : `; ${headers}`}`;
 }
 
 /**

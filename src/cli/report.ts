@@ -135,7 +135,7 @@ export async function runReport(
     await write(io.out, reportJson(data));
   }
   if (!options.json) await write(io.out, `${report.summary()}\n`);
-  else if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
+  else if (report.problemCount > 0 || report.boundReached) await write(io.err, `${report.summary()}\n`);
   return options.strict && report.problemCount > 0 ? 1 : 0;
 }
 

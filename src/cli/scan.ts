@@ -2,16 +2,15 @@ import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { readTelemetry } from "../ingest/index.js";
-import { printable } from "../telemetry/printable.js";
 import type { RunSummary, Verdict } from "../verdict/types.js";
 import { type AlertCommandOptions, addAlertOptions, commandAlerts } from "./alert-options.js";
 import type { CliContext } from "./command.js";
 import { addFailOnOptions, type FailOnOptions, failureReasons } from "./fail-on.js";
+import { FeatureTables } from "./feature-tables.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
-import { jsonStepOutput, METRIC_COLUMNS, metricsRow, outputSteps, TRAJECTORY_HEADER, trajectoryRow } from "./steps.js";
+import { jsonStepOutput, outputSteps } from "./steps.js";
 import { type ColorTarget, paintFor } from "./style.js";
-import { renderTable } from "./table.js";
 import { LOG_MONITOR_RUNS, logMonitor, renderRunReport } from "./verdicts.js";
 
 export interface ScanCommandOptions extends ReadCommandOptions, AlertCommandOptions, FailOnOptions {
@@ -24,35 +23,13 @@ export interface ScanCommandOptions extends ReadCommandOptions, AlertCommandOpti
   prior?: boolean;
   /** Calibration file of the runs' setup (`rftfm calibrate`). */
   calibration?: string;
+  /** `--features`, readable: rows held at most before the tables are printed in parts (feature-tables.ts). */
+  maxHeldRows?: number;
 }
 
 export interface Io {
   out: Writable;
   err: Writable;
-}
-
-/** Per run, the readable rows by step: a step emitted again (later record wins) replaces its row. */
-interface RunTable {
-  tensorRows: Map<number, string[]>;
-  metricRows: Map<number, Record<string, number>>;
-  /** Distinct steps seen. */
-  steps: Set<number>;
-}
-
-function metricsTable(rows: RunTable["metricRows"]): string {
-  const sorted = [...rows].sort(([a], [b]) => a - b);
-  const names = [...new Set(sorted.flatMap(([, metrics]) => Object.keys(metrics)))].slice(0, METRIC_COLUMNS);
-  return renderTable(
-    ["step", ...names.map(printable)], // names come from the input
-    sorted.map(([step, metrics]) => metricsRow(step, metrics, names)),
-  );
-}
-
-function tensorTable(rows: RunTable["tensorRows"]): string {
-  return renderTable(
-    TRAJECTORY_HEADER,
-    [...rows].sort(([a], [b]) => a - b).map(([, row]) => row),
-  );
 }
 
 /**
@@ -91,7 +68,7 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
   }
   // The JSON lines are run summaries only (verdicts.md); the ingest report goes to stderr.
   if (options.json) {
-    if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
+    if (report.problemCount > 0 || report.boundReached) await write(io.err, `${report.summary()}\n`);
   } else {
     const letGo =
       evictions() > 0
@@ -109,36 +86,35 @@ export async function exitStatus(reasons: string[], io: Io): Promise<number> {
   return 1;
 }
 
-/** The scanner's per-step features (`--features`). */
+/**
+ * The scanner's per-step features (`--features`), written as they are produced:
+ * with `--json` a line per step, then per run its count of distinct steps;
+ * readable, the tables of feature-tables.ts (held up to `maxHeldRows` rows, then
+ * printed in parts). Memory does not grow with the number of steps.
+ */
 async function printFeatures(kernels: Kernels, files: string[], options: ScanCommandOptions, io: Io): Promise<number> {
   const { steps, report } = readTelemetry(files, readOptions(options));
-  const runs = new Map<string, RunTable>();
+  /** Per run, its distinct steps: a revised step is one emitted before. */
+  const stepCounts = new Map<string, number>();
   const json = options.json ? jsonStepOutput(io.out) : undefined;
+  const tables = json ? undefined : new FeatureTables(io.out, kernels.name, options.maxHeldRows);
   await outputSteps(kernels, steps, async (result) => {
     const { data } = result;
-    let run = runs.get(data.run);
-    if (!run) {
-      run = { tensorRows: new Map(), metricRows: new Map(), steps: new Set() };
-      runs.set(data.run, run);
-    }
-    run.steps.add(data.step);
-    if (json) return json(result);
-    if (result.features) run.tensorRows.set(data.step, trajectoryRow(result));
-    else if (data.metrics) run.metricRows.set(data.step, data.metrics);
+    stepCounts.set(data.run, (stepCounts.get(data.run) ?? 0) + (data.revised ? 0 : 1));
+    await (json ? json(result) : tables!.add(result));
   });
 
   if (options.json) {
-    for (const [run, table] of runs) await write(io.out, toJsonLine({ kind: "run", run, steps: table.steps.size }));
+    for (const [run, steps] of stepCounts) await write(io.out, toJsonLine({ kind: "run", run, steps }));
     await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
-    if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
+    if (report.problemCount > 0 || report.boundReached) await write(io.err, `${report.summary()}\n`);
   } else {
-    for (const [run, table] of runs) {
-      let text = `run ${printable(run)}: ${table.steps.size} steps (backend: ${kernels.name})\n`;
-      if (table.tensorRows.size) text += `${tensorTable(table.tensorRows)}\n`;
-      if (table.metricRows.size) text += `steps without a trajectory tensor:\n${metricsTable(table.metricRows)}\n`;
-      await write(io.out, `${text}\n`);
-    }
-    await write(io.out, `${report.summary()}\n`);
+    await tables!.finish();
+    const parted =
+      tables!.parts > 0
+        ? `the tables were printed in parts (${tables!.parts} before the end), holding at most ${tables!.maxHeldRows} rows at once: a run's later part may revise a step of an earlier one\n`
+        : "";
+    await write(io.out, `${parted}${report.summary()}\n`);
   }
   return exitStatus(failureReasons({ ...options, failOn: options.failOn?.filter((c) => c === "ingest") }, report), io);
 }

@@ -5,9 +5,12 @@ import type { Command } from "commander";
 import { parse } from "csv-parse";
 import { stringify } from "csv-stringify";
 import type { Kernels } from "../backend/kernel.js";
+import { IngestReport } from "../ingest/report.js";
 import { scoreSeries } from "../series/score.js";
 import { printable } from "../telemetry/printable.js";
 import type { CliContext } from "./command.js";
+import { addFailOnOptions, type FailOnOptions, failureReasons } from "./fail-on.js";
+import { exitStatus } from "./scan.js";
 
 /** One input row as csv-parse gives it with `columns: true`. */
 type Row = Record<string, string>;
@@ -34,13 +37,13 @@ async function* checked(rows: AsyncIterable<Row>): AsyncGenerator<Row> {
  * Reads a NAB-style CSV (`timestamp,value` header; other columns ignored) and
  * writes `timestamp,value,anomaly_score`, one row per input row, streaming: a
  * row's score uses only earlier rows (src/series/score.ts). A row that is not
- * CSV is skipped and passed to `onSkip`. Returns the number of rows scored.
+ * CSV is skipped and passed to `onSkip` with its line. Returns the number of rows scored.
  */
-async function scoreSeriesCsv(
+export async function scoreSeriesCsv(
   kernels: Kernels,
   input: Readable,
   output: Writable,
-  onSkip: (message: string) => void = () => {},
+  onSkip: (line: number, message: string) => void = () => {},
 ): Promise<number> {
   const csv = stringify({ header: true, columns: ["timestamp", "value", "anomaly_score"] });
   // Piped rather than part of the pipeline: a failing pipeline destroys its streams,
@@ -52,7 +55,7 @@ async function scoreSeriesCsv(
   // skipped and reported; the rows around it are scored (a parse error would lose them all).
   const rows = parse({ columns: true, skip_empty_lines: true, trim: true, skip_records_with_error: true });
   rows.on("skip", (err: Error & { lines?: number }) => {
-    onSkip(`line ${err.lines ?? "?"}: ${err.message}; the row was skipped`);
+    onSkip(err.lines ?? 0, `${err.message}; the row was skipped`);
   });
   await pipeline(
     input,
@@ -71,7 +74,7 @@ async function scoreSeriesCsv(
 
 /** `rftfm score-series FILE [--out FILE]`. */
 export function registerScoreSeries(program: Command, { backendOption, kernelsFor }: CliContext): void {
-  program
+  const command = program
     .command("score-series")
     .description(
       "Score a univariate series for anomalies with the streaming detectors (robust baseline, spike, " +
@@ -80,17 +83,58 @@ export function registerScoreSeries(program: Command, { backendOption, kernelsFo
         "input row, the score in [0, 1], each score using only earlier rows.",
     )
     .argument("<file>", "CSV file with a header naming timestamp and value columns, or - for standard input")
-    .option("--out <file>", "write the scored CSV to this file instead of standard output")
+    .option("--out <file>", "write the scored CSV to this file instead of standard output");
+  addFailOnOptions(command)
     .addOption(backendOption)
     .addHelpText(
       "after",
-      "\nExamples:\n  rftfm score-series data/nyc_taxi.csv --out scored.csv\n  cat series.csv | rftfm score-series -",
+      "\nOnly --fail-on ingest (or --strict) applies here: exit 1 when a row was skipped.\n" +
+        "\nExamples:\n  rftfm score-series data/nyc_taxi.csv --out scored.csv\n  cat series.csv | rftfm score-series -",
     )
-    .action(async (file: string, options: { out?: string; backend?: string }) => {
-      const input = file === "-" ? process.stdin : createReadStream(file);
-      const output = options.out ? createWriteStream(options.out) : process.stdout;
-      const skipped: string[] = [];
-      await scoreSeriesCsv(kernelsFor(options.backend), input, output, (message) => skipped.push(message));
-      for (const message of skipped) process.stderr.write(`rftfm score-series: ${printable(`${file}: ${message}`)}\n`);
+    .action(async (file: string, options: FailOnOptions & { out?: string; backend?: string }) => {
+      process.exitCode = await runScoreSeries(kernelsFor(options.backend), file, options, {
+        out: process.stdout,
+        err: process.stderr,
+      });
     });
+}
+
+/**
+ * Scores `file` (or `-`) and returns the exit status, by the convention of `scan`
+ * (fail-on.ts): a source that cannot be read exits 1; a skipped row is reported on
+ * stderr (`FILE:LINE: reason`) and exits 1 only with `--fail-on ingest` (`alarm` and
+ * `halt` name nothing here). A CSV without timestamp and value columns is a usage
+ * error (thrown: status 2).
+ */
+async function runScoreSeries(
+  kernels: Kernels,
+  file: string,
+  options: FailOnOptions & { out?: string },
+  io: { out: Writable; err: Writable },
+): Promise<number> {
+  const report = new IngestReport();
+  report.sources = 1;
+  const input = file === "-" ? process.stdin : createReadStream(file);
+  // The input's own error (a missing or unreadable file) is a source not read, not a usage error.
+  let readError: unknown;
+  input.once("error", (error: Error) => {
+    readError = error;
+  });
+  const output = options.out ? createWriteStream(options.out) : io.out;
+  try {
+    await scoreSeriesCsv(kernels, input, output, (line, reason) => {
+      report.addProblem({ source: file, line, reason }, "malformed");
+    });
+  } catch (error) {
+    if (readError === undefined || error !== readError) throw error;
+    if (output !== io.out) output.end();
+    report.addProblem({ source: file, line: 0, reason: `cannot be read: ${(error as Error).message}` }, "source");
+  }
+  for (const p of report.problems) {
+    io.err.write(`rftfm score-series: ${printable(`${p.source}:${p.line}: ${p.reason}`)}\n`);
+  }
+  const unlisted = report.problemCount - report.problems.length;
+  if (unlisted > 0) io.err.write(`rftfm score-series: ... and ${unlisted} more rows skipped\n`);
+  const failOn = options.failOn?.filter((c) => c === "ingest");
+  return exitStatus(failureReasons({ ...options, failOn }, report), io);
 }

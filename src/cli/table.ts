@@ -14,7 +14,10 @@ export function formatCell(value: number | undefined): string {
 
 /** Lays out rows under a header, columns right-aligned to their widest cell. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));
+  // A loop, not Math.max(...cells): spreading 200k rows overflowed the stack (scan --features of a long run).
+  const widths = header.map((h) => h.length);
+  for (const row of rows)
+    for (let c = 0; c < widths.length; c++) widths[c] = Math.max(widths[c], (row[c] ?? "").length);
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, c) => cell.padStart(widths[c]))

@@ -24,6 +24,11 @@ export interface JudgeOptions {
   calibration?: string;
 }
 
+/** Distinct `lacking` lists held once among the evicted runs' summaries. */
+const MAX_SHARED_LISTS = 1024;
+const NO_DIAGNOSIS: RunSummary["diagnosis"] = [];
+const NO_ACTIONS: RunSummary["actions"] = [];
+
 /** Runs a log monitor holds at once; a run beyond them evicts the least recently seen one. */
 export const LOG_MONITOR_RUNS = 4096;
 
@@ -50,9 +55,26 @@ export function logMonitor(
     onEvict: (summary) => {
       evictions++;
       const earlier = evicted.get(summary.run);
-      evicted.set(summary.run, earlier ? joinSummaries(earlier, summary) : summary);
+      evicted.set(summary.run, compact(earlier ? joinSummaries(earlier, summary) : summary));
     },
   });
+  // The summaries kept of evicted runs are most of what a scan of many runs holds (one per run): the lists
+  // they share (the signals a log never reports, the same for every run of a log; an empty diagnosis) are held once.
+  const shared = new Map<string, string[]>();
+  const compact = (summary: RunSummary): RunSummary => {
+    const key = summary.lacking.join("\n");
+    let lacking = shared.get(key);
+    if (!lacking && shared.size < MAX_SHARED_LISTS) {
+      lacking = summary.lacking;
+      shared.set(key, lacking);
+    }
+    return {
+      ...summary,
+      lacking: lacking ?? summary.lacking,
+      diagnosis: summary.diagnosis.length === 0 ? NO_DIAGNOSIS : summary.diagnosis,
+      actions: summary.actions.length === 0 ? NO_ACTIONS : summary.actions,
+    };
+  };
   const summaries = () => {
     const all = new Map(evicted);
     for (const run of monitor.runIds) {

@@ -111,7 +111,7 @@ export async function runWatch(
   }
   if (options.json) {
     await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
-    if (report.problemCount > 0) await write(io.err, `${report.summary()}\n`);
+    if (report.problemCount > 0 || report.boundReached) await write(io.err, `${report.summary()}\n`);
   } else {
     await write(io.out, `\n${report.summary()}\n`);
   }

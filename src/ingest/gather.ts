@@ -6,7 +6,12 @@
  * Lines of a run arrive in step order (the spec), so a step is complete as soon
  * as a record of the same run with another step arrives, or when input ends.
  * The gatherer emits it then: memory holds at most one open step per run,
- * however long the input.
+ * however long the input, and open steps of at most `maxOpenRuns` runs: when
+ * more runs than that have a step open (a file of many short runs, interleaved),
+ * the step of the run that received a record least recently is emitted early
+ * (`takeClosedEarly`), and the report counts it. A record that comes for such a
+ * step afterwards opens it again: the step is emitted a second time (marked
+ * `revised`) with the records from there on, and the report says so.
  *
  * A record for a step the run has moved past (already emitted, or older than
  * the step open) is handled by its source's rule:
@@ -101,6 +106,8 @@ interface OpenStep {
 
 interface RunState {
   open?: OpenStep;
+  /** The step emitted early to bound the open runs, while no other step of the run has come since. */
+  closedEarly?: number;
   /** The largest step number seen; -1 before the first. */
   newest: number;
   /** Steps emitted, for the `replace` rule (which needs to tell a repeated step from a late one). */
@@ -112,22 +119,75 @@ interface RunState {
 }
 
 /**
+ * Runs whose open step the gatherer holds at once by default: as many as the
+ * monitor of `scan` holds runs (verdicts.ts), so that a log the monitor can
+ * follow whole is gathered whole.
+ */
+export const DEFAULT_MAX_OPEN_RUNS = 4096;
+
+export interface StepGathererOptions {
+  /** Runs with a step open at once, at most (default `DEFAULT_MAX_OPEN_RUNS`); past it, the oldest is emitted early. */
+  maxOpenRuns?: number;
+}
+
+/**
  * The push form of gathering: `add` records one at a time, take the step each
- * completes, and `finish` at the end of input. For a loop over an iterable, use
- * `gatherSteps`.
+ * completes and those `takeClosedEarly` gives, and `finish` at the end of input.
+ * For a loop over an iterable, use `gatherSteps`.
  */
 export class StepGatherer {
   private readonly runs = new Map<string, RunState>();
+  /** The runs with a step open, least recently given a record first. */
+  private readonly openRuns = new Map<string, RunState>();
+  /** Steps emitted early to bound `openRuns`, not yet taken. */
+  private closedEarly: StepData[] = [];
   /** Records added so far: numbers a record that came without an origin, in a problem. */
   private added = 0;
+  readonly maxOpenRuns: number;
 
-  constructor(readonly report: IngestReport = new IngestReport()) {}
+  constructor(
+    readonly report: IngestReport = new IngestReport(),
+    options: StepGathererOptions = {},
+  ) {
+    const max = options.maxOpenRuns ?? DEFAULT_MAX_OPEN_RUNS;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxOpenRuns must be an integer >= 1, got ${max}`);
+    this.maxOpenRuns = max;
+  }
 
-  /** Steps open now (at most one per run). */
+  /** Steps open now (at most one per run, and at most `maxOpenRuns`). */
   get openSteps(): number {
-    let n = 0;
-    for (const state of this.runs.values()) if (state.open) n++;
-    return n;
+    return this.openRuns.size;
+  }
+
+  /**
+   * The steps emitted early since the last call, because more than `maxOpenRuns`
+   * runs had a step open (at most one per `add`): take them after each `add`.
+   * `flush` and `finish` return any not taken.
+   */
+  takeClosedEarly(): readonly StepData[] {
+    if (this.closedEarly.length === 0) return NONE;
+    const taken = this.closedEarly;
+    this.closedEarly = [];
+    return taken;
+  }
+
+  /** Marks the run's open step as the one most recently given a record. */
+  private touch(run: string, state: RunState): void {
+    this.openRuns.delete(run);
+    this.openRuns.set(run, state);
+  }
+
+  /** Emits the open steps of the runs least recently given a record, until at most `maxOpenRuns` remain. */
+  private bound(): void {
+    while (this.openRuns.size > this.maxOpenRuns) {
+      const [run, state] = this.openRuns.entries().next().value as [string, RunState];
+      this.openRuns.delete(run);
+      const open = state.open!;
+      state.open = undefined;
+      state.closedEarly = open.step;
+      this.report.noteClosedEarly(this.maxOpenRuns);
+      this.closedEarly.push(this.emit(state, open));
+    }
   }
 
   /**
@@ -153,6 +213,7 @@ export class StepGatherer {
     const again = origin !== undefined && previousSource !== undefined && origin.source !== previousSource;
     if (open && record.step === open.step && !again) {
       addToStep(open, record);
+      this.touch(record.run, state);
       return undefined;
     }
     const flushed = state.flushed;
@@ -160,6 +221,25 @@ export class StepGatherer {
     if (!open && flushed && record.step === flushed.step) {
       state.open = reopen(flushed);
       addToStep(state.open, record);
+      this.touch(record.run, state);
+      this.bound();
+      return undefined;
+    }
+    const closedEarly = state.closedEarly;
+    state.closedEarly = undefined;
+    if (!open && closedEarly === record.step && !again) {
+      // Its earlier records were emitted (and let go of) to bound memory: these come as a revision.
+      const where = origin ?? { source: "<records>", line: this.added };
+      const reason =
+        `step: ${record.kind} record for step ${record.step} of run "${record.run}" arrived after the step was ` +
+        `emitted early (more than ${this.maxOpenRuns} runs had a step open); emitted again (revised) with the records from here on`;
+      this.report.addProblem(problemAt(where, reason), "late");
+      const fresh: OpenStep = { run: record.run, step: record.step, parts: [], events: [], revised: true };
+      if (origin) fresh.source = origin.source;
+      addToStep(fresh, record);
+      state.open = fresh;
+      this.touch(record.run, state);
+      this.bound();
       return undefined;
     }
 
@@ -189,6 +269,7 @@ export class StepGatherer {
         fresh.source = origin?.source;
         addToStep(fresh, record);
         state.open = fresh;
+        this.touch(record.run, state);
         return undefined;
       }
       revised = state.emitted?.has(record.step) ?? false;
@@ -203,7 +284,10 @@ export class StepGatherer {
     if (origin) fresh.source = origin.source;
     addToStep(fresh, record);
     state.open = fresh;
-    return open ? this.emit(state, open) : undefined;
+    this.touch(record.run, state);
+    if (open) return this.emit(state, open);
+    this.bound();
+    return undefined;
   }
 
   /**
@@ -212,7 +296,7 @@ export class StepGatherer {
    * any other step of its run, reopen it (see the module comment).
    */
   flush(): StepData[] {
-    const done: StepData[] = [];
+    const done: StepData[] = [...this.takeClosedEarly()];
     for (const state of this.runs.values()) {
       const open = state.open;
       if (!open) continue;
@@ -220,13 +304,17 @@ export class StepGatherer {
       state.flushed = open;
       done.push(this.emit(state, open));
     }
+    this.openRuns.clear();
     return done;
   }
 
   /** Ends the input: returns every open step (one per run, runs in order of first appearance). */
   finish(): StepData[] {
     const done = this.flush();
-    for (const state of this.runs.values()) state.flushed = undefined;
+    for (const state of this.runs.values()) {
+      state.flushed = undefined;
+      state.closedEarly = undefined;
+    }
     return done;
   }
 
@@ -253,6 +341,8 @@ export class StepGatherer {
   }
 }
 
+const NONE: readonly StepData[] = [];
+
 function problemAt(where: RecordOrigin, reason: string): Problem {
   return { source: where.source, line: where.line, reason, field: "step" };
 }
@@ -271,11 +361,13 @@ function reopen(step: OpenStep): OpenStep {
 export async function* gatherSteps(
   records: Iterable<TelemetryRecord | LocatedRecord> | AsyncIterable<TelemetryRecord | LocatedRecord>,
   report: IngestReport = new IngestReport(),
+  options: StepGathererOptions = {},
 ): AsyncGenerator<StepData> {
-  const gatherer = new StepGatherer(report);
+  const gatherer = new StepGatherer(report, options);
   for await (const item of records) {
     const done = "record" in item ? gatherer.add(item.record, item, item.late) : gatherer.add(item);
     if (done) yield done;
+    yield* gatherer.takeClosedEarly();
   }
   yield* gatherer.finish();
 }

@@ -8,12 +8,14 @@
 export { type FollowEvent, type FollowOptions, followFile } from "./follow.js";
 export { type AdapterOptions, FORMAT_NAMES, type FormatName } from "./format.js";
 export {
+  DEFAULT_MAX_OPEN_RUNS,
   gatherSteps,
   type LateRule,
   type LocatedRecord,
   type RecordOrigin,
   type StepData,
   StepGatherer,
+  type StepGathererOptions,
   type TrajectoryTable,
 } from "./gather.js";
 export {

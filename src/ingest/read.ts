@@ -9,12 +9,12 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { type LocatedRecord, type StepData, StepGatherer } from "./gather.js";
+import { type LocatedRecord, type StepData, StepGatherer, type StepGathererOptions } from "./gather.js";
 import type { LineSource } from "./lines.js";
 import { IngestReport, type IngestReportOptions } from "./report.js";
 import { type ReadSourceOptions, type RecordBatch, readSourceRecords } from "./source.js";
 
-export interface ReadTelemetryOptions extends IngestReportOptions, ReadSourceOptions {
+export interface ReadTelemetryOptions extends IngestReportOptions, ReadSourceOptions, StepGathererOptions {
   /** Count into this report instead of a new one (its own options then apply). */
   report?: IngestReport;
 }
@@ -24,7 +24,8 @@ export interface ReadTelemetryOptions extends IngestReportOptions, ReadSourceOpt
  * in natural order: `2.jsonl` before `10.jsonl`), `-` (stdin) or streams, and
  * yields each (run, step) as it completes. Each source's format is detected
  * from its content (`options.format` forces one). Memory stays bounded: one
- * batch of input and one open step per run (a Parquet file is held whole).
+ * batch of input and one open step per run, for at most `maxOpenRuns` runs
+ * (a Parquet file is held whole).
  * Nothing is read until `steps` is iterated; `report` fills in as it goes and
  * is complete when `steps` is exhausted.
  *
@@ -45,9 +46,9 @@ export function readTelemetry(
 async function* readSteps(
   sources: readonly LineSource[],
   report: IngestReport,
-  options: ReadSourceOptions,
+  options: ReadSourceOptions & StepGathererOptions,
 ): AsyncGenerator<StepData> {
-  const gatherer = new StepGatherer(report);
+  const gatherer = new StepGatherer(report, options);
   for await (const batch of recordBatches(sources, report, options)) yield* gatherBatch(gatherer, batch);
   yield* gatherer.finish();
 }
@@ -69,7 +70,7 @@ export async function* readRecords(
   }
 }
 
-/** Adds a batch to the gatherer, giving the steps it completes. */
+/** Adds a batch to the gatherer, giving the steps it completes (those emitted early to bound memory included). */
 export function* gatherBatch(gatherer: StepGatherer, batch: RecordBatch): Generator<StepData> {
   // One origin object, updated: the gatherer reads it only while adding (no object per record).
   const origin = { source: batch.source, line: 0 };
@@ -77,6 +78,7 @@ export function* gatherBatch(gatherer: StepGatherer, batch: RecordBatch): Genera
     origin.line = batch.lines[i];
     const done = gatherer.add(batch.records[i], origin, batch.late);
     if (done) yield done;
+    yield* gatherer.takeClosedEarly();
   }
 }
 

@@ -59,6 +59,11 @@ export interface IngestReportJSON {
   missingMetrics: Record<string, Record<string, number>>;
   /** Metric names and runs past the coverage map's bounds: their coverage is not in `missingMetrics`. */
   coverageUntracked: { metricNames: number; runs: number };
+  /**
+   * Steps emitted before their run's next step came, because more runs than the gatherer holds had a
+   * step open (`StepGathererOptions.maxOpenRuns`); a record for one afterwards is a `late` problem.
+   */
+  stepsClosedEarly: number;
 }
 
 /** How a source's step numbers were inferred. */
@@ -108,6 +113,10 @@ export class IngestReport {
   inferredSteps = 0;
   /** Source name -> its steps numbered by inference, and how. */
   readonly stepInference = new Map<string, StepInference>();
+  /** Steps emitted early to bound the runs with a step open (see `IngestReportJSON.stepsClosedEarly`). */
+  stepsClosedEarly = 0;
+  /** The bound that closed them, for the summary. */
+  private openRunsBound = 0;
   /** Every problem, counted past the cap. */
   problemCount = 0;
   /** The first `maxProblems` problems, in the order they happened. */
@@ -185,6 +194,20 @@ export class IngestReport {
       if (Object.keys(missing).length > 0) define(out, run, missing);
     }
     return out;
+  }
+
+  /**
+   * A memory bound was reached (the coverage map's, or the open runs'): the summary says what it left out
+   * or emitted early, so a command that prints the summary only for problems prints it for this too.
+   */
+  get boundReached(): boolean {
+    return this.stepsClosedEarly > 0 || this.untrackedNames > 0 || this.untrackedRuns > 0;
+  }
+
+  /** A step was emitted early because more than `maxOpenRuns` runs had a step open. */
+  noteClosedEarly(maxOpenRuns: number): void {
+    this.stepsClosedEarly++;
+    this.openRunsBound = maxOpenRuns;
   }
 
   /** `steps` steps of `source` numbered by inference, as `how` says. */
@@ -287,6 +310,12 @@ export class IngestReport {
       const listed = names.length > 8 ? [...names.slice(0, 8), `... ${names.length - 8} more`] : names;
       out.push(`run ${printable(run)}: metrics missing on some steps (absent there, not zero): ${listed.join(", ")}`);
     }
+    if (this.stepsClosedEarly > 0) {
+      out.push(
+        `${plural(this.stepsClosedEarly, "step")} emitted before their run's next step came, to hold the open steps of at most ` +
+          `${this.openRunsBound} runs (more runs than that were interleaved); a record that came for one later is listed above`,
+      );
+    }
     if (this.untrackedNames > 0 || this.untrackedRuns > 0) {
       out.push(
         `metric coverage is tracked for at most ${MAX_COVERED_METRICS} metric names per run and ${MAX_COVERED_RUNS} runs: ` +
@@ -325,6 +354,7 @@ export class IngestReport {
       ),
       missingMetrics: this.missingMetrics,
       coverageUntracked: { metricNames: this.untrackedNames, runs: this.untrackedRuns },
+      stepsClosedEarly: this.stepsClosedEarly,
     };
   }
 }

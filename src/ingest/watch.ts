@@ -96,7 +96,7 @@ async function* watchLines(
 ): AsyncGenerator<StepData> {
   const forced = options.format === undefined ? undefined : formatNamed(options.format);
   const reading = new LineReading(path, report, options, forced?.kind === "lines" ? forced : undefined);
-  let gatherer = new StepGatherer(report);
+  let gatherer = new StepGatherer(report, options);
   const gather = (batch: RecordBatch | undefined) => (batch ? gatherBatch(gatherer, batch) : []);
   const follow = followFile(path, { ...options, quietMs: options.settleMs ?? 2000 });
   try {
@@ -109,7 +109,7 @@ async function* watchLines(
         // A new log: what was open is complete, and its steps start afresh.
         yield* gather(reading.restart(event.reason));
         yield* gatherer.finish();
-        gatherer = new StepGatherer(report);
+        gatherer = new StepGatherer(report, options);
       }
     }
   } catch (err) {
@@ -127,7 +127,7 @@ async function* watchDocument(
   report: IngestReport,
   options: WatchTelemetryOptions,
 ): AsyncGenerator<StepData> {
-  const gatherer = new StepGatherer(report);
+  const gatherer = new StepGatherer(report, options);
   /** Per run, the newest step yielded: a re-read yields only what is newer. */
   const newest = new Map<string, number>();
   const note = (step: StepData): StepData => {

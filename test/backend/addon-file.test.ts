@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { addonDigestProblem, digestPath, sha256File, writeAddonDigest } from "../../src/backend/addon-digest.js";
 import { addonFileProblem } from "../../src/backend/addon-file.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -143,5 +144,85 @@ describe.runIf(built)("a truncated native addon (issue 13, item 2)", () => {
       try { loadNativeKernels(${JSON.stringify(join(dir, "binding.cjs"))}); } catch (e) { console.log("ERR " + e.message); }`);
     expect(r.out).toMatch(new RegExp(`ERR no native addon built for ${platform} in `));
     expect(r.out).not.toMatch(/npm has a bug|wasm32-wasi/);
+  });
+});
+
+/** Loads the addon beside `binding` in a child, with the selection's fallback; prints the backend and the warning. */
+function selectIn(binding: string): { status: number | null; signal: string | null; out: string } {
+  return child(`
+    import { loadNativeKernels } from "./src/backend/native.ts";
+    import { selectKernels } from "./src/backend/load.ts";
+    const k = selectKernels({
+      loadNative: () => loadNativeKernels(${JSON.stringify(binding)}),
+      loadWasm: () => ({ name: "wasm" }),
+      warn: (m) => console.log("WARN " + m),
+    });
+    console.log("BACKEND " + k.name);`);
+}
+
+describe("the addon's build digest (issue 13, item 2)", () => {
+  it("is written in sha256sum format and accepts only the file it was written for", () => {
+    const dir = scratch();
+    const addon = write(dir, "rftfm.test.node", elf(4096, 4096));
+    expect(addonDigestProblem(addon), "no digest file: headers only").toBeUndefined();
+    const hex = writeAddonDigest(addon);
+    expect(readFileSync(digestPath(addon), "utf8")).toBe(`${hex}  rftfm.test.node\n`);
+    expect(hex).toBe(sha256File(addon));
+    expect(addonDigestProblem(addon)).toBeUndefined();
+    const other = elf(4096, 4096);
+    other[2000] ^= 1; // inside the segment: the headers cannot see it
+    writeFileSync(addon, other);
+    expect(addonFileProblem(addon)).toBeUndefined();
+    expect(addonDigestProblem(addon)).toMatch(
+      /does not match its build digest rftfm\.test\.node\.sha256 \(truncated or replaced\?\)/,
+    );
+    writeFileSync(digestPath(addon), "not a digest\n");
+    expect(addonDigestProblem(addon)).toMatch(/is not a sha256sum line/);
+  });
+
+  it.runIf(built)("the build script digests the addon built for this platform, and that addon loads", () => {
+    const dir = scratch();
+    copyFileSync(join(nativeDir, "binding.cjs"), join(dir, "binding.cjs"));
+    copyFileSync(join(nativeDir, built as string), join(dir, built as string));
+    const script = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join(root, "scripts/write-addon-digests.ts"), join(dir, built as string)],
+      { cwd: root, encoding: "utf8" },
+    );
+    expect(script.status, script.stderr).toBe(0);
+    expect(readFileSync(digestPath(join(dir, built as string)), "utf8").split(" ")[0]).toBe(
+      sha256File(join(nativeDir, built as string)),
+    );
+    const r = selectIn(join(dir, "binding.cjs"));
+    expect(r.out).toMatch(/BACKEND native/);
+    expect(r.out).not.toMatch(/WARN/);
+  });
+
+  it.runIf(built)("a replaced or truncated addon falls back to wasm, naming the file and its digest", () => {
+    const good = readFileSync(join(nativeDir, built as string));
+    const damaged = Buffer.from(good);
+    // Bytes replaced in the middle of the file, its size and headers intact.
+    for (let i = 0; i < 64; i++) damaged[Math.floor(good.length / 2) + i] ^= 0xff;
+    for (const [kind, bytes] of [
+      ["replaced", damaged],
+      ["truncated", good.subarray(0, 300_000)],
+    ] as const) {
+      const dir = scratch();
+      copyFileSync(join(nativeDir, "binding.cjs"), join(dir, "binding.cjs"));
+      const addon = join(dir, built as string);
+      writeFileSync(digestPath(addon), `${sha256File(join(nativeDir, built as string))}  ${built}\n`);
+      writeFileSync(addon, bytes);
+      const r = selectIn(join(dir, "binding.cjs"));
+      expect(r.signal, kind).toBeNull();
+      expect(r.status, r.out).toBe(0);
+      expect(r.out, kind).toMatch(/BACKEND wasm/);
+      const named = addon.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      expect(r.out, kind).toMatch(
+        new RegExp(
+          `WARN rftfm: native addon unavailable \\(refusing to load the native addon: ${named} does not match its build digest ${built?.replace(/\./g, "\\.")}\\.sha256 \\(truncated or replaced\\?\\)`,
+        ),
+      );
+      if (kind === "truncated") expect(r.out).toMatch(/\(300000 bytes\) is truncated or damaged/);
+    }
   });
 });

@@ -55,13 +55,48 @@ describe("rftfm score-series", () => {
   });
 });
 
-describe("rftfm score-series: a row that is not CSV", () => {
-  it("scores the good rows and reports the bad one (an unterminated quote on the last line)", () => {
-    const good = nabCsv(50, 40);
-    const result = runCli(["score-series", "-"], { input: `${good}"2014-01-02 00:00:00,7\n` });
-    expect(result.status, result.stderr).toBe(0);
-    const rows = parse(result.stdout, { columns: true }) as Record<string, string>[];
-    expect(rows).toHaveLength(50);
-    expect(result.stderr).toMatch(/-: line 52: Quote Not Closed.*; the row was skipped/);
+describe("rftfm score-series: a row that is not CSV, a file that cannot be read (issue 13, item 19)", () => {
+  const good = nabCsv(50, 40);
+  const bad = `${good}"2014-01-02 00:00:00,7\n`;
+
+  it("scores the good rows and reports the bad one (an unterminated quote on the last line), on both backends", () => {
+    const scored: string[] = [];
+    for (const backend of ["native", "wasm"]) {
+      const result = runCli(["score-series", "-", "--backend", backend], { input: bad });
+      expect(result.status, result.stderr).toBe(0);
+      const rows = parse(result.stdout, { columns: true }) as Record<string, string>[];
+      expect(rows).toHaveLength(50);
+      expect(result.stderr).toMatch(/^rftfm score-series: -:52: Quote Not Closed.*; the row was skipped$/m);
+      // The good rows score as they do without the bad one.
+      expect(result.stdout).toBe(runCli(["score-series", "-", "--backend", backend], { input: good }).stdout);
+      scored.push(result.stdout);
+    }
+    expect(scored[0]).toBe(scored[1]);
+  });
+
+  it("exits 1 for a skipped row with --fail-on ingest, --strict or RFTFM_FAIL_ON=ingest, as scan does", () => {
+    for (const [args, env] of [
+      [["--fail-on", "ingest"], {}],
+      [["--strict"], {}],
+      [[], { RFTFM_FAIL_ON: "ingest" }],
+    ] as const) {
+      const result = runCli(["score-series", "-", ...args], { input: bad, env });
+      expect(result.status, `${args} ${JSON.stringify(env)}`).toBe(1);
+      expect(parse(result.stdout, { columns: true })).toHaveLength(50);
+      expect(result.stderr).toMatch(/rftfm: failing \(exit status 1\): .*1 problem \(--fail-on ingest\)/);
+    }
+    // alarm and halt name nothing a series scorer finds; a clean input with --fail-on ingest exits 0.
+    expect(runCli(["score-series", "-", "--fail-on", "alarm,halt"], { input: bad }).status).toBe(0);
+    expect(runCli(["score-series", "-", "--fail-on", "ingest"], { input: good }).status).toBe(0);
+  });
+
+  it("exits 1, not 2, for a file that cannot be read (as cat and grep do), naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rftfm-score-series-"));
+    for (const path of [join(dir, "absent.csv"), dir]) {
+      const result = runCli(["score-series", path, "--out", join(dir, "out.csv")]);
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`rftfm score-series: ${path}:0: cannot be read: `);
+      expect(result.stderr).toMatch(/rftfm: failing \(exit status 1\): 1 source could not be read/);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -369,5 +370,87 @@ describe("StepGatherer: the replace rule (foreign logs) and flushing (live logs)
     g.add(step(2));
     expect(g.add(step(1))).toBeUndefined(); // canonical rule: skipped, reported
     expect(report.outOfOrderRecords).toBe(1);
+  });
+});
+
+describe("a bound on the runs with a step open (issue 13, item 8)", () => {
+  const stepOf = (run: string, step: number, reward: number): TelemetryRecord => ({
+    kind: "step",
+    run,
+    step,
+    metrics: { reward_mean: reward },
+  });
+
+  it("holds the open steps of at most maxOpenRuns runs, emitting the least recently fed first; nothing is lost", () => {
+    const report = new IngestReport();
+    const g = new StepGatherer(report, { maxOpenRuns: 3 });
+    const out: StepData[] = [];
+    let maxOpen = 0;
+    // 10 one-step runs, interleaved; run-0 is fed again just before run-3 opens, so run-1 is the oldest then.
+    for (let i = 0; i < 10; i++) {
+      if (i === 3) g.add({ kind: "trajectory", run: "run-0", step: 1, values: { reward: 5 } });
+      const done = g.add(stepOf(`run-${i}`, 1, i));
+      if (done) out.push(done);
+      out.push(...g.takeClosedEarly());
+      maxOpen = Math.max(maxOpen, g.openSteps);
+    }
+    expect(maxOpen).toBe(3);
+    expect(out.map((s) => s.run)).toEqual(["run-1", "run-2", "run-0", "run-3", "run-4", "run-5", "run-6"]);
+    const rest = g.finish();
+    expect(rest.map((s) => s.run).sort()).toEqual(["run-7", "run-8", "run-9"]);
+    const all = [...out, ...rest];
+    expect(all).toHaveLength(10);
+    // run-0's step kept both its records: it was emitted whole, not cut.
+    const run0 = all.find((s) => s.run === "run-0")!;
+    expect(run0.metrics).toEqual({ reward_mean: 0 });
+    expect(run0.trajectories?.rows).toBe(1);
+    expect(report.stepsClosedEarly).toBe(7);
+    expect(report.problemCount).toBe(0);
+    expect(report.summary()).toMatch(
+      /7 steps emitted before their run's next step came, to hold the open steps of at most 3 runs/,
+    );
+    expect(report.toJSON().stepsClosedEarly).toBe(7);
+  });
+
+  it("a record for a step emitted early opens it again: emitted a second time (revised), and reported", () => {
+    const report = new IngestReport();
+    const g = new StepGatherer(report, { maxOpenRuns: 2 });
+    const out: StepData[] = [];
+    const add = (record: TelemetryRecord, line: number) => {
+      const done = g.add(record, { source: "s.jsonl", line });
+      if (done) out.push(done);
+      out.push(...g.takeClosedEarly());
+    };
+    add(stepOf("a", 1, 0.1), 1);
+    add(stepOf("b", 1, 0.2), 2);
+    add(stepOf("c", 1, 0.3), 3); // a:1 is emitted early
+    add({ kind: "trajectory", run: "a", step: 1, values: { reward: 1 } }, 4); // more for a:1
+    add(stepOf("a", 2, 0.4), 5);
+    out.push(...g.finish());
+    const a = out.filter((s) => s.run === "a");
+    expect(a.map((s) => [s.step, s.revised ?? false])).toEqual([
+      [1, false],
+      [1, true],
+      [2, false],
+    ]);
+    expect(a[0].metrics).toEqual({ reward_mean: 0.1 });
+    expect(a[1].trajectories?.rows).toBe(1);
+    expect(report.lateSteps).toBe(1);
+    expect(report.problems[0]).toMatchObject({ source: "s.jsonl", line: 4 });
+    expect(report.problems[0].reason).toMatch(
+      /step 1 of run "a" arrived after the step was emitted early \(more than 2 runs had a step open\); emitted again \(revised\)/,
+    );
+    // Every step of every run came out; none twice except the revision.
+    expect(out.map((s) => `${s.run}:${s.step}`).sort()).toEqual(["a:1", "a:1", "a:2", "b:1", "c:1"]);
+  });
+
+  it("readTelemetry takes the bound as an option and gives every step of many one-step runs", async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify(stepOf(`r${i}`, 1, i))).join("\n");
+    const { steps, report } = readTelemetry([{ name: "many", stream: Readable.from([lines]) }], { maxOpenRuns: 4 });
+    const out = await collect(steps);
+    expect(out).toHaveLength(50);
+    expect(new Set(out.map((s) => s.run)).size).toBe(50);
+    expect(report.stepsClosedEarly).toBe(46);
+    expect(() => new StepGatherer(report, { maxOpenRuns: 0 })).toThrow(/maxOpenRuns/);
   });
 });

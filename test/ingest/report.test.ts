@@ -76,6 +76,7 @@ describe("IngestReport", () => {
       stepInference: { "c.log": { steps: 3, how: ["by order"] } },
       missingMetrics: {},
       coverageUntracked: { metricNames: 0, runs: 0 },
+      stepsClosedEarly: 0,
     });
   });
 });

@@ -14,7 +14,9 @@ describe("the standalone CLI bundle (what the pip package carries)", () => {
     expect(existsSync(join(root, "dist/standalone/rftfm-standalone.js")), "run npm run build").toBe(true);
     for (const rel of ["package.json", "dist/names.json", "dist/standalone", "fingerprints", "layout", "wasm/build"])
       cpSync(join(root, rel), join(dir, rel), { recursive: true });
-    for (const f of readdirSync(join(root, "native")).filter((f) => f.endsWith(".node") || f === "binding.cjs"))
+    for (const f of readdirSync(join(root, "native")).filter(
+      (f) => /\.node(\.sha256)?$/.test(f) || f === "binding.cjs",
+    ))
       cpSync(join(root, "native", f), join(dir, "native", f));
     for (const backend of ["native", "wasm"]) {
       const out = execFileSync(process.execPath, [join(dir, "dist/standalone/rftfm-standalone.js"), "serve"], {
