@@ -42,7 +42,17 @@ import {
   type RunState,
 } from "./run-state.js";
 import { type MonitoredStep, readSignals } from "./signals.js";
+import {
+  checkSnapshot,
+  MAX_STEP,
+  type MonitorSnapshot,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  sealSnapshot,
+} from "./snapshot.js";
 import { readStepSize } from "./step-size.js";
+
+export { MAX_STEP, type MonitorSnapshot } from "./snapshot.js";
 
 export interface MonitorOptions {
   /** A fingerprint set, or the path of a fingerprint file (default: the shipped set). */
@@ -84,28 +94,8 @@ export interface MonitorOptions {
   onEvict?: (summary: RunSummary) => void;
 }
 
-/** The largest step the monitor takes (2^48): clock values (step + rewind offset) stay exact integers. */
-export const MAX_STEP = 2 ** 48;
-
 /** The event a trainer adapter reports an applied action with (verdicts.md). */
 const ACTION_APPLIED = "action_applied";
-
-/** Format tag of `Monitor.snapshot()`. */
-const SNAPSHOT_FORMAT = "rftfm-monitor";
-const SNAPSHOT_VERSION = 1;
-
-export interface MonitorSnapshot {
-  format: typeof SNAPSHOT_FORMAT;
-  version: typeof SNAPSHOT_VERSION;
-  /** The fingerprint set's signals, to refuse restoring with another set. */
-  signals: string[];
-  bank: string;
-  nextKey: number;
-  runs: [string, unknown][];
-  policy: unknown;
-  /** Runs with a policy of their own (`policyFor`), and its state (null: no policy for the run). */
-  runPolicies?: [string, unknown][];
-}
 
 function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
   if (typeof t !== "object" || t === null)
@@ -191,14 +181,13 @@ export class Monitor {
     this.trendCodes = trendCodes(this.detectList);
     const detectors = this.kernels.detectors;
     if (restored) {
-      if (restored.format !== SNAPSHOT_FORMAT || restored.version !== SNAPSHOT_VERSION) {
-        throw new Error(
-          `Monitor.restore: not a monitor snapshot (format ${String(restored.format)}, version ${String(restored.version)})`,
-        );
-      }
-      if (restored.signals.join("\n") !== this.set.signals.join("\n")) {
-        throw new Error("Monitor.restore: the snapshot was taken with another fingerprint set (its signals differ)");
-      }
+      // Format, checksum and every field are checked before anything is built from the snapshot.
+      const window = this.set.detection.window;
+      restored = checkSnapshot(restored, {
+        signals: this.set.signals,
+        history: window + HISTORY_BEFORE_ALARM,
+        window,
+      }) as MonitorSnapshot;
       this.bank = detectors.restoreBank(Buffer.from(restored.bank, "base64"));
       this.nextKey = restored.nextKey;
       for (const [run, state] of restored.runs) this.runs.set(run, decodeRunState(state, n, this.detectList.length));
@@ -270,7 +259,7 @@ export class Monitor {
 
   /** The whole state as JSON-safe data: bank, run histories, episodes, policy. */
   snapshot(): MonitorSnapshot {
-    return {
+    return sealSnapshot({
       format: SNAPSHOT_FORMAT,
       version: SNAPSHOT_VERSION,
       signals: [...this.set.signals],
@@ -281,7 +270,7 @@ export class Monitor {
       runPolicies: [...this.runPolicies]
         .filter(([, p]) => p !== this.policy)
         .map(([run, p]) => [run, p?.snapshot() ?? null]),
-    };
+    });
   }
 
   /** Judges one step. Never throws. */

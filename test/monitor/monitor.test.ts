@@ -5,6 +5,7 @@ import { Monitor, type MonitorOptions, type MonitorSnapshot, type StepInput, typ
 import { defaultFingerprintSet } from "../../src/monitor/fingerprint-set.js";
 import { HISTORY_BEFORE_ALARM } from "../../src/monitor/run-state.js";
 import { isTensorSignal } from "../../src/monitor/signals.js";
+import { sealSnapshot } from "../../src/monitor/snapshot.js";
 import { backends } from "../kernels/backends.js";
 import { firstAlarm, healthyMetricRun, stepInputs, testSpec, trainRecords } from "./helpers.js";
 
@@ -506,7 +507,8 @@ describe("Monitor snapshot and restore on a logged benchmark run", () => {
       expect(restored.snapshot()).toEqual(original.snapshot());
       whole.set(kernels.name, [...before, ...later]);
       // Control: without the policy's state the restored monitor would act again at once rather than escalate.
-      const forgetful = Monitor.restore({ ...snapshot, policy: null }, options(kernels));
+      // (Resealed: a snapshot edited without a new checksum is refused.)
+      const forgetful = Monitor.restore(sealSnapshot({ ...snapshot, policy: null }), options(kernels));
       expect(observeAll(forgetful, inputs.slice(15))).not.toEqual(later);
 
       // The snapshot falls inside the policy's ladder: a round before it, the escalation after it.
@@ -545,7 +547,7 @@ describe("Monitor snapshot and restore on a logged benchmark run", () => {
     monitor.observe(healthyMetricRun("r", 1)[0]);
     const snapshot = monitor.snapshot();
     expect(() => Monitor.restore({ ...snapshot, format: "other" as never })).toThrow(/not a monitor snapshot/);
-    expect(() => Monitor.restore({ ...snapshot, version: 2 as never })).toThrow(/not a monitor snapshot/);
+    expect(() => Monitor.restore({ ...snapshot, version: 3 as never })).toThrow(/not a monitor snapshot/);
     const set = defaultFingerprintSet();
     const fewer = { ...set, signals: set.signals.slice(0, -1) };
     expect(() => Monitor.restore(snapshot, { fingerprints: fewer as never })).toThrow(/another fingerprint set/);
