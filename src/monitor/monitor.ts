@@ -24,10 +24,10 @@ import { diagnose } from "../diagnosis/diagnose.js";
 import { DEFAULT_RULES, type Rule } from "../diagnosis/rules.js";
 import type { PolicyOptions } from "../remediation/options.js";
 import { RemediationPolicy } from "../remediation/policy.js";
-import { scanSteps } from "../scan/scan.js";
+import { scanEach } from "../scan/scan.js";
 import { describeValue } from "../telemetry/decode.js";
 import type { EventRecord, TensorLike } from "../telemetry/records.js";
-import { checkColumn, checkMetrics } from "../verdict/check-values.js";
+import { checkMetrics } from "../verdict/check-values.js";
 import type { StepInput } from "../verdict/input.js";
 import type { Anomaly, Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { clockCheckpoints, tick, toClock, toTrainer } from "./clock.js";
@@ -51,6 +51,7 @@ import {
   sealSnapshot,
 } from "./snapshot.js";
 import { readStepSize } from "./step-size.js";
+import { checkTensor } from "./tensor-input.js";
 
 export { MAX_STEP, type MonitorSnapshot } from "./snapshot.js";
 
@@ -96,31 +97,6 @@ export interface MonitorOptions {
 
 /** The event a trainer adapter reports an applied action with (verdicts.md). */
 const ACTION_APPLIED = "action_applied";
-
-function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
-  if (typeof t !== "object" || t === null)
-    throw new TypeError("trajectories: expected an object of column name -> array of numbers");
-  if ("columns" in t && t.columns instanceof Map && typeof (t as TensorLike).rows === "number") return t as TensorLike;
-  const columns = new Map<string, ArrayLike<number>>(Object.entries(t as Record<string, ArrayLike<number>>));
-  let rows = -1;
-  for (const [name, column] of columns) {
-    // A string has a length too; only arrays and typed arrays are columns.
-    if (!(Array.isArray(column) || ArrayBuffer.isView(column)) || typeof column.length !== "number") {
-      throw new TypeError(`trajectories.${name}: expected an array of numbers`);
-    }
-    if (rows >= 0 && column.length !== rows) {
-      throw new RangeError(`trajectories.${name}: ${column.length} values, other columns have ${rows}`);
-    }
-    rows = column.length;
-    // null cells are missing (NaN), as in JSONL; a cell that is no number is an error.
-    if (Array.isArray(column)) {
-      const checked = checkColumn(name, column);
-      if ("error" in checked) throw new TypeError(checked.error as string);
-      columns.set(name, checked);
-    }
-  }
-  return { rows: Math.max(rows, 0), columns };
-}
 
 /** A field of a caller's input that may be a throwing getter: its value when of `type`, else `fallback`. */
 function readSafely<T>(read: () => unknown, type: "string" | "number", fallback: T): T {
@@ -298,18 +274,12 @@ export class Monitor {
         return `input: reading it threw: ${errorText(err)}`;
       }
     });
-    let scanned: MonitoredStep[] = [];
+    // Scanned in kernel calls the backends bound alike; a step the kernels refuse fails alone.
     const valid = steps.filter((s): s is MonitoredStep => typeof s !== "string");
-    try {
-      scanned = scanSteps(
-        this.kernels,
-        valid.map((s) => s.data),
-      ) as MonitoredStep[];
-    } catch (err) {
-      const message = `scanning trajectories: ${(err as Error).message}`;
-      this.log(message);
-      return inputs.map((input) => this.failed(input, message));
-    }
+    const scanned = scanEach(
+      this.kernels,
+      valid.map((s) => s.data),
+    );
     let next = 0;
     return steps.map((step, i) => {
       if (typeof step === "string") {
@@ -317,8 +287,13 @@ export class Monitor {
         return this.failed(inputs[i], step);
       }
       const s = scanned[next++];
+      if ("error" in s) {
+        const message = `scanning trajectories: ${s.error}`;
+        this.log(message);
+        return this.failed(inputs[i], message);
+      }
       try {
-        return this.withInputErrors(this.judge(s, inputs[i].events ?? []), notes[i]);
+        return this.withInputErrors(this.judge(s as MonitoredStep, inputs[i].events ?? []), notes[i]);
       } catch (err) {
         const message = `internal error: ${(err as Error).message}`;
         this.log(message);
@@ -407,11 +382,12 @@ export class Monitor {
       return "metrics: expected an object of name -> number";
     }
     if (input.events !== undefined && !Array.isArray(input.events)) return "events: expected an array of event records";
+    // A bad tensor is an input error of this step alone: the step is judged without it (its signals absent).
     let trajectories: TensorLike | undefined;
-    try {
-      trajectories = input.trajectories === undefined ? undefined : toTensor(input.trajectories);
-    } catch (err) {
-      return (err as Error).message;
+    if (input.trajectories !== undefined) {
+      const checked = checkTensor(input.trajectories);
+      if ("error" in checked) errors.push(checked.error);
+      else trajectories = checked.tensor;
     }
     let metrics = input.metrics;
     if (metrics !== undefined) {

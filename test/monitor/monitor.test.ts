@@ -160,6 +160,27 @@ describe("Monitor never throws", () => {
     ["a string step", { run: "r", step: "4" }, 'step: expected a non-negative integer, got "4"'],
     ["metrics: 'x'", { run: "r", step: 1, metrics: "x" }, "metrics: expected an object of name -> number"],
     ["metrics: null", { run: "r", step: 1, metrics: null }, "metrics: expected an object of name -> number"],
+    ["events: 5", { run: "r", step: 1, events: 5 }, "events: expected an array of event records"],
+  ];
+
+  it.each(garbage)("%s gives a verdict with errors, and the next good step is judged", (_, input, message) => {
+    const logged: string[] = [];
+    const monitor = new Monitor({ onError: (m) => logged.push(m) });
+    const good = healthyMetricRun("r", 12);
+    const before = observeAll(monitor, good.slice(0, 10));
+    const bad = monitor.observe(input as StepInput);
+    expectWellFormedError(bad, message);
+    expect(logged).toEqual([message]);
+    const next = monitor.observe(good[10]);
+    expect(next.errors).toBeUndefined();
+    expect(next).toMatchObject({ run: "r", step: 10, anomalous: false });
+    // The bad input changed nothing: the run goes on exactly as without it.
+    const clean = new Monitor({ onError: () => {} });
+    expect([...before, next]).toEqual(observeAll(clean, good.slice(0, 11)));
+    expect(monitor.summary("r")?.steps).toBe(11);
+  });
+
+  const badTensors: [string, unknown, string][] = [
     [
       "mismatched columns",
       { run: "r", step: 1, trajectories: { reward: [1, 0, 1], group: [0, 0] } },
@@ -180,24 +201,22 @@ describe("Monitor never throws", () => {
       { run: "r", step: 1, trajectories: { reward: "0101" } },
       "trajectories.reward: expected an array of numbers",
     ],
-    ["events: 5", { run: "r", step: 1, events: 5 }, "events: expected an array of event records"],
   ];
 
-  it.each(garbage)("%s gives a verdict with errors, and the next good step is judged", (_, input, message) => {
+  // A bad tensor is an input error of its step alone (issue 13, item 11): the step is judged on the rest of it.
+  it.each(badTensors)("%s gives a verdict with errors, the step judged without its tensor", (_, input, message) => {
     const logged: string[] = [];
     const monitor = new Monitor({ onError: (m) => logged.push(m) });
-    const good = healthyMetricRun("r", 12);
-    const before = observeAll(monitor, good.slice(0, 10));
-    const bad = monitor.observe(input as StepInput);
-    expectWellFormedError(bad, message);
-    expect(logged).toEqual([message]);
-    const next = monitor.observe(good[10]);
-    expect(next.errors).toBeUndefined();
-    expect(next).toMatchObject({ run: "r", step: 10, anomalous: false });
-    // The bad input changed nothing: the run goes on exactly as without it.
     const clean = new Monitor({ onError: () => {} });
-    expect([...before, next]).toEqual(observeAll(clean, good.slice(0, 11)));
-    expect(monitor.summary("r")?.steps).toBe(11);
+    const good = healthyMetricRun("r", 12);
+    observeAll(monitor, good.slice(0, 10));
+    observeAll(clean, good.slice(0, 10));
+    const bad = monitor.observe({ ...(input as StepInput), step: 10, metrics: good[10].metrics });
+    expect(bad.errors).toEqual([message]);
+    expect(logged).toEqual([message]);
+    const { errors: _errors, ...rest } = bad;
+    expect(rest).toEqual(clean.observe(good[10]));
+    expect(monitor.observe(good[11])).toEqual(clean.observe(good[11]));
   });
 
   function expectWellFormedError(v: Verdict, message: string) {
