@@ -134,6 +134,7 @@ export class Monitor {
   /** Run states, least recently observed first (Map keeps insertion order; a run is re-inserted when observed). */
   private readonly runs = new Map<string, RunState>();
   private nextKey = 0;
+  private closed = false;
   private readonly noise: Float64Array;
   private readonly signalIndex: ReadonlyMap<string, number>;
   /** What the detect stage reads (the watched signals first, then the ones only it needs), and their trend-kernel codes. */
@@ -164,44 +165,52 @@ export class Monitor {
         history: window + HISTORY_BEFORE_ALARM,
         window,
       }) as MonitorSnapshot;
-      this.bank = detectors.restoreBank(Buffer.from(restored.bank, "base64"));
-      this.nextKey = restored.nextKey;
+      // Decoded before the bank is built: a failure here then leaves nothing allocated.
       for (const [run, state] of restored.runs) this.runs.set(run, decodeRunState(state, n, this.detectList.length));
+      this.nextKey = restored.nextKey;
+      this.bank = detectors.restoreBank(Buffer.from(restored.bank, "base64"));
     } else {
       this.bank = detectors.createBank({ ...this.set.detection.bank, max_runs: this.maxRuns, max_signals: n });
     }
-    const usePrior = options.prior ?? fp !== undefined;
-    const p = usePrior ? this.set.prior : null;
-    this.prior = p
-      ? detectors.createPrior({
-          signals: n,
-          buckets: p.buckets,
-          center: Float64Array.from(p.center.flat()),
-          scale: Float64Array.from(p.scale.flat()),
-        })
-      : null;
-    const k = this.set.fingerprints.length;
-    this.matcher =
-      k > 0
-        ? detectors.createMatcher({
-            fingerprints: k,
-            dims: n,
-            centroids: Float64Array.from(this.set.fingerprints.flatMap((f) => f.centroid)),
-            weights: Float64Array.from(this.set.weights),
+    // What is built after the bank can fail (no room left on wasm, a bad policy snapshot): the kernels' memory
+    // taken so far is given back at once, not left for the garbage collector.
+    try {
+      const usePrior = options.prior ?? fp !== undefined;
+      const p = usePrior ? this.set.prior : null;
+      this.prior = p
+        ? detectors.createPrior({
+            signals: n,
+            buckets: p.buckets,
+            center: Float64Array.from(p.center.flat()),
+            scale: Float64Array.from(p.scale.flat()),
           })
         : null;
-    this.policy =
-      options.policy === false
-        ? null
-        : restored?.policy
-          ? RemediationPolicy.restore(restored.policy as never, options.policy)
-          : new RemediationPolicy({ ...options.policy, maxRuns: this.maxRuns });
-    this.policyFor = options.policyFor;
-    for (const [run, state] of restored?.runPolicies ?? []) {
-      this.runPolicies.set(
-        run,
-        state === null ? null : RemediationPolicy.restore(state as never, this.runOptions(run) || undefined),
-      );
+      const k = this.set.fingerprints.length;
+      this.matcher =
+        k > 0
+          ? detectors.createMatcher({
+              fingerprints: k,
+              dims: n,
+              centroids: Float64Array.from(this.set.fingerprints.flatMap((f) => f.centroid)),
+              weights: Float64Array.from(this.set.weights),
+            })
+          : null;
+      this.policy =
+        options.policy === false
+          ? null
+          : restored?.policy
+            ? RemediationPolicy.restore(restored.policy as never, options.policy)
+            : new RemediationPolicy({ ...options.policy, maxRuns: this.maxRuns });
+      this.policyFor = options.policyFor;
+      for (const [run, state] of restored?.runPolicies ?? []) {
+        this.runPolicies.set(
+          run,
+          state === null ? null : RemediationPolicy.restore(state as never, this.runOptions(run) || undefined),
+        );
+      }
+    } catch (err) {
+      this.close();
+      throw err;
     }
   }
 
@@ -354,8 +363,14 @@ export class Monitor {
     return true;
   }
 
-  /** Gives the kernels' memory back (wasm); the monitor is unusable afterwards. */
+  /**
+   * Gives the kernels' memory back (wasm); the monitor is unusable afterwards. A
+   * second call does nothing. A monitor dropped without it is freed when it is
+   * garbage-collected (wasm-held.ts), which may be much later.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.bank.free();
     this.prior?.free();
     this.matcher?.free();
