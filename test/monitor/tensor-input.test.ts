@@ -110,6 +110,11 @@ describe("the { rows, columns: Map } trajectory form is checked (issue 13, item 
       "trajectories.columns.reward: expected an array of numbers",
     ],
     ["a text cell", mapped(2, [["reward", [1, "x"]]]), 'trajectories.reward[1]: expected a number, got "x"'],
+    [
+      "a plain-object column beyond the row bound",
+      { reward: new Float64Array(MAX_TENSOR_ROWS + 1) },
+      "trajectories.reward: 1048577 values, more than the 1048576 rows a step may have",
+    ],
   ])("%s: an input error in the step's verdict, the step judged without its tensor", (_, trajectories, message) => {
     const { withBad, without, logged } = judged(trajectories);
     expect(withBad.errors).toEqual([message]);
