@@ -45,21 +45,33 @@ export interface MonitorSnapshot {
 }
 
 /**
- * JSON with object keys sorted (by UTF-16 code units, as RFC 8785 does) and no
- * spacing; `undefined` fields are left out and array holes are null, as
- * JSON.stringify does, so a snapshot and its JSON round trip encode alike.
+ * JSON with object keys sorted (by UTF-16 code units, as RFC 8785 does; an
+ * integer-like key, which no snapshot has, would come first as JavaScript
+ * orders it) and no spacing; `undefined` fields are left out and array holes
+ * are null, as JSON.stringify does, so a snapshot and its JSON round trip
+ * encode alike. Built as a key-sorted copy of the objects (arrays of plain
+ * values, most of a snapshot, are shared) written by JSON.stringify: a few
+ * times faster than writing the text by hand.
  */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
+  return JSON.stringify(sortedKeys(value)) ?? "null";
 }
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.every(isPlain) ? value : value.map(sortedKeys);
+  if (value === null || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) {
+    // defineProperty: a key named __proto__ stays a plain key.
+    Object.defineProperty(out, k, { value: sortedKeys(o[k]), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** A value JSON.stringify writes the one way wherever it is (not an object, not undefined, not a function). */
+const isPlain = (x: unknown): boolean =>
+  x === null || typeof x === "number" || typeof x === "string" || typeof x === "boolean";
 
 /** The checksum of a snapshot's fields other than `checksum`. */
 export function snapshotChecksum(snapshot: object): string {
@@ -78,8 +90,19 @@ const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const stepNo = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(MAX_STEP));
 const finite = v.pipe(v.number(), v.finite());
 /** A number as `encodeNumbers` writes it: finite, or NaN/Infinity spelled out (JSON cannot hold them). */
-const encoded = v.union([finite, v.picklist(["NaN", "Infinity", "-Infinity"])]);
-const perSignal = <T extends v.GenericSchema>(item: T, n: number) => v.pipe(v.array(item), v.length(n));
+const isEncoded = (x: unknown) =>
+  typeof x === "number" ? Number.isFinite(x) : x === "NaN" || x === "Infinity" || x === "-Infinity";
+/**
+ * An array of exactly `n` values each passing `test`. One check over the array,
+ * not a schema per element: a snapshot holds hundreds of thousands of them,
+ * and per-element validation made a restore several times slower. The error
+ * names the array (and says what a value must be), not the index.
+ */
+const perSignal = <T>(test: (x: unknown) => boolean, n: number, what: string) =>
+  v.custom<T[]>((x) => Array.isArray(x) && x.length === n && x.every(test), `expected ${n} values, each ${what}`);
+const encoded = (n: number) =>
+  perSignal<number | string>(isEncoded, n, 'a finite number or "NaN", "Infinity", "-Infinity"');
+const isCount = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
 
 const action = v.variant("kind", [
   v.strictObject({ kind: v.literal("rollback"), to_step: stepNo }),
@@ -120,24 +143,25 @@ function runStateSchema(n: number, history: number, window: number) {
     key: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(2 ** 32 - 1)),
     observed: count,
     streak: count,
-    priorSums: perSignal(v.pipe(finite, v.minValue(0)), n),
-    reported: perSignal(v.boolean(), n),
-    history: v.pipe(
-      v.array(v.strictObject({ step: stepNo, values: perSignal(encoded, n), z: perSignal(encoded, n) })),
-      v.maxLength(history),
+    priorSums: perSignal<number>(
+      (x) => typeof x === "number" && Number.isFinite(x) && x >= 0,
+      n,
+      "a finite number >= 0",
     ),
+    reported: perSignal<boolean>((x) => typeof x === "boolean", n, "true or false"),
+    history: v.pipe(v.array(v.strictObject({ step: stepNo, values: encoded(n), z: encoded(n) })), v.maxLength(history)),
     episode: v.nullable(
       v.strictObject({
         alarmStep: stepNo,
-        sums: perSignal(encoded, n),
-        counts: perSignal(count, n),
+        sums: encoded(n),
+        counts: perSignal<number>(isCount, n, "a whole number >= 0"),
         steps: v.pipe(count, v.maxValue(window)),
         signals: v.pipe(
           v.array(signalIndex),
           v.check((xs) => new Set(xs).size === xs.length, "a signal is named twice"),
         ),
-        refLevel: perSignal(encoded, n),
-        refScale: perSignal(encoded, n),
+        refLevel: encoded(n),
+        refScale: encoded(n),
         quiet: count,
         began: v.optional(stepNo),
         diagnosis: v.array(diagnosis),
@@ -145,7 +169,7 @@ function runStateSchema(n: number, history: number, window: number) {
     ),
     firstAlarm: v.nullable(stepNo),
     diagnosis: v.array(diagnosis),
-    firstVector: v.nullable(perSignal(encoded, n)),
+    firstVector: v.nullable(encoded(n)),
     actions: v.array(action),
     clock: v.strictObject({
       offset: count,
@@ -164,7 +188,7 @@ function snapshotSchema(n: number, history: number, window: number) {
       format: v.literal(SNAPSHOT_FORMAT),
       version: v.literal(SNAPSHOT_VERSION),
       checksum: v.string(),
-      signals: perSignal(v.string(), n),
+      signals: perSignal<string>((x) => typeof x === "string", n, "a signal name"),
       bank: v.pipe(v.string(), v.nonEmpty(), v.base64()),
       nextKey: count,
       runs: v.pipe(
