@@ -1,6 +1,6 @@
 //! Links the addon for Node (napi-build) and turns the layouts into Rust:
 //! layout/scan.json (the scanner's feature layout) and layout/trend.json into
-//! constants, layout/detect.json into constants and the `Options` struct with
+//! constants (the trend detector's observation code among them), layout/detect.json into constants and the `Options` struct with
 //! its vector conversions, layout/errors.json into the `error::Code` enum.
 use std::{
     env,
@@ -161,8 +161,29 @@ fn detect_layout(layout: &serde_json::Value) -> String {
         &rules,
     );
     streams(&mut out, layout, "detect.json", true);
+    snapshot_header(&mut out, layout, options.len());
     options_struct(&mut out, options);
     out
+}
+
+/// layout/detect.json `snapshot_header`: the word offset of each header field
+/// of a bank snapshot (`options` spans the option vector) and the header's length.
+fn snapshot_header(out: &mut String, layout: &serde_json::Value, options: usize) {
+    writeln!(
+        out,
+        "/// Word offsets of a bank snapshot's header fields (layout/detect.json `$snapshot`).\npub mod snapshot {{"
+    )
+    .unwrap();
+    let mut at = 0;
+    for field in names(layout, "snapshot_header") {
+        writeln!(out, "    pub const {}: usize = {at};", const_name(field)).unwrap();
+        at += if field == "options" { options } else { 1 };
+    }
+    writeln!(
+        out,
+        "    /// f64s before the slots.\n    pub const HEADER: usize = {at};\n}}"
+    )
+    .unwrap();
 }
 
 /// The `Options` struct, one field per option of layout/detect.json (a `count`
@@ -275,7 +296,50 @@ fn trend_layout(layout: &serde_json::Value) -> String {
         .collect();
     indexed(&mut out, "kind", "Signal kinds, by code.", &kinds);
     streams(&mut out, layout, "trend.json", false);
+    trend_code(&mut out, layout, kinds.len());
     out
+}
+
+/// layout/trend.json `code`: the observation code's constants (its `$code`).
+fn trend_code(out: &mut String, layout: &serde_json::Value, kinds: usize) {
+    let code = &layout["code"];
+    let absent = code["absent"]
+        .as_i64()
+        .expect("layout/trend.json: `code.absent`");
+    let kind_bits = code["kind_bits"]
+        .as_u64()
+        .expect("layout/trend.json: `code.kind_bits`");
+    assert!(
+        kinds <= 1 << kind_bits,
+        "layout/trend.json: {kinds} kinds need more than {kind_bits} kind bits"
+    );
+    let direction_bits = names(code, "direction_bits");
+    assert_eq!(
+        direction_bits.len(),
+        names(layout, "directions").len(),
+        "layout/trend.json: `code.direction_bits` must name one bit per entry of `directions`"
+    );
+    writeln!(
+        out,
+        "/// Observation code of a signal not reported: its stream is left alone.\npub const ABSENT: i32 = {absent};\n/// Bits of a code that hold the kind; the directions follow.\npub const KIND_MASK: i32 = {};\npub const DIRECTION_SHIFT: i32 = {kind_bits};",
+        (1 << kind_bits) - 1
+    )
+    .unwrap();
+    for (i, name) in direction_bits.iter().enumerate() {
+        writeln!(
+            out,
+            "/// Direction bit {i} of a code (`directions`[{i}]): a lasting change that way may alarm.\npub const {}: i32 = 1 << {};",
+            const_name(name),
+            kind_bits as usize + i
+        )
+        .unwrap();
+    }
+    writeln!(
+        out,
+        "/// Every valid code but `ABSENT` is below this.\npub const CODE_END: i32 = 1 << {};",
+        kind_bits as usize + direction_bits.len()
+    )
+    .unwrap();
 }
 
 fn main() {

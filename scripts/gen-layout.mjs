@@ -53,6 +53,14 @@ const numberConsts = (layout, type) =>
     .map(([n, v]) => `export const ${constName(n)}${type} = ${v};`)
     .join("\n");
 
+/** Word offset of each field of a bank snapshot's header (detect.json `$snapshot`), and the header's length. */
+const snapshotAt = {};
+let snapshotHeader = 0;
+for (const field of detect.snapshot_header) {
+  snapshotAt[field] = snapshotHeader;
+  snapshotHeader += field === "options" ? detect.options.length : 1;
+}
+
 const wasmDetect =
   detectHeader +
   `export const DETECT_VERSION: i32 = ${detect.version};\n` +
@@ -75,6 +83,11 @@ const wasmDetect =
   "\n\n" +
   flagConsts(detect, ": i32") +
   "\n\n" +
+  `/** Word offsets of a bank block's header fields (a bank is laid out as its snapshot), and its length. */\n` +
+  Object.entries(snapshotAt)
+    .map(([n, v]) => `export const SNAP_${constName(n)}: i32 = ${v};`)
+    .join("\n") +
+  `\nexport const SNAP_HEADER: i32 = ${snapshotHeader};\n\n` +
   numberConsts(detect, ": f64") +
   "\n";
 
@@ -89,12 +102,36 @@ const tsDetect =
   `export const DETECT_OUTPUTS = ${JSON.stringify(detect.outputs)} as const;\n` +
   `/** Flag bits: flag i is bit 1 << i. */\n` +
   `export const DETECT_FLAGS = ${JSON.stringify(detect.flags)} as const;\n` +
+  `/** Word offset of each field of a bank snapshot's header (layout/detect.json \`$snapshot\`). */\n` +
+  `export const SNAPSHOT_AT = ${JSON.stringify(snapshotAt)} as const;\n` +
+  `/** f64s before a snapshot's slots. */\n` +
+  `export const SNAPSHOT_HEADER = ${snapshotHeader};\n` +
   numberConsts(detect, "") +
   "\n";
 
 const trend = JSON.parse(readFileSync(join(root, "layout/trend.json"), "utf8"));
 const trendHeader = header.replace("layout/scan.json", "layout/trend.json");
 const trendKinds = trend.kinds.map((k) => k.name);
+
+/** The observation code (trend.json `code`): name and value of each of its constants. */
+function trendCode(trend) {
+  const { absent, kind_bits: kindBits, direction_bits: directionBits } = trend.code;
+  if (trendKinds.length > 1 << kindBits)
+    throw new Error(`layout/trend.json: ${trendKinds.length} kinds need more than ${kindBits} kind bits`);
+  if (directionBits.length !== trend.directions.length)
+    throw new Error("layout/trend.json: `code.direction_bits` must name one bit per entry of `directions`");
+  return [
+    ["absent", absent],
+    ["kind_mask", (1 << kindBits) - 1],
+    ["direction_shift", kindBits],
+    ...directionBits.map((name, i) => [name, 1 << (kindBits + i)]),
+    ["code_end", 1 << (kindBits + directionBits.length)],
+  ];
+}
+const codeConsts = (prefix, type) =>
+  trendCode(trend)
+    .map(([n, v]) => `export const ${prefix}${constName(n)}${type} = ${v};`)
+    .join("\n");
 
 const wasmTrend =
   trendHeader +
@@ -110,6 +147,9 @@ const wasmTrend =
   "\n\n" +
   flagConsts(trend, ": i32") +
   "\n\n" +
+  `/** The observation code: kind bits, direction bits, the code of an absent signal. */\n` +
+  codeConsts("", ": i32") +
+  "\n\n" +
   numberConsts(trend, ": f64") +
   "\n";
 
@@ -118,7 +158,7 @@ const tsTrend =
   `export const TREND_VERSION = ${trend.version};\n` +
   `/** Signal kinds, by code: name and what it is judged as. */\n` +
   `export const TREND_KINDS = ${JSON.stringify(trend.kinds)} as const;\n` +
-  `/** Direction names; direction i is bit 1 << (3 + i) of an observation code. */\n` +
+  `/** Direction names; direction i is bit 1 << (TREND_DIRECTION_SHIFT + i) of an observation code. */\n` +
   `export const TREND_DIRECTIONS = ${JSON.stringify(trend.directions)} as const;\n` +
   `/** Fields of one stream's state. */\n` +
   `export const TREND_STATE = ${JSON.stringify(trend.state)} as const;\n` +
@@ -128,6 +168,9 @@ const tsTrend =
   `export const TREND_FLAGS = ${JSON.stringify(trend.flags)} as const;\n` +
   `/** Which signals the trend detector judges: kind and alarming directions. */\n` +
   `export const TREND_SIGNALS = ${JSON.stringify(trend.signals)} as const;\n` +
+  `/** The observation code (layout/trend.json \`$code\`): kind bits, direction bits (a lasting rise, fall may alarm), the code of a signal not reported (its stream left alone), and the bound below which every other valid code lies. */\n` +
+  codeConsts("TREND_", "") +
+  "\n" +
   numberConsts(trend, "") +
   "\n";
 

@@ -73,7 +73,7 @@ export {
   type SeriesScorer,
 } from "./backend/kernel.js";
 export { BACKEND_ENV, preferenceFromEnv, type SelectOptions, selectKernels } from "./backend/load.js";
-export { loadNativeKernels } from "./backend/native.js";
+export { loadNativeKernels, loadNativeRoofline } from "./backend/native.js";
 export { loadWasmKernels } from "./backend/wasm.js";
 export {
   Case,
@@ -98,6 +98,15 @@ export {
 } from "./diagnosis/index.js";
 export * from "./ingest/index.js";
 export { type AppliedAction, observeAndApply, type TrainerAdapter } from "./loop/adapter.js";
+export { type CalibrateOptions, calibrate } from "./monitor/calibrate.js";
+export {
+  type Calibration,
+  CalibrationError,
+  calibratedSet,
+  formatCalibration,
+  parseCalibration,
+  readCalibration,
+} from "./monitor/calibration-file.js";
 export {
   DEFAULT_DETECTION,
   type DetectionSettings,

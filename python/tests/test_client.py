@@ -1,11 +1,14 @@
+import json
 import math
 import os
+import subprocess
 import time
 
 import pytest
 
 import rftfm
 from conftest import PATIENT_MS, decision, fake_command, steps
+from rftfm._locate import node_binary
 
 
 def run_through(monitor, run, data):
@@ -187,3 +190,37 @@ def test_pipelined_bad_input_is_refused_at_submit_or_comes_back_as_an_error_verd
         assert m.submit("r", -3, {"reward_mean": 0.5})
         (v,) = m.verdicts(wait_ms=PATIENT_MS)
         assert not v.available and v.step == -3 and v.run == "r" and v.errors
+
+
+def test_a_calibration_file_turns_the_setup_prior_on(tmp_path):
+    """Calibrated on healthy runs of a setup (`rftfm calibrate`), the sidecar catches a run whose
+    entropy is twice the setup's from step 0, which the run's own baseline takes for normal."""
+    from conftest import STANDALONE
+
+    def write(path, run, seed, entropy=1.0):
+        with open(path, "w") as f:
+            for s, metrics, _ in steps(40, seed=seed):
+                metrics = dict(metrics, entropy=metrics["entropy"] * entropy)
+                f.write(json.dumps({"kind": "step", "run": run, "step": s, "metrics": metrics}) + "\n")
+        return str(path)
+
+    healthy = [write(tmp_path / f"h{i}.jsonl", f"h{i}", seed=i) for i in (1, 2, 3)]
+    out = tmp_path / "setup.json"
+    made = subprocess.run(
+        [node_binary(), str(STANDALONE), "calibrate", *healthy, "--out", str(out)], capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    assert "calibrated from 3 runs" in made.stderr
+
+    def first_alarm(monitor, run, entropy, seed):
+        for s, metrics, columns in steps(40, seed=seed):
+            metrics = dict(metrics, entropy=metrics["entropy"] * entropy)
+            if monitor.observe(run, s, metrics, trajectories=columns).anomalous:
+                return s
+        return None
+
+    with rftfm.Monitor(budget_ms=PATIENT_MS, calibration=str(out)) as m:
+        assert first_alarm(m, "healthy", 1.0, seed=7) is None
+        assert first_alarm(m, "hot", 2.0, seed=8) is not None
+    with rftfm.Monitor(budget_ms=PATIENT_MS) as m:
+        assert first_alarm(m, "hot", 2.0, seed=8) is None

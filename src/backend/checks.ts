@@ -13,6 +13,8 @@ import {
   DETECT_STATE,
   DETECT_VERSION,
   MAX_STREAMS,
+  SNAPSHOT_AT,
+  SNAPSHOT_HEADER,
   SNAPSHOT_MAGIC,
 } from "./generated/detect.js";
 import {
@@ -22,15 +24,22 @@ import {
   SCAN_SHAPE_ERROR,
 } from "./generated/errors.js";
 import { CANONICAL_COLUMNS } from "./generated/layout.js";
-import { TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "./generated/trend.js";
+import {
+  TREND_ABSENT,
+  TREND_CODE_END,
+  TREND_KIND_MASK,
+  TREND_KINDS,
+  TREND_OUTPUTS,
+  TREND_STATE,
+} from "./generated/trend.js";
 import {
   type DetectorOptionName,
   type DetectorOptions,
   type FingerprintCentroids,
   type PriorAccumulation,
   type PriorTable,
+  presenceSlots,
   type ScanBatch,
-  TREND_ABSENT,
 } from "./kernel.js";
 
 function refuse(code: string, problem: string): never {
@@ -49,7 +58,7 @@ export function refused(code: string, what: string, status: number): never {
 
 /** The shape rules of a scan batch (`featureCount`: the features per step for a number of columns). */
 export function checkScanBatch(batch: ScanBatch, featureCount: (columns: number) => number): void {
-  const { columns, values, groups, offsets, present, out } = batch;
+  const { columns, values, groups, prompts, offsets, present, out } = batch;
   const canonical = CANONICAL_COLUMNS.length;
   if (!(columns >= canonical)) {
     refuse(SCAN_SHAPE_ERROR, `columns is ${columns}, at least the ${canonical} canonical columns are required`);
@@ -59,15 +68,17 @@ export function checkScanBatch(batch: ScanBatch, featureCount: (columns: number)
   if (values.length !== columns * rows) {
     refuse(SCAN_SHAPE_ERROR, `values has ${values.length} entries, expected columns (${columns}) x rows (${rows})`);
   }
+  if (prompts.length !== rows)
+    refuse(SCAN_SHAPE_ERROR, `prompts has ${prompts.length} entries, expected rows (${rows})`);
   const steps = offsets.length - 1;
   if (offsets[0] !== 0 || offsets[steps] !== rows)
     refuse(SCAN_SHAPE_ERROR, `offsets must run from 0 to rows (${rows})`);
   for (let s = 0; s < steps; s++) {
     if (offsets[s] > offsets[s + 1]) refuse(SCAN_SHAPE_ERROR, `offsets decrease at step ${s}`);
   }
-  const want = steps * (columns + 1);
+  const want = steps * presenceSlots(columns);
   if (present.length !== want) {
-    refuse(SCAN_SHAPE_ERROR, `present has ${present.length} entries, expected steps x (columns + 1) = ${want}`);
+    refuse(SCAN_SHAPE_ERROR, `present has ${present.length} entries, expected steps x (columns + 2) = ${want}`);
   }
   const features = featureCount(columns);
   if (out.length !== steps * features) {
@@ -126,9 +137,6 @@ export function optionRecord(vector: ArrayLike<number>): Record<DetectorOptionNa
 
 // ---- the bank (native/src/detect/bank.rs)
 
-/** f64s before a snapshot's slots: magic, version, the option vector, the tick. */
-const SNAPSHOT_HEADER = 2 + DETECT_OPTIONS.length + 1;
-
 /** The rules of a bank snapshot: whole f64s, this layout's magic and version, valid options, the size they imply. */
 export function checkSnapshot(snapshot: Uint8Array): void {
   const bytes = snapshot.length;
@@ -136,8 +144,10 @@ export function checkSnapshot(snapshot: Uint8Array): void {
   if (bytes % 8 !== 0 || bytes < SNAPSHOT_HEADER * 8) notSnapshot("too short or not whole f64s");
   const view = new DataView(snapshot.buffer, snapshot.byteOffset, bytes);
   const word = (i: number) => view.getFloat64(8 * i, true);
-  if (word(0) !== SNAPSHOT_MAGIC || word(1) !== DETECT_VERSION) notSnapshot("wrong magic number or layout version");
-  const options = Float64Array.from(DETECT_OPTIONS, (_, i) => word(2 + i));
+  if (word(SNAPSHOT_AT.magic) !== SNAPSHOT_MAGIC || word(SNAPSHOT_AT.version) !== DETECT_VERSION) {
+    notSnapshot("wrong magic number or layout version");
+  }
+  const options = Float64Array.from(DETECT_OPTIONS, (_, i) => word(SNAPSHOT_AT.options + i));
   const problem = optionProblem(options);
   if (problem) refuse(DETECT_SNAPSHOT_ERROR, problem);
   const runs = options[MAX_RUNS];
@@ -331,7 +341,7 @@ export function checkTrendBatch(
   const kinds = TREND_KINDS.length;
   for (let i = 0; i < n; i++) {
     const c = codes[i];
-    if (!(c === TREND_ABSENT || (c >= 0 && (c & 7) < kinds && c >> 3 < 4))) {
+    if (!(c === TREND_ABSENT || (c >= 0 && (c & TREND_KIND_MASK) < kinds && c < TREND_CODE_END))) {
       refuse(
         DETECT_SHAPE_ERROR,
         `trend code ${c} of observation ${i} is not a kind (0-${kinds - 1}) plus direction bits`,

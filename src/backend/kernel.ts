@@ -30,9 +30,12 @@ export interface BatchShape {
  * - `values`: `columns x rows` f64, column-major: column `c` of the whole batch is
  *   `values.subarray(c * rows, (c + 1) * rows)`; a missing cell is NaN.
  * - `groups`: `rows` group ids.
+ * - `prompts`: `rows` prompt ids, whole numbers held as f64 (exact to 2^53, so
+ *   hashed ids survive; a missing id is NaN, unknown for that row).
  * - `offsets`: `steps + 1` row offsets; step `s` owns rows `offsets[s] .. offsets[s + 1]`.
- * - `present`: `steps x (columns + 1)` flags (1 = the step has that column);
- *   slot `columns` of each step is the group column.
+ * - `present`: `steps x (columns + 2)` flags (1 = the step has that column);
+ *   slot `columns` of each step is the group column, slot `columns + 1` the
+ *   prompt-id column (`presenceSlots`).
  * - `out`: `steps x featureCount(columns)` features, written by `scan`.
  *
  * For the wasm backend the arrays are views over linear memory that the getters
@@ -41,9 +44,15 @@ export interface BatchShape {
 export interface ScanBatch extends BatchShape {
   readonly values: Float64Array;
   readonly groups: Int32Array;
+  readonly prompts: Float64Array;
   readonly offsets: Uint32Array;
   readonly present: Uint8Array;
   readonly out: Float64Array;
+}
+
+/** Presence flags per step of a batch with `columns` value columns: the columns, the group ids, the prompt ids. */
+export function presenceSlots(columns: number): number {
+  return columns + 2;
 }
 
 export interface Kernels {
@@ -217,11 +226,10 @@ export interface DetectorKernels {
   ): void;
 }
 
-/** Observation code of a signal not reported at this step (its trend stream is left alone). */
-export const TREND_ABSENT = -1;
-/** Direction bits of a trend code: a lasting rise (fall) may alarm. */
-export const TREND_MAY_RISE = 1 << 3;
-export const TREND_MAY_FALL = 2 << 3;
+/** The trend code's constants, generated from layout/trend.json `code`: the code of a
+ *  signal not reported at this step (its trend stream is left alone), and the
+ *  direction bits (a lasting rise, fall may alarm). */
+export { TREND_ABSENT, TREND_MAY_FALL, TREND_MAY_RISE } from "./generated/trend.js";
 
 /** Settings of `priorAccumulate`. */
 export interface PriorAccumulation {

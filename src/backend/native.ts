@@ -18,7 +18,14 @@ import {
 } from "./checks.js";
 import { DETECT_VERSION } from "./generated/detect.js";
 import { LAYOUT_VERSION } from "./generated/layout.js";
-import type { BatchShape, DetectorBank, DetectorKernels, Kernels, ScanBatch } from "./kernel.js";
+import {
+  type BatchShape,
+  type DetectorBank,
+  type DetectorKernels,
+  type Kernels,
+  presenceSlots,
+  type ScanBatch,
+} from "./kernel.js";
 import { packageRoot } from "./package-root.js";
 
 /**
@@ -36,15 +43,8 @@ type NativeBank = InstanceType<NativeBinding["DetectorBank"]>;
  * Throws when the addon is missing, built for another platform or ABI, or built
  * from another feature layout.
  */
-export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "binding.cjs")): Kernels {
-  checkAddonFiles(dirname(bindingPath));
-  let binding: NativeBinding;
-  try {
-    binding = createRequire(import.meta.url)(bindingPath) as NativeBinding;
-  } catch (error) {
-    // No `cause`: the generated loader's outer error blames npm, and the warning would repeat it.
-    throw new Error(`the native addon did not load: ${firstLoadError(error)}`);
-  }
+export function loadNativeKernels(bindingPath = defaultBindingPath()): Kernels {
+  const binding = requireBinding(bindingPath);
   const layoutVersion = binding.layoutVersion();
   if (layoutVersion !== LAYOUT_VERSION) {
     throw new Error(
@@ -66,10 +66,35 @@ export function loadNativeKernels(bindingPath = join(packageRoot(), "native", "b
     freeBatch: () => {},
     scan: (b) => {
       checkScanBatch(b, featureCount);
-      binding.scanBatch(b.values, b.groups, b.offsets, b.present, b.columns, b.out);
+      binding.scanBatch(b.values, b.groups, b.prompts, b.offsets, b.present, b.columns, b.out);
     },
     detectors: nativeDetectors(binding, detectVersion),
   };
+}
+
+/**
+ * Bench aid (docs/kernels.md, "Bench aids"): the addon's read-once sum over a
+ * borrowed Float64Array, the memory roofline the benchmark sets the scanner
+ * beside. Native only; the library never calls it. Throws as loadNativeKernels does.
+ */
+export function loadNativeRoofline(bindingPath = defaultBindingPath()): (values: Float64Array) => number {
+  const binding = requireBinding(bindingPath);
+  return (values) => binding.rooflineSum(values);
+}
+
+function defaultBindingPath(): string {
+  return join(packageRoot(), "native", "binding.cjs");
+}
+
+/** The addon through napi-rs's generated loader, its files checked first. */
+function requireBinding(bindingPath: string): NativeBinding {
+  checkAddonFiles(dirname(bindingPath));
+  try {
+    return createRequire(import.meta.url)(bindingPath) as NativeBinding;
+  } catch (error) {
+    // No `cause`: the generated loader's outer error blames npm, and the warning would repeat it.
+    throw new Error(`the native addon did not load: ${firstLoadError(error)}`);
+  }
 }
 
 /**
@@ -207,8 +232,9 @@ function heapBatch(shape: BatchShape, features: number): ScanBatch {
     rows,
     values: new Float64Array(columns * rows),
     groups: new Int32Array(rows),
+    prompts: new Float64Array(rows),
     offsets: new Uint32Array(steps + 1),
-    present: new Uint8Array(steps * (columns + 1)),
+    present: new Uint8Array(steps * presenceSlots(columns)),
     out: new Float64Array(steps * features),
   };
 }

@@ -12,7 +12,7 @@ import {
   optionVector,
   refused,
 } from "./checks.js";
-import { DETECT_OPTIONS, DETECT_OUTPUTS } from "./generated/detect.js";
+import { DETECT_OPTIONS, DETECT_OUTPUTS, SNAPSHOT_AT } from "./generated/detect.js";
 import { DETECT_OPTIONS_ERROR, DETECT_SHAPE_ERROR, DETECT_SNAPSHOT_ERROR } from "./generated/errors.js";
 import type {
   DetectorBank,
@@ -24,55 +24,8 @@ import type {
   PriorTable,
   SeriesScorer,
 } from "./kernel.js";
+import type { WasmExports } from "./wasm-exports.js";
 import { DEFAULT_HELD_BYTES, HeldBlocks } from "./wasm-held.js";
-
-/** What the AssemblyScript module exports for the detectors (wasm/assembly/index.ts, wasm/assembly/detect/). */
-export interface WasmDetectExports {
-  readonly memory: { readonly buffer: ArrayBuffer };
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  detectLayoutVersion(): number;
-  /** Index of the first option breaking its rule, -1 when valid. */
-  detectInvalidOption(options: number): number;
-  bankBytes(options: number): number;
-  bankInit(bank: number, options: number): void;
-  bankCheck(bank: number, bytes: number): number;
-  bankRuns(bank: number): number;
-  bankPush(
-    bank: number,
-    runs: number,
-    signals: number,
-    values: number,
-    n: number,
-    outputs: number,
-    flags: number,
-  ): number;
-  bankEvict(bank: number, run: number): number;
-  seriesBytes(): number;
-  seriesInit(scorer: number, options: number): void;
-  seriesScore(scorer: number, values: number, n: number, scores: number): void;
-  priorInit(prior: number, signals: number, buckets: number): void;
-  /** The first cell with a negative scale, -1 when none. */
-  priorCheck(prior: number): number;
-  /** 0, or -(i + 1) when the signal of observation i is out of range (nothing written). */
-  priorScore(prior: number, signals: number, steps: number, values: number, n: number, z: number): number;
-  priorAccumulate(sums: number, z: number, n: number, k: number, clip: number, h: number, alarms: number): void;
-  /** 0, or -(i + 1) when the code of observation i is unknown (nothing written). */
-  trendStep(
-    states: number,
-    values: number,
-    codes: number,
-    trials: number,
-    n: number,
-    outputs: number,
-    flags: number,
-  ): number;
-  matcherInit(matcher: number, fingerprints: number, dims: number): void;
-  /** The first dimension with a negative or non-finite weight, -1 when none. */
-  matcherCheck(matcher: number): number;
-  /** The dimensions used, or -1 for a temperature that is not finite and above 0 (nothing written). */
-  matcherMatch(matcher: number, vector: number, temperature: number, similarity: number, confidence: number): number;
-}
 
 /** Runs a wasm call, turning a trap into an Error that names what was being done. */
 export type TrapGuard = <T>(what: string, call: () => T) => T;
@@ -88,7 +41,7 @@ const ADDRESS_SPACE = 2 ** 32;
  *  refused in checks.ts's words before anything is copied; the module's own
  *  checks stay as a defence (`refused`). */
 export function wasmDetectors(
-  wasm: WasmDetectExports,
+  wasm: WasmExports,
   guard: TrapGuard,
   heldLimit: number = DEFAULT_HELD_BYTES,
 ): DetectorKernels {
@@ -207,7 +160,7 @@ export function wasmDetectors(
 
 /** A prior table in linear memory: [signals, buckets, center, scale] (wasm/assembly/detect/prior.ts). */
 function createWasmPrior(
-  wasm: WasmDetectExports,
+  wasm: WasmExports,
   guard: TrapGuard,
   allocate: Allocate,
   withScratch: WithScratch,
@@ -234,7 +187,7 @@ function createWasmPrior(
 /** A fingerprint set in linear memory: [fingerprints, dims, weights, centroids]
  *  (wasm/assembly/detect/fingerprint.ts). */
 function createWasmMatcher(
-  wasm: WasmDetectExports,
+  wasm: WasmExports,
   guard: TrapGuard,
   allocate: Allocate,
   withScratch: WithScratch,
@@ -294,7 +247,7 @@ class WasmBank implements DetectorBank {
   readonly #block: Block;
 
   constructor(
-    private readonly wasm: WasmDetectExports,
+    private readonly wasm: WasmExports,
     private readonly guard: TrapGuard,
     bank: number,
     private readonly bytes: number,
@@ -302,7 +255,9 @@ class WasmBank implements DetectorBank {
     held: HeldBlocks,
   ) {
     this.#block = new Block(bank, bytes, held, this);
-    this.options = Object.freeze(optionRecord(new Float64Array(wasm.memory.buffer, bank + 16, DETECT_OPTIONS.length)));
+    this.options = Object.freeze(
+      optionRecord(new Float64Array(wasm.memory.buffer, bank + 8 * SNAPSHOT_AT.options, DETECT_OPTIONS.length)),
+    );
   }
 
   get runs(): number {
@@ -368,7 +323,7 @@ class WasmSeriesScorer implements SeriesScorer {
   readonly #block: Block;
 
   constructor(
-    private readonly wasm: WasmDetectExports,
+    private readonly wasm: WasmExports,
     private readonly guard: TrapGuard,
     scorer: number,
     bytes: number,
@@ -399,7 +354,7 @@ class WasmPrior implements PriorScorer {
   readonly #block: Block;
 
   constructor(
-    private readonly wasm: WasmDetectExports,
+    private readonly wasm: WasmExports,
     private readonly guard: TrapGuard,
     prior: number,
     readonly signals: number,
@@ -440,7 +395,7 @@ class WasmMatcher implements FingerprintMatcher {
   readonly #block: Block;
 
   constructor(
-    private readonly wasm: WasmDetectExports,
+    private readonly wasm: WasmExports,
     private readonly guard: TrapGuard,
     matcher: number,
     readonly fingerprints: number,

@@ -4,9 +4,10 @@ import { checkScanBatch, refused } from "./checks.js";
 import { DETECT_VERSION } from "./generated/detect.js";
 import { SCAN_SHAPE_ERROR } from "./generated/errors.js";
 import { COLUMN_STATS, LAYOUT_VERSION, STEP_FEATURES } from "./generated/layout.js";
-import type { BatchShape, DetectorKernels, Kernels, ScanBatch } from "./kernel.js";
+import { type BatchShape, type DetectorKernels, type Kernels, presenceSlots, type ScanBatch } from "./kernel.js";
 import { packageRoot } from "./package-root.js";
-import { type WasmDetectExports, wasmDetectors } from "./wasm-detect.js";
+import { wasmDetectors } from "./wasm-detect.js";
+import type { WasmExports, WasmMemory } from "./wasm-exports.js";
 
 /**
  * The slice of the WebAssembly JS API used here: Node provides the global, but
@@ -17,35 +18,6 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { readonly exports: object };
   RuntimeError: new () => Error;
 };
-
-interface WasmMemory {
-  /** Replaced by a new ArrayBuffer (the old one detached) whenever memory grows. */
-  readonly buffer: ArrayBuffer;
-}
-
-/**
- * What the AssemblyScript module exports (wasm/assembly/index.ts). Addresses
- * are byte offsets into `memory`, u32 in wasm: passed in as numbers below 2^32,
- * they come back as i32, negative above 2 GiB.
- */
-interface WasmExports extends WasmDetectExports {
-  readonly memory: WasmMemory;
-  /** 16-byte aligned, uninitialised; 0 when the request is beyond one block; traps when memory cannot grow. */
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  layoutVersion(): number;
-  featureCount(columns: number): number;
-  scanBatch(
-    values: number,
-    groups: number,
-    offsets: number,
-    present: number,
-    columns: number,
-    steps: number,
-    rows: number,
-    out: number,
-  ): number;
-}
 
 /** wasm32 addresses are u32: a larger request would wrap when passed to `alloc`. */
 const ADDRESS_SPACE = 2 ** 32;
@@ -121,7 +93,7 @@ class WasmKernels implements Kernels {
     checkScanBatch(b, (columns) => this.featureCount(columns));
     const p = b.addresses();
     const status = trapsAsErrors("scanning a batch", () =>
-      this.wasm.scanBatch(p.values, p.groups, p.offsets, p.present, b.columns, b.steps, b.rows, p.out),
+      this.wasm.scanBatch(p.values, p.groups, p.prompts, p.offsets, p.present, b.columns, b.steps, b.rows, p.out),
     );
     if (status !== 0) refused(SCAN_SHAPE_ERROR, "a batch", status);
   }
@@ -141,6 +113,7 @@ interface BatchLayout {
   readonly features: number;
   readonly values: number;
   readonly out: number;
+  readonly prompts: number;
   readonly offsets: number;
   readonly groups: number;
   readonly present: number;
@@ -158,11 +131,12 @@ function batchLayout(shape: BatchShape, featureCount: (columns: number) => numbe
   const features = featureCount(columns);
   const values = 0;
   const out = values + 8 * columns * rows;
-  const offsets = out + 8 * steps * features;
+  const prompts = out + 8 * steps * features;
+  const offsets = prompts + 8 * rows;
   const groups = offsets + 4 * (steps + 1);
   const present = groups + 4 * rows;
-  const bytes = present + steps * (columns + 1);
-  return { features, values, out, offsets, groups, present, bytes };
+  const bytes = present + steps * presenceSlots(columns);
+  return { features, values, out, prompts, offsets, groups, present, bytes };
 }
 
 /** Shape fields are passed to the module as i32. */
@@ -193,6 +167,7 @@ interface BatchViews {
   readonly buffer: ArrayBuffer;
   readonly values: Float64Array;
   readonly groups: Int32Array;
+  readonly prompts: Float64Array;
   readonly offsets: Uint32Array;
   readonly present: Uint8Array;
   readonly out: Float64Array;
@@ -228,6 +203,9 @@ class WasmBatch implements ScanBatch {
   get groups(): Int32Array {
     return this.views().groups;
   }
+  get prompts(): Float64Array {
+    return this.views().prompts;
+  }
   get offsets(): Uint32Array {
     return this.views().offsets;
   }
@@ -245,10 +223,11 @@ class WasmBatch implements ScanBatch {
   /** Addresses of the buffers, for scanBatch. */
   addresses(): Omit<BatchLayout, "features" | "bytes"> {
     const ptr = this.live();
-    const { values, out, offsets, groups, present } = this.#layout;
+    const { values, out, prompts, offsets, groups, present } = this.#layout;
     return {
       values: ptr + values,
       out: ptr + out,
+      prompts: ptr + prompts,
       offsets: ptr + offsets,
       groups: ptr + groups,
       present: ptr + present,
@@ -280,7 +259,8 @@ class WasmBatch implements ScanBatch {
       out: new Float64Array(buffer, ptr + layout.out, steps * layout.features),
       offsets: new Uint32Array(buffer, ptr + layout.offsets, steps + 1),
       groups: new Int32Array(buffer, ptr + layout.groups, rows),
-      present: new Uint8Array(buffer, ptr + layout.present, steps * (columns + 1)),
+      prompts: new Float64Array(buffer, ptr + layout.prompts, rows),
+      present: new Uint8Array(buffer, ptr + layout.present, steps * presenceSlots(columns)),
     };
     return this.#views;
   }

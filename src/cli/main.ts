@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import { BACKEND_ENV, preferenceFromEnv, selectKernels } from "../backend/load.js";
 import { packageRoot } from "../backend/package-root.js";
 import { registerBenchWhenAsked } from "./bench.js";
+import { registerCalibrate } from "./calibrate.js";
 import type { CliContext, RegisterCommand } from "./command.js";
 import { registerFingerprints } from "./fingerprints.js";
 import { registerReport } from "./report.js";
@@ -24,6 +25,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerWatch,
   registerReport,
   registerFingerprints,
+  registerCalibrate,
   registerScoreSeries,
   registerServe,
   registerRun,

@@ -22,6 +22,8 @@ export interface ScanCommandOptions extends ReadCommandOptions, AlertCommandOpti
   fingerprints?: string;
   /** Use the set's healthy prior (default: only with a fingerprint file). */
   prior?: boolean;
+  /** Calibration file of the runs' setup (`rftfm calibrate`). */
+  calibration?: string;
 }
 
 export interface Io {
@@ -176,7 +178,11 @@ export function registerScan(program: Command, context: CliContext): void {
       "--prior",
       "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)",
     )
-    .option("--no-prior", "do not use the healthy prior");
+    .option("--no-prior", "do not use the healthy prior")
+    .option(
+      "--calibration <file>",
+      "judge against this setup's healthy runs (rftfm calibrate: its prior, per step number), prior on; for runs of that setup",
+    );
   addAlertOptions(addFailOnOptions(command).addOption(context.backendOption))
     .addHelpText(
       "after",

@@ -18,6 +18,8 @@ export interface ServeCommandOptions {
   stateDir?: string;
   fingerprints?: string;
   prior?: boolean;
+  /** Calibration file of the runs' setup (`rftfm calibrate`). */
+  calibration?: string;
   mode?: "act" | "advise";
   allow?: string;
   maxRuns?: number;
@@ -62,6 +64,7 @@ export function registerServe(program: Command, { backendOption, kernelsFor }: C
     .option("--state-dir <dir>", "save the state here at checkpoint events and on exit; restore from it at start")
     .option("--fingerprints <file>", "fingerprint set for the monitor (default: the shipped one)")
     .option("--prior", "judge against the fingerprint set's healthy prior (see rftfm watch --help)")
+    .option("--calibration <file>", "judge against this setup's healthy runs (rftfm calibrate), prior on")
     .option("--mode <mode>", "policy for runs no client configured: advise (default) or act")
     .option("--allow <kinds>", "with --mode act: the action kinds allowed, comma-separated (default: all)")
     .option("--max-runs <n>", "runs held at once (default 256)", count)
@@ -80,6 +83,7 @@ export function registerServe(program: Command, { backendOption, kernelsFor }: C
           kernels: kernelsFor(options.backend),
           fingerprints: options.fingerprints,
           prior: options.prior,
+          calibration: options.calibration,
           maxRuns: options.maxRuns,
         },
         defaultPolicy: { mode: options.mode ?? "advise", ...(allowed ? { allowed } : {}) },

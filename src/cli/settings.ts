@@ -25,6 +25,7 @@ export const SHARED_SETTINGS = [
   "json",
   "fingerprints",
   "prior",
+  "calibration",
   "fail-on",
   "strict",
   "backend",

@@ -48,6 +48,7 @@ export function stepJson(result: ScannedStep): Record<string, unknown> {
     ...(data.metrics ? { metrics: data.metrics } : {}),
     features: featureRecord(result),
     ...(result.groupIssue ? { group_issue: result.groupIssue } : {}),
+    ...(result.promptIssue ? { prompt_issue: result.promptIssue } : {}),
   };
 }
 

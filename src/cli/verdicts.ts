@@ -20,6 +20,8 @@ export interface JudgeOptions {
   fingerprints?: string;
   /** Judge against the set's healthy prior (default: only with a fingerprint file given). */
   prior?: boolean;
+  /** Calibration file of the runs' setup (`rftfm calibrate`): its prior, on. */
+  calibration?: string;
 }
 
 /** Runs a log monitor holds at once; a run beyond them evicts the least recently seen one. */
@@ -42,6 +44,7 @@ export function logMonitor(
     kernels,
     fingerprints: options.fingerprints,
     prior: options.prior,
+    calibration: options.calibration,
     policy: { mode: "advise" },
     maxRuns,
     onEvict: (summary) => {

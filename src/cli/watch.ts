@@ -33,6 +33,8 @@ export interface WatchCommandOptions extends ReadCommandOptions, AlertCommandOpt
   features?: boolean;
   fingerprints?: string;
   prior?: boolean;
+  /** Calibration file of the runs' setup (`rftfm calibrate`). */
+  calibration?: string;
   /** Milliseconds between looks at the file. */
   poll?: number;
   /** Seconds of quiet after which the newest step is printed. */
@@ -148,6 +150,10 @@ export function registerWatch(program: Command, { backendOption, kernelsFor }: C
       "also judge each step against the fingerprint set's healthy runs at the same point of training (catches faults present from step 0; only for runs of the setup the set was learnt on; default: on with --fingerprints, off with the shipped set)",
     )
     .option("--no-prior", "do not use the healthy prior")
+    .option(
+      "--calibration <file>",
+      "judge against this setup's healthy runs (rftfm calibrate: its prior, per step number), prior on; for runs of that setup",
+    )
     .option("--poll <ms>", "how often to look for new data, in milliseconds (default 250)", milliseconds)
     .option("--settle <seconds>", "print the newest step once the log has been quiet this long (default 2)", seconds)
     .option("--idle-exit <seconds>", "stop after this many seconds without new data", seconds)

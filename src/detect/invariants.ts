@@ -67,6 +67,16 @@ const FLIPPED_CORR = -0.5;
 const LOGPROB_GAP = 0.2;
 const CAP_TRUNCATED = 0.1;
 const CAP_GAP_SPREAD = 0.5;
+/**
+ * Logged points in a row with a group that mixes prompts before it is an alarm.
+ * No threshold on the share: a GRPO group is the samples of one prompt by
+ * construction, so one mixed group is already a broken pipeline, in any setup.
+ * Two points rather than one so that a single mislogged tensor (a record torn
+ * or spliced by the logging, not the trainer) is not an alarm, as a one-off
+ * elsewhere is not; a real misindexing bug mixes groups at every step, so
+ * waiting costs one logged point. Not three: nothing here needs averaging out.
+ */
+const MIXED_PERSISTENCE = 2;
 
 export const INVARIANTS: readonly Invariant[] = [
   {
@@ -207,6 +217,20 @@ export const INVARIANTS: readonly Invariant[] = [
         score: r.value / spread,
         direction: "up",
         reason: `${f(truncated)} of rollouts truncated, scoring ${f(r.value)} below the rest (reward spread ${f(spread)})`,
+      };
+    },
+  },
+  {
+    id: "groups_mix_prompts",
+    signals: ["group.prompt_mismatch_share"],
+    persistence: MIXED_PERSISTENCE,
+    doc: `any group whose samples carry more than one prompt_id (group.prompt_mismatch_share > 0, over groups whose rows all have one), for ${MIXED_PERSISTENCE} points: the samples of one prompt are given to another prompt's group, so advantages compare answers to different questions; no threshold, since a group is one prompt by construction; needs the tensor's group and prompt_id columns; score: the share`,
+    test(r) {
+      if (!(r.value > 0)) return null;
+      return {
+        score: r.value,
+        direction: "up",
+        reason: `${f(r.value)} of groups hold samples of more than one prompt`,
       };
     },
   },

@@ -113,6 +113,7 @@ export const FAULT_SIGNALS: Readonly<Record<FaultId, readonly SignalName[]>> = {
   gradient_explosion: ["grad_norm", "loss", "kl_ref", "ppo_kl"],
   nan_inf: ["nonfinite", "loss", "grad_norm", "logprob_mean.mean", "kl_ref"],
   group_misindexing: [
+    "group.prompt_mismatch_share",
     "group.size_min",
     "group.count",
     "corr.advantage_reward",

@@ -11,7 +11,8 @@
  * other split, which it never saw.
  *
  * 1. Signals: the candidates (signals.ts) that healthy runs reported.
- * 2. Noise: per signal, the healthy step-to-step noise: the robust standard
+ * 2. Noise: per signal, the healthy step-to-step noise (run-series.ts, shared
+ *    with calibrate.ts): the robust standard
  *    deviation of first differences over sqrt 2, at least the 99th percentile
  *    of |difference| / (2.58 sqrt 2) so that a heavy-tailed healthy signal is
  *    not judged by its quiet stretches.
@@ -35,9 +36,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Kernels } from "../backend/kernel.js";
 import { kernels as selectedKernels } from "../backend/selected.js";
-import { readTelemetry } from "../ingest/index.js";
 import { quantileOfSorted } from "../scan/quantile.js";
-import { scanStream } from "../scan/scan.js";
 import { FAULT_FAMILIES, type FaultId, isFaultId } from "../verdict/faults.js";
 import {
   DEFAULT_DETECTION,
@@ -48,7 +47,8 @@ import {
   type FingerprintSet,
 } from "./fingerprint-set.js";
 import { Monitor } from "./monitor.js";
-import { CANDIDATE_SIGNALS, type MonitoredStep, readSignals } from "./signals.js";
+import { healthyNoise, median, readSignalSeries, type SignalSeries, sorted } from "./run-series.js";
+import { CANDIDATE_SIGNALS } from "./signals.js";
 
 export interface LabelEntry {
   file: string;
@@ -87,27 +87,14 @@ export interface LearnReport {
   problems: string[];
 }
 
-/** A run's steps as values per candidate signal. */
-interface RunSeries {
+/** A labelled run's steps as values per candidate signal. */
+interface RunSeries extends SignalSeries {
   id: string;
   label: LabelEntry;
-  steps: MonitoredStep[];
-  /** [step][candidate] */
-  values: Float64Array[];
-  present: Uint8Array[];
 }
 
 const PRIOR_POOL = 2;
 const MIN_PRIOR_VALUES = 5;
-
-function sorted(xs: number[]): number[] {
-  return xs.filter(Number.isFinite).sort((a, b) => a - b);
-}
-function median(s: readonly number[]): number {
-  if (!s.length) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** labels.json as parsed: checked field by field below. */
 // biome-ignore lint/suspicious/noExplicitAny: each field is checked for its type before use, with the field named in the error
@@ -141,39 +128,10 @@ async function readRun(
   label: LabelEntry,
   problems: string[],
 ): Promise<RunSeries> {
-  const { steps, report } = readTelemetry([resolve(corpus, label.file)]);
-  const run: RunSeries = { id, label, steps: [], values: [], present: [] };
-  for await (const step of scanStream(kernels, steps)) {
-    const values = new Float64Array(CANDIDATE_SIGNALS.length);
-    const present = new Uint8Array(CANDIDATE_SIGNALS.length);
-    readSignals(step as MonitoredStep, CANDIDATE_SIGNALS, values, present);
-    run.steps.push(step as MonitoredStep);
-    run.values.push(values);
-    run.present.push(present);
-  }
-  if (report.skipped > 0) problems.push(`${id}: ${report.summary()}`);
-  return run;
-}
-
-/** Step-to-step noise of a signal over healthy runs (see the module comment). */
-function learnNoise(healthy: readonly RunSeries[], c: number): number {
-  const diffs: number[] = [];
-  for (const r of healthy) {
-    for (let t = 1; t < r.values.length; t++) {
-      const d = r.values[t][c] - r.values[t - 1][c];
-      if (r.present[t][c] && r.present[t - 1][c] && Number.isFinite(d)) diffs.push(Math.abs(d));
-    }
-  }
-  const s = sorted(diffs);
-  const robust = (median(s) * 1.4826) / Math.SQRT2;
-  const tail = quantileOfSorted(s, 0.99) / 2.58 / Math.SQRT2;
-  const level = median(sorted(healthy.flatMap((r) => r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : [])))));
-  return Math.max(
-    Number.isFinite(robust) ? robust : 0,
-    Number.isFinite(tail) ? tail : 0,
-    1e-3 * Math.abs(level) || 0,
-    1e-9,
-  );
+  const read = await readSignalSeries(kernels, [resolve(corpus, label.file)], CANDIDATE_SIGNALS, {}, true);
+  if (read.problems) problems.push(`${id}: ${read.problems}`);
+  const series = read.runs[0] ?? { run: "", steps: [], values: [], present: [] };
+  return { ...series, id, label };
 }
 
 function learnPrior(
@@ -273,7 +231,7 @@ export async function learnFingerprints(options: LearnOptions): Promise<LearnRep
   );
   const longest = Math.max(...healthy.map((r) => r.values.length));
   const buckets = Math.max(1, Math.min(options.maxBuckets ?? 512, longest));
-  const noise = chosen.map(({ c }) => learnNoise(healthy, c));
+  const noise = chosen.map(({ c }) => healthyNoise(healthy, c));
   const priors = chosen.map(({ c }, i) => learnPrior(healthy, c, buckets, noise[i]));
   const detection: DetectionSettings = { ...DEFAULT_DETECTION, ...options.detection };
   const set: FingerprintSet = {

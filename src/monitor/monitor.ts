@@ -30,6 +30,7 @@ import type { EventRecord, TensorLike } from "../telemetry/records.js";
 import { checkMetrics } from "../verdict/check-values.js";
 import type { StepInput } from "../verdict/input.js";
 import type { Anomaly, Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
+import { type Calibration, calibratedSet, readCalibration } from "./calibration-file.js";
 import { clockCheckpoints, tick, toClock, toTrainer } from "./clock.js";
 import { detectStep, forgetNonfinite, priorAnomalies, type StepDetection } from "./deviation.js";
 import { defaultFingerprintSet, type FingerprintSet, readFingerprintSet } from "./fingerprint-set.js";
@@ -70,6 +71,15 @@ export interface MonitorOptions {
    * baseline, change detectors and fingerprints still apply.
    */
   prior?: boolean;
+  /**
+   * A calibration of the run's setup (`calibrate`, or the path of a calibration
+   * file; docs/calibration.md): its healthy prior and noise replace the set's,
+   * matched by signal name (a signal it has no reference for gets no prior),
+   * point of training is the trainer's step number in its buckets, and the
+   * prior is on (unless `prior: false`). Diagnosis still uses the set's
+   * fingerprints.
+   */
+  calibration?: Calibration | string;
   /** Kernels to run on (default: the ones the package selected). */
   kernels?: Kernels;
   /** Diagnosis rules (default `DEFAULT_RULES`; add yours with `[...DEFAULT_RULES, mine]`). */
@@ -130,6 +140,8 @@ export class Monitor {
   private readonly logged = new Set<string>();
   private bank: DetectorBank;
   private readonly prior: PriorScorer | null;
+  /** Steps per prior bucket (a calibration's: bucket = step number / width); 0: bucket = the run's n-th observed step. */
+  private readonly priorWidth: number;
   private readonly matcher: FingerprintMatcher | null;
   /** Run states, least recently observed first (Map keeps insertion order; a run is re-inserted when observed). */
   private readonly runs = new Map<string, RunState>();
@@ -145,7 +157,10 @@ export class Monitor {
   constructor(options: MonitorOptions = {}, restored?: MonitorSnapshot) {
     this.kernels = options.kernels ?? selectedKernels;
     const fp = options.fingerprints;
-    this.set = fp === undefined ? defaultFingerprintSet() : typeof fp === "string" ? readFingerprintSet(fp) : fp;
+    const base = fp === undefined ? defaultFingerprintSet() : typeof fp === "string" ? readFingerprintSet(fp) : fp;
+    const cal = typeof options.calibration === "string" ? readCalibration(options.calibration) : options.calibration;
+    this.set = cal ? calibratedSet(base, cal) : base;
+    this.priorWidth = cal ? cal.prior.width : 0;
     this.rules = options.rules ?? DEFAULT_RULES;
     this.maxRuns = options.maxRuns ?? 256;
     this.onError = options.onError ?? ((message) => console.warn(`rftfm monitor: ${message}`));
@@ -175,7 +190,7 @@ export class Monitor {
     // What is built after the bank can fail (no room left on wasm, a bad policy snapshot): the kernels' memory
     // taken so far is given back at once, not left for the garbage collector.
     try {
-      const usePrior = options.prior ?? fp !== undefined;
+      const usePrior = options.prior ?? (cal !== undefined || fp !== undefined);
       const p = usePrior ? this.set.prior : null;
       this.prior = p
         ? detectors.createPrior({
@@ -566,7 +581,7 @@ export class Monitor {
       const z = new Float64Array(ids.length);
       this.prior.score(
         Uint32Array.from(ids),
-        new Uint32Array(ids.length).fill(state.observed),
+        new Uint32Array(ids.length).fill(this.priorBucket(step.data.step, state.observed)),
         Float64Array.from(ids, (s) => values[s]),
         z,
       );
@@ -626,6 +641,15 @@ export class Monitor {
       anomalies.sort((a, b) => b.score - a.score);
     }
     return { detection, anomalies, notes: zeroShot.notes, lasted: zeroShot.lasted };
+  }
+
+  /**
+   * The prior bucket of a step: by step number with a calibration (its width),
+   * else the run's n-th observed step (a learnt set's buckets); clamped to the last.
+   */
+  private priorBucket(step: number, observed: number): number {
+    const buckets = this.set.prior?.buckets ?? 1;
+    return Math.min(this.priorWidth > 0 ? Math.floor(step / this.priorWidth) : observed, buckets - 1);
   }
 
   /** The remediation policy's word on the step, into the verdict. */
@@ -740,7 +764,7 @@ export class Monitor {
       fingerprints.sort((a, b) => b.confidence - a.confidence);
     }
     const index = this.signalIndex;
-    const alarmBucket = Math.max(0, state.observed - episode.steps);
+    const alarmBucket = this.priorBucket(episode.alarmStep, Math.max(0, state.observed - episode.steps));
     const traces = new Map<string, SignalTrace>();
     const context: DiagnosisContext = {
       run,

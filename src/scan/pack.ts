@@ -1,5 +1,5 @@
 import { CANONICAL_COLUMNS } from "../backend/generated/layout.js";
-import type { Kernels, ScanBatch } from "../backend/kernel.js";
+import { type Kernels, presenceSlots, type ScanBatch } from "../backend/kernel.js";
 import type { TensorLike } from "../telemetry/records.js";
 import { isExtraColumn } from "./features.js";
 
@@ -9,6 +9,8 @@ export interface PackedBatch {
   columns: string[];
   /** Per step: why its `group` column was not usable, when it was present but was not. */
   groupIssues: (string | undefined)[];
+  /** Per step: why its `prompt_id` column was not usable, when it was present but was not. */
+  promptIssues: (string | undefined)[];
 }
 
 const INT32_MIN = -2147483648;
@@ -27,11 +29,12 @@ export function packTensors(kernels: Kernels, tensors: readonly TensorLike[]): P
     for (const name of t.columns.keys()) if (isExtraColumn(name)) extras.add(name);
   }
   const columns = [...CANONICAL_COLUMNS, ...[...extras].sort()];
-  const width = columns.length + 1;
+  const width = presenceSlots(columns.length);
   const batch = kernels.allocBatch({ columns: columns.length, steps: tensors.length, rows });
   // No allocation happens below, so these views stay valid while we fill them.
-  const { values, groups, offsets, present } = batch;
+  const { values, groups, prompts, offsets, present } = batch;
   const groupIssues: (string | undefined)[] = [];
+  const promptIssues: (string | undefined)[] = [];
 
   let offset = 0;
   tensors.forEach((t, s) => {
@@ -46,10 +49,14 @@ export function packTensors(kernels: Kernels, tensors: readonly TensorLike[]): P
     const issue = ids ? writeGroupIds(groups, offset, ids, t.rows) : undefined;
     if (ids && !issue) present[s * width + columns.length] = 1;
     groupIssues.push(issue);
+    const promptIds = t.columns.get("prompt_id");
+    const promptIssue = promptIds ? writePromptIds(prompts, offset, promptIds, t.rows) : undefined;
+    if (promptIds && !promptIssue) present[s * width + columns.length + 1] = 1;
+    promptIssues.push(promptIssue);
     offset += t.rows;
   });
   offsets[tensors.length] = offset;
-  return { batch, columns, groupIssues };
+  return { batch, columns, groupIssues, promptIssues };
 }
 
 function writeValues(into: Float64Array, at: number, column: ArrayLike<number>, rows: number): void {
@@ -58,6 +65,26 @@ function writeValues(into: Float64Array, at: number, column: ArrayLike<number>, 
     return;
   }
   for (let i = 0; i < rows; i++) into[at + i] = column[i];
+}
+
+/**
+ * Copies prompt ids; returns why they are unusable, if so. An id is any whole
+ * number a double holds exactly (hashed ids too, which 32 bits would refuse);
+ * a missing one (NaN, from a `null` cell) stays NaN: unknown for that row,
+ * so its group is left out of `group.prompt_mismatch_share`.
+ */
+function writePromptIds(into: Float64Array, at: number, ids: ArrayLike<number>, rows: number): string | undefined {
+  for (let i = 0; i < rows; i++) {
+    const id = ids[i];
+    if (Number.isNaN(id)) {
+      into[at + i] = Number.NaN;
+    } else if (Number.isSafeInteger(id)) {
+      into[at + i] = id;
+    } else {
+      return `prompt_id ${String(id)} at row ${i} is not a whole number below 2^53; prompt features skipped`;
+    }
+  }
+  return undefined;
 }
 
 /** Copies group ids; returns why they are unusable (not 32-bit integers), if so. */

@@ -22,6 +22,8 @@ export interface StepFeatures<S extends ScannableStep = ScannableStep> {
   readonly features: Float64Array | null;
   /** Why the step's group ids were not used, when they were sent but unusable. */
   readonly groupIssue?: string;
+  /** Why the step's prompt ids were not used, when they were sent but unusable. */
+  readonly promptIssue?: string;
 }
 
 /** Scans steps in one kernel call. Steps without a tensor pass through with `features: null`. */
@@ -43,8 +45,15 @@ export function scanSteps<S extends ScannableStep>(kernels: Kernels, steps: read
       if (data.trajectories === undefined) return { data, columns: [], features: null };
       const i = row++;
       const groupIssue = packed.groupIssues[i];
+      const promptIssue = packed.promptIssues[i];
       const features = out.slice(i * width, (i + 1) * width);
-      return { data, columns: packed.columns, features, ...(groupIssue ? { groupIssue } : {}) };
+      return {
+        data,
+        columns: packed.columns,
+        features,
+        ...(groupIssue ? { groupIssue } : {}),
+        ...(promptIssue ? { promptIssue } : {}),
+      };
     });
   } finally {
     kernels.freeBatch(packed.batch);

@@ -49,6 +49,7 @@ describe.each(backends.map((k) => [k.name, k] as const))("invariants (%s)", (_na
     ],
     ["advantage_sign_flipped", { "corr.advantage_reward": (t) => (t >= 20 ? -0.9 : 0.8) }, 22],
     ["logprob_gap", { "logprob_gap.mean": (t) => (t >= 20 ? 0.5 : 0.01) }, 22],
+    ["groups_mix_prompts", { "group.prompt_mismatch_share": (t) => (t >= 20 ? 0.25 : 0) }, 21],
     [
       "length_cap_binding",
       {
@@ -107,6 +108,70 @@ describe.each(backends.map((k) => [k.name, k] as const))("invariants (%s)", (_na
     expect(ds.flatMap((d) => d.anomalies)).toEqual([]);
   });
 });
+
+describe.each(backends.map((k) => [k.name, k] as const))(
+  "groups that mix prompts, from the tensor (%s)",
+  (_name, k) => {
+    const GROUPS = 8;
+    const SIZE = 4;
+    const MIXED = "invariant:groups_mix_prompts";
+
+    /**
+     * One GRPO step: GROUPS prompts (stable ids, new ones each step) of SIZE samples,
+     * binary rewards, advantages centred on the pipeline's groups. `misindex`: the
+     * share of samples given a random group id (faultbench group_misindexing).
+     */
+    function stepTensor(step: number, rand: ReturnType<typeof seededRandom>, misindex: number, prompts: boolean) {
+      const truth = Array.from({ length: GROUPS * SIZE }, (_, i) => Math.floor(i / SIZE));
+      const group = truth.map((g) => (rand.uniform() < misindex ? Math.floor(rand.uniform() * GROUPS) : g));
+      const reward = truth.map(() => (rand.uniform() < 0.5 ? 1 : 0));
+      const members = new Map<number, number[]>();
+      group.forEach((g, i) => {
+        members.set(g, [...(members.get(g) ?? []), reward[i]]);
+      });
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const advantage = group.map((g, i) => reward[i] - mean(members.get(g) ?? []));
+      const columns: Record<string, number[]> = { group, reward, advantage };
+      if (prompts) columns.prompt_id = truth.map((g) => step * GROUPS + g);
+      return { run: "r", step, trajectories: columns };
+    }
+
+    function run(misindex: number, prompts: boolean, steps = 30) {
+      const rand = seededRandom(11);
+      const monitor = new Monitor({ kernels: k, prior: false, policy: false });
+      try {
+        const verdicts = Array.from({ length: steps }, (_, t) =>
+          monitor.observe(stepTensor(t, rand, misindex, prompts)),
+        );
+        expect(verdicts.flatMap((v) => v.errors ?? [])).toEqual([]);
+        return verdicts;
+      } finally {
+        monitor.close();
+      }
+    }
+
+    it("misindexed from step 0: an alarm at the second logged point, diagnosed group_misindexing", () => {
+      const verdicts = run(0.3, true);
+      const first = verdicts.findIndex((v) => v.anomalies.some((a) => a.detector === MIXED));
+      expect(first).toBe(1);
+      const alarm = verdicts[first].anomalies.find((a) => a.detector === MIXED)!;
+      expect(alarm.signal).toBe("group.prompt_mismatch_share");
+      expect(alarm.score).toBeGreaterThan(0);
+      expect(verdicts[first].diagnosis[0]?.fault).toBe("group_misindexing");
+      expect(verdicts[first].diagnosis[0]?.evidence[0]).toMatch(/more than one prompt_id/);
+    });
+
+    it("every group one prompt: no alarm", () => {
+      expect(run(0, true).flatMap((v) => v.anomalies)).toEqual([]);
+    });
+
+    it("no prompt_id column: nothing to judge, even when groups are misindexed", () => {
+      const verdicts = run(0.3, false);
+      expect(verdicts.flatMap((v) => v.anomalies).filter((a) => a.detector === MIXED)).toEqual([]);
+      expect(run(0, false).flatMap((v) => v.anomalies)).toEqual([]);
+    });
+  },
+);
 
 describe("fingerprints rank faults once an alarm stands; they never raise one", () => {
   it("a fingerprint that matches a healthy run's deviation pattern exactly raises nothing", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { advantageMisnormalizationRule, difficultySkewRule, groupMisindexingRule } from "../../src/diagnosis/rules.js";
-import { always, ctx, healthy, jump, mentions } from "./helpers.js";
+import { always, ctx, flat, healthy, jump, mentions } from "./helpers.js";
 import { SCENARIOS } from "./scenarios.js";
 
 describe("group_misindexing rule", () => {
@@ -16,6 +16,26 @@ describe("group_misindexing rule", () => {
   it("does not fire on a healthy run, nor count missing groups when workers were lost", () => {
     expect(groupMisindexingRule.apply(ctx(healthy()))).toBeNull();
     expect(groupMisindexingRule.apply(ctx(SCENARIOS.worker_failure()))).toBeNull();
+  });
+
+  it("takes groups that mix prompts for the fault itself: the invariant's alarm, or the traced share", () => {
+    const alarm = {
+      signal: "group.prompt_mismatch_share",
+      score: 0.4,
+      direction: "up" as const,
+      detector: "invariant:groups_mix_prompts",
+    };
+    // No other sign at all: the mixed groups alone make the case.
+    const fromAlarm = groupMisindexingRule.apply(ctx(healthy(), { anomalies: [alarm] }));
+    expect(fromAlarm?.fault).toBe("group_misindexing");
+    expect(mentions(fromAlarm, "group.prompt_mismatch_share 0.4", "more than one prompt_id")).toBe(true);
+    expect(fromAlarm!.confidence).toBeCloseTo(0.95, 10);
+    const fromTrace = groupMisindexingRule.apply(
+      ctx({ ...healthy(), "group.prompt_mismatch_share": always(0.06, NaN, 0) }),
+    );
+    expect(fromTrace!.confidence).toBeCloseTo(0.85 + 0.1 * (0.06 / 0.3), 10);
+    // Every group one prompt: no case from it.
+    expect(groupMisindexingRule.apply(ctx({ ...healthy(), "group.prompt_mismatch_share": flat(0) }))).toBeNull();
   });
 });
 

@@ -18,7 +18,9 @@ describe("faultbench remediate", () => {
 
   it("trains each run without and with the monitor, which acts on an alarm and judges recovery against the matched healthy run", async () => {
     // Ten steps: the fault starts mid-run and the monitor acts within them; the four
-    // trainings stay a second or so of work, far inside the test timeout on a busy machine.
+    // trainings are a few seconds of bounded work, in this process (workers: 0), so
+    // no clock judges it: the test has no timeout (the `0` below), and a loaded
+    // machine makes it slower, never failed.
     const report = await runRemediation({
       corpus: { seeds: 1, testSeeds: 1, healthyPerSeed: 1, steps: 10, baseSeed: 0 },
       observer: "monitor",
@@ -44,7 +46,7 @@ describe("faultbench remediate", () => {
         unremediated_recovered: Number(run.unremediated_recovered),
       },
     ]);
-  });
+  }, 0);
 
   it("gives the same closed loop through rftfm serve's protocol (the Python client's path) as through the API", async () => {
     const options = {
@@ -57,5 +59,5 @@ describe("faultbench remediate", () => {
     const sidecar = await runRemediation({ ...options, faults: [...options.faults], observer: "sidecar" });
     expect(sidecar.runs[0].actions.map((a) => a.action.kind)).toContain("restart_workers");
     expect({ ...sidecar, observer: "monitor" }).toEqual(api);
-  });
+  }, 0); // bounded work in this process, as above: no clock judges it
 });

@@ -85,6 +85,15 @@ const columnValues = (rows: number) =>
       ),
     );
 
+/** A prompt id: mostly 0 (the row keeps its group's prompt), a few other ones (some beyond 32 bits), missing, or rarely unusable. */
+const promptId = fc.oneof(
+  { weight: 12, arbitrary: fc.constant(0) },
+  { weight: 3, arbitrary: fc.integer({ min: -3, max: 3 }) },
+  { weight: 1, arbitrary: fc.constantFrom(2 ** 40, 2 ** 40 + 1, Number.MAX_SAFE_INTEGER) },
+  { weight: 1, arbitrary: fc.constant(NaN) },
+  { weight: 1, arbitrary: fc.constantFrom(0.5, Infinity, 2 ** 53) },
+);
+
 const randomTensor: fc.Arbitrary<OracleTensor> = fc
   .record({ rows: fc.integer({ min: 0, max: 40 }), groups: fc.integer({ min: 1, max: 6 }) })
   .chain(({ rows, groups }) =>
@@ -92,11 +101,14 @@ const randomTensor: fc.Arbitrary<OracleTensor> = fc
       .record({
         present: fc.subarray([...CANONICAL_COLUMNS, "extra_score"]),
         group: fc.option(fc.array(fc.integer({ min: -groups, max: groups }), { minLength: rows, maxLength: rows })),
+        prompt: fc.option(fc.array(promptId, { minLength: rows, maxLength: rows })),
       })
-      .chain(({ present, group }) =>
+      .chain(({ present, group, prompt }) =>
         fc.tuple(...present.map(() => columnValues(rows))).map((cols) => {
           const columns = new Map<string, ArrayLike<number>>(present.map((name, i) => [name, cols[i]]));
           if (group) columns.set("group", group);
+          // Prompt ids that follow the groups (one prompt per group) but for a few rows, or any ids.
+          if (prompt) columns.set("prompt_id", group ? prompt.map((p, i) => (p === 0 ? group[i] : p)) : prompt);
           return { rows, columns };
         }),
       ),
@@ -169,6 +181,29 @@ describe.each(backends)("scan kernel ($name)", (kernels) => {
     const [r] = scanSteps(kernels, [step(tensor({ reward: [1, 0], group: [0, 0.5] }))]);
     expect(featureRecord(r)["group.count"]).toBeNaN();
     expect(r.groupIssue).toMatch(/0\.5 at row 1/);
+  });
+
+  it("computes the share of groups that mix prompts by hand", () => {
+    const results = scanSteps(kernels, [
+      // Group 3 mixes prompts 10 and 11; group 5 has one; group 7 has a missing id and is left out.
+      step(tensor({ group: [3, 7, 3, 5, 7, 3], prompt_id: [10, 13, 10, 12, NaN, 11] }), 0),
+      step(tensor({ group: [1, 1, 2, 2], prompt_id: [4, 4, 9, 9] }), 1),
+      step(tensor({ group: [1, 1], prompt_id: [2 ** 40, 2 ** 40 + 1] }), 2),
+      step(tensor({ group: [1, 1, 2, 2] }), 3),
+      step(tensor({ prompt_id: [1, 2] }), 4),
+      step(tensor({ group: [1, 1], prompt_id: [NaN, 3] }), 5),
+    ]);
+    const share = results.map((r) => featureRecord(r)["group.prompt_mismatch_share"]);
+    expect(share.slice(0, 3)).toEqual([0.5, 0, 1]);
+    // No prompt_id column, no group column, no group with every id known: not computable.
+    expect(share.slice(3).every(Number.isNaN)).toBe(true);
+  });
+
+  it("treats unusable prompt ids as an absent prompt_id column and says why", () => {
+    const [r] = scanSteps(kernels, [step(tensor({ group: [1, 1], prompt_id: [3, 2.5] }))]);
+    expect(featureRecord(r)["group.prompt_mismatch_share"]).toBeNaN();
+    expect(r.promptIssue).toMatch(/2\.5 at row 1/);
+    expect(r.groupIssue).toBeUndefined();
   });
 
   it("rejects a batch whose offsets disagree with its rows", () => {

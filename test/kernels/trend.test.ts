@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../bench/random.js";
-import { TREND_FLAGS, TREND_KINDS, TREND_OUTPUTS, TREND_STATE } from "../../src/backend/generated/trend.js";
+import {
+  TREND_CODE_END,
+  TREND_DIRECTION_SHIFT,
+  TREND_FLAGS,
+  TREND_KINDS,
+  TREND_OUTPUTS,
+  TREND_STATE,
+} from "../../src/backend/generated/trend.js";
 import {
   DETECT_SHAPE_ERROR,
   type Kernels,
@@ -170,7 +177,8 @@ describe("trend detector: both backends give the same bits", () => {
     const rand = () => random.uniform();
     const hostile = [Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -0, 0, 1e308, NaN, Infinity, -Infinity];
     for (let trial = 0; trial < 60; trial++) {
-      const code = Math.floor(rand() * TREND_KINDS.length) | (Math.floor(rand() * 4) << 3);
+      const directions = TREND_CODE_END >> TREND_DIRECTION_SHIFT; // every combination of direction bits
+      const code = Math.floor(rand() * TREND_KINDS.length) | (Math.floor(rand() * directions) << TREND_DIRECTION_SHIFT);
       const n = 20 + Math.floor(rand() * 100);
       let level = rand() * 10 - 3;
       const values: number[] = [];

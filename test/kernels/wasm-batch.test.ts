@@ -54,18 +54,20 @@ describe("wasm batches", () => {
   it("are zero-filled, even where a freed batch left data", () => {
     const shape: BatchShape = { columns: C, steps: 3, rows: 10 };
     const dirty = kernels.allocBatch(shape);
-    for (const view of [dirty.values, dirty.groups, dirty.offsets, dirty.present, dirty.out]) view.fill(7);
+    for (const view of [dirty.values, dirty.groups, dirty.prompts, dirty.offsets, dirty.present, dirty.out])
+      view.fill(7);
     kernels.freeBatch(dirty);
     const clean = kernels.allocBatch(shape);
-    for (const view of [clean.values, clean.groups, clean.offsets, clean.present, clean.out]) {
+    for (const view of [clean.values, clean.groups, clean.prompts, clean.offsets, clean.present, clean.out]) {
       expect(view.every((x) => x === 0)).toBe(true);
     }
-    expect([clean.values.length, clean.groups.length, clean.offsets.length, clean.present.length]).toEqual([
-      C * 10,
-      10,
-      4,
-      3 * (C + 1),
-    ]);
+    expect([
+      clean.values.length,
+      clean.groups.length,
+      clean.prompts.length,
+      clean.offsets.length,
+      clean.present.length,
+    ]).toEqual([C * 10, 10, 10, 4, 3 * (C + 2)]);
     expect(clean.out.length).toBe(3 * kernels.featureCount(C));
     kernels.freeBatch(clean);
   });
@@ -93,6 +95,26 @@ describe("wasm batches", () => {
     kernels.freeBatch(small);
   });
 
+  it("read prompt ids in place, in their own slot after the group column's", () => {
+    const batch = kernels.allocBatch({ columns: C, steps: 2, rows: 6 });
+    const share = STEP_FEATURES.indexOf("group.prompt_mismatch_share");
+    try {
+      batch.offsets.set([0, 3, 6]);
+      batch.groups.set([1, 1, 2, 1, 1, 1]);
+      batch.prompts.set([5, 6, 7, 5, 5, 5]);
+      const slots = C + 2;
+      batch.present[C] = 1; // step 0: groups and prompt ids
+      batch.present[C + 1] = 1;
+      batch.present[slots + C] = 1; // step 1: groups only
+      kernels.scan(batch);
+      const width = kernels.featureCount(C);
+      expect(batch.out[share]).toBe(0.5); // group 1 mixes prompts 5 and 6, group 2 does not
+      expect(batch.out[width + share]).toBeNaN();
+    } finally {
+      kernels.freeBatch(batch);
+    }
+  });
+
   it("cannot be used after they are freed", () => {
     const batch = kernels.allocBatch({ columns: C, steps: 1, rows: 1 });
     kernels.freeBatch(batch);
@@ -107,8 +129,8 @@ describe("wasm batches", () => {
     const foreign = /not allocated by this wasm kernels instance/;
     expect(() => kernels.scan(other)).toThrow(foreign);
     expect(() => kernels.freeBatch(other)).toThrow(foreign);
-    const { columns, steps, rows, values, groups, offsets, present, out } = other;
-    const lookalike: ScanBatch = { columns, steps, rows, values, groups, offsets, present, out };
+    const { columns, steps, rows, values, groups, prompts, offsets, present, out } = other;
+    const lookalike: ScanBatch = { columns, steps, rows, values, groups, prompts, offsets, present, out };
     expect(() => kernels.scan(lookalike)).toThrow(foreign);
   });
 

@@ -129,6 +129,27 @@ function toolErrorRate(calls: ArrayLike<number> | undefined, errors: ArrayLike<n
   return c > 0 ? e / c : NaN;
 }
 
+/**
+ * Share of groups, among those whose rows all have a prompt id, whose rows do
+ * not all have the same one; NaN without a usable prompt_id column (one holding
+ * a value that is neither missing nor a whole number below 2^53) or without
+ * such a group.
+ */
+function promptMismatchShare(t: OracleTensor, members: Map<number, number[]>): number {
+  const prompts = t.columns.get("prompt_id");
+  if (!prompts) return NaN;
+  for (let i = 0; i < t.rows; i++) if (!Number.isNaN(prompts[i]) && !Number.isSafeInteger(prompts[i])) return NaN;
+  let known = 0;
+  let mixed = 0;
+  for (const rows of members.values()) {
+    const ids = rows.map((i) => prompts[i]);
+    if (!ids.every(Number.isFinite)) continue;
+    known++;
+    if (new Set(ids).size > 1) mixed++;
+  }
+  return known > 0 ? mixed / known : NaN;
+}
+
 function groupFeatures(t: OracleTensor): Record<string, number> {
   const ids = t.columns.get("group");
   const nan = {
@@ -143,6 +164,7 @@ function groupFeatures(t: OracleTensor): Record<string, number> {
     "group.adv_center_abs_max": NaN,
     "group.adv_scale_mean": NaN,
     "group.adv_scale_max": NaN,
+    "group.prompt_mismatch_share": NaN,
   };
   if (!ids) return nan;
   if (t.rows === 0) return { ...nan, "group.count": 0 };
@@ -191,6 +213,7 @@ function groupFeatures(t: OracleTensor): Record<string, number> {
     "group.adv_center_abs_max": adv ? max(centers) : NaN,
     "group.adv_scale_mean": adv ? mean(scales) : NaN,
     "group.adv_scale_max": adv ? max(scales) : NaN,
+    "group.prompt_mismatch_share": promptMismatchShare(t, members),
   };
 }
 

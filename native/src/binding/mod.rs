@@ -48,6 +48,7 @@ pub fn feature_count(columns: u32) -> u32 {
 pub fn scan_batch(
     values: &[f64],
     groups: &[i32],
+    prompts: &[f64],
     offsets: &[u32],
     present: &[u8],
     columns: u32,
@@ -56,11 +57,18 @@ pub fn scan_batch(
     let batch = Batch {
         values,
         groups,
+        prompts,
         offsets,
         present,
         columns: columns as usize,
     };
-    let inputs = [bytes(values), bytes(groups), bytes(offsets), bytes(present)];
+    let inputs = [
+        bytes(values),
+        bytes(groups),
+        bytes(prompts),
+        bytes(offsets),
+        bytes(present),
+    ];
     if inputs.iter().any(|&r| overlaps(r, bytes(&out))) {
         return Err(aliased(Code::ScanShape, "out shares memory with an input"));
     }
@@ -80,4 +88,5 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
 
+mod bench;
 mod detect;

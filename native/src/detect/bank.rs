@@ -16,13 +16,14 @@
 
 use crate::error::{Code, KernelError};
 
-use super::{flag, observe, opt, out, state, Options, DETECT_VERSION, SNAPSHOT_MAGIC};
+use super::{flag, observe, opt, out, snapshot, state, Options, DETECT_VERSION, SNAPSHOT_MAGIC};
 
 /// Run key of a free slot (keys are u32, stored as f64).
 const FREE: f64 = -1.0;
 
-/// Fixed part of a snapshot, in f64s: magic, version, the option vector, the tick.
-const HEADER: usize = 2 + opt::WIDTH + 1;
+/// Fixed part of a snapshot, in f64s: magic, version, the option vector, the tick
+/// (layout/detect.json `snapshot_header`).
+const HEADER: usize = snapshot::HEADER;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bank {
@@ -165,9 +166,13 @@ impl Bank {
     /// kernel writes the same bytes.
     pub fn snapshot(&self) -> Vec<u8> {
         let mut words = Vec::with_capacity(HEADER + 2 * self.keys.len() + self.states.len());
-        words.extend([SNAPSHOT_MAGIC, DETECT_VERSION as f64]);
-        words.extend(self.options.to_vector());
-        words.push(self.tick);
+        let mut header = [0.0; HEADER];
+        header[snapshot::MAGIC] = SNAPSHOT_MAGIC;
+        header[snapshot::VERSION] = DETECT_VERSION as f64;
+        header[snapshot::OPTIONS..snapshot::OPTIONS + opt::WIDTH]
+            .copy_from_slice(&self.options.to_vector());
+        header[snapshot::TICK] = self.tick;
+        words.extend(header);
         words.extend(&self.keys);
         words.extend(&self.last_seen);
         words.extend(&self.states);
@@ -194,17 +199,20 @@ impl Bank {
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
             .collect();
-        if words[0] != SNAPSHOT_MAGIC || words[1] != DETECT_VERSION as f64 {
+        if words[snapshot::MAGIC] != SNAPSHOT_MAGIC
+            || words[snapshot::VERSION] != DETECT_VERSION as f64
+        {
             return err("wrong magic number or layout version");
         }
-        let options = Options::from_vector(&words[2..2 + opt::WIDTH])
-            .map_err(|e| KernelError::new(Code::DetectSnapshot, e.message))?;
+        let options =
+            Options::from_vector(&words[snapshot::OPTIONS..snapshot::OPTIONS + opt::WIDTH])
+                .map_err(|e| KernelError::new(Code::DetectSnapshot, e.message))?;
         let mut bank = Bank::new(options);
         let (runs, states) = (bank.keys.len(), bank.states.len());
         if words.len() != HEADER + 2 * runs + states {
             return err("its size does not match its options");
         }
-        bank.tick = words[HEADER - 1];
+        bank.tick = words[snapshot::TICK];
         bank.keys.copy_from_slice(&words[HEADER..HEADER + runs]);
         bank.last_seen
             .copy_from_slice(&words[HEADER + runs..HEADER + 2 * runs]);

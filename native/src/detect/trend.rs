@@ -32,9 +32,6 @@ use crate::error::KernelError;
 
 include!(concat!(env!("OUT_DIR"), "/trend_layout.rs"));
 
-/// Observation code of a signal that was not reported: its stream is left alone.
-pub const ABSENT: i32 = -1;
-
 const RING: usize = RING_POINTS as usize;
 const EARLY: usize = EARLY_POINTS as usize;
 
@@ -88,16 +85,11 @@ pub fn step_batch(
     Ok(())
 }
 
+/// A kind plus direction bits (layout/trend.json `$code`: `ABSENT`, `KIND_MASK`,
+/// `MAY_RISE`, `MAY_FALL`, `CODE_END` are generated from it), or `ABSENT`.
 fn valid_code(c: i32) -> bool {
-    c == ABSENT || (c >= 0 && (c & KIND_MASK) < kind::WIDTH as i32 && c >> DIRECTION_SHIFT < 4)
+    c == ABSENT || (c >= 0 && (c & KIND_MASK) < kind::WIDTH as i32 && c < CODE_END)
 }
-
-/// Bits of a code that hold the kind; the directions follow.
-const KIND_MASK: i32 = 7;
-const DIRECTION_SHIFT: i32 = 3;
-/// Direction bits of a code: a lasting rise (fall) may alarm.
-pub const MAY_RISE: i32 = 1 << DIRECTION_SHIFT;
-pub const MAY_FALL: i32 = 2 << DIRECTION_SHIFT;
 
 /// One observation of one stream; returns its flags.
 pub fn step(s: &mut [f64], x: f64, code: i32, trials: f64, row: &mut [f64]) -> i32 {

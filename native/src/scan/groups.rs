@@ -46,11 +46,28 @@ fn max_of(values: &[f64]) -> f64 {
         .fold(f64::NAN, |m, x| if m.is_nan() || x > m { x } else { m })
 }
 
+/// Whether every row of a group has a known prompt id, and if so whether they
+/// are not all the same one: (known, mixed). Ids are whole numbers carried as
+/// f64 (exact up to 2^53); a non-finite id is unknown.
+fn prompt_mix(prompts: &[f64], rows: &[u32]) -> (bool, bool) {
+    let first = prompts[rows[0] as usize];
+    let mut mixed = false;
+    for &r in rows {
+        let p = prompts[r as usize];
+        if !p.is_finite() {
+            return (false, false);
+        }
+        mixed |= p != first;
+    }
+    (true, mixed)
+}
+
 /// Writes the `group.*` features of one step into `out` (a full output row).
-/// `groups` holds the step's group ids; `reward` and `advantage` the step's
-/// columns when present.
+/// `groups` holds the step's group ids; `prompts` its prompt ids, `reward` and
+/// `advantage` its columns, when present.
 pub fn group_features(
     groups: &[i32],
+    prompts: Option<&[f64]>,
     reward: Option<&[f64]>,
     advantage: Option<&[f64]>,
     out: &mut [f64],
@@ -73,6 +90,7 @@ pub fn group_features(
     s.adv_scales.clear();
     let (mut count, mut size_min, mut size_max) = (0usize, usize::MAX, 0usize);
     let (mut zero_var, mut multi) = (0usize, 0usize);
+    let (mut known, mut mixed) = (0usize, 0usize);
 
     let mut start = 0;
     while start < b {
@@ -88,6 +106,11 @@ pub fn group_features(
         size_max = size_max.max(size);
         if size >= 2 {
             multi += 1;
+        }
+        if let Some(prompts) = prompts {
+            let (k, m) = prompt_mix(prompts, rows);
+            known += k as usize;
+            mixed += m as usize;
         }
         if let Some(reward) = reward {
             let (lo, hi) = collect_finite(reward, rows, &mut s.values);
@@ -117,6 +140,9 @@ pub fn group_features(
     out[step::GROUP_SIZE_MEAN] = b as f64 / count as f64;
     out[step::GROUP_SIZE_MIN] = size_min as f64;
     out[step::GROUP_SIZE_MAX] = size_max as f64;
+    if prompts.is_some() && known > 0 {
+        out[step::GROUP_PROMPT_MISMATCH_SHARE] = mixed as f64 / known as f64;
+    }
     if reward.is_some() {
         out[step::GROUP_REWARD_MEAN_STD] = mean_std(&s.reward_means, max_abs(&s.reward_means)).1;
         out[step::GROUP_REWARD_STD_MEAN] = mean_of(&s.reward_stds);

@@ -7,8 +7,10 @@
 //! - `values`: `columns` x `rows` f64, column-major: column `c` of the whole
 //!   batch is `values[c * rows .. (c + 1) * rows]`;
 //! - `groups`: `rows` i32 group ids;
+//! - `prompts`: `rows` f64 prompt ids (whole numbers; NaN: unknown for that row);
 //! - `offsets`: `steps + 1` row offsets; step `s` owns rows `offsets[s]..offsets[s + 1]`;
-//! - `present`: `steps` x (`columns` + 1) flags; slot `columns` is the group column.
+//! - `present`: `steps` x (`columns` + 2) flags; slot `columns` is the group
+//!   column, slot `columns + 1` the prompt-id column.
 
 mod groups;
 pub mod moments;
@@ -26,9 +28,15 @@ const QUANTILES: [f64; 3] = [0.1, 0.5, 0.9];
 pub struct Batch<'a> {
     pub values: &'a [f64],
     pub groups: &'a [i32],
+    pub prompts: &'a [f64],
     pub offsets: &'a [u32],
     pub present: &'a [u8],
     pub columns: usize,
+}
+
+/// Flags per step in `present`: the value columns, the group column, the prompt-id column.
+fn slots(columns: usize) -> usize {
+    columns + 2
 }
 
 impl<'a> Batch<'a> {
@@ -60,16 +68,22 @@ impl<'a> Batch<'a> {
                 self.columns
             ));
         }
+        if self.prompts.len() != rows {
+            return err(format!(
+                "prompts has {} entries, expected rows ({rows})",
+                self.prompts.len()
+            ));
+        }
         if self.offsets[0] != 0 || *self.offsets.last().unwrap() as usize != rows {
             return err(format!("offsets must run from 0 to rows ({rows})"));
         }
         if let Some(i) = self.offsets.windows(2).position(|w| w[0] > w[1]) {
             return err(format!("offsets decrease at step {i}"));
         }
-        let want = self.steps() * (self.columns + 1);
+        let want = self.steps() * slots(self.columns);
         if self.present.len() != want {
             return err(format!(
-                "present has {} entries, expected steps x (columns + 1) = {want}",
+                "present has {} entries, expected steps x (columns + 2) = {want}",
                 self.present.len()
             ));
         }
@@ -77,7 +91,7 @@ impl<'a> Batch<'a> {
     }
 
     fn column(&self, s: usize, c: usize) -> Option<&'a [f64]> {
-        if self.present[s * (self.columns + 1) + c] == 0 {
+        if self.present[s * slots(self.columns) + c] == 0 {
             return None;
         }
         let (lo, hi) = (self.offsets[s] as usize, self.offsets[s + 1] as usize);
@@ -86,10 +100,17 @@ impl<'a> Batch<'a> {
     }
 
     fn group_ids(&self, s: usize) -> Option<&'a [i32]> {
-        if self.present[s * (self.columns + 1) + self.columns] == 0 {
+        if self.present[s * slots(self.columns) + self.columns] == 0 {
             return None;
         }
         Some(&self.groups[self.offsets[s] as usize..self.offsets[s + 1] as usize])
+    }
+
+    fn prompt_ids(&self, s: usize) -> Option<&'a [f64]> {
+        if self.present[s * slots(self.columns) + self.columns + 1] == 0 {
+            return None;
+        }
+        Some(&self.prompts[self.offsets[s] as usize..self.offsets[s + 1] as usize])
     }
 }
 
@@ -137,6 +158,7 @@ fn scan_step(batch: &Batch, s: usize, out: &mut [f64], scratch: &mut Scratch) {
     if let Some(groups) = batch.group_ids(s) {
         group_features(
             groups,
+            batch.prompt_ids(s),
             column(col::REWARD),
             column(col::ADVANTAGE),
             out,

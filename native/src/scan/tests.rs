@@ -5,6 +5,7 @@ use crate::layout::N_CANONICAL;
 struct OneStep {
     values: Vec<f64>,
     groups: Vec<i32>,
+    prompts: Vec<f64>,
     offsets: Vec<u32>,
     present: Vec<u8>,
 }
@@ -12,7 +13,7 @@ struct OneStep {
 impl OneStep {
     fn new(rows: usize, cols: &[(usize, Vec<f64>)], groups: Option<Vec<i32>>) -> Self {
         let mut values = vec![f64::NAN; N_CANONICAL * rows];
-        let mut present = vec![0u8; N_CANONICAL + 1];
+        let mut present = vec![0u8; N_CANONICAL + 2];
         for (c, v) in cols {
             assert_eq!(v.len(), rows);
             values[c * rows..(c + 1) * rows].copy_from_slice(v);
@@ -28,15 +29,25 @@ impl OneStep {
         OneStep {
             values,
             groups,
+            prompts: vec![f64::NAN; rows],
             offsets: vec![0, rows as u32],
             present,
         }
+    }
+
+    /// The same step with a prompt-id column.
+    fn with_prompts(mut self, prompts: Vec<f64>) -> Self {
+        assert_eq!(prompts.len(), self.groups.len());
+        self.prompts = prompts;
+        self.present[N_CANONICAL + 1] = 1;
+        self
     }
 
     fn scan(&self) -> Vec<f64> {
         let batch = Batch {
             values: &self.values,
             groups: &self.groups,
+            prompts: &self.prompts,
             offsets: &self.offsets,
             present: &self.present,
             columns: N_CANONICAL,
@@ -137,13 +148,14 @@ fn empty_step_and_multi_step_batches() {
     let mut values = vec![f64::NAN; c * 2];
     values[col::REWARD * 2] = 1.0;
     values[col::REWARD * 2 + 1] = 3.0;
-    let mut present = vec![0u8; 2 * (c + 1)];
+    let mut present = vec![0u8; 2 * (c + 2)];
     present[col::REWARD] = 1;
-    present[c + 1 + col::REWARD] = 1;
-    present[c + 1 + c] = 1;
+    present[c + 2 + col::REWARD] = 1;
+    present[c + 2 + c] = 1;
     let batch = Batch {
         values: &values,
         groups: &[4, 4],
+        prompts: &[f64::NAN; 2],
         offsets: &[0, 0, 2],
         present: &present,
         columns: c,
@@ -164,11 +176,12 @@ fn empty_step_and_multi_step_batches() {
 fn shape_errors_are_reported() {
     let c = N_CANONICAL;
     let values = vec![0.0; c * 2];
-    let present = vec![1u8; c + 1];
+    let present = vec![1u8; c + 2];
     let mut out = vec![0.0; feature_count(c)];
     let bad_offsets = Batch {
         values: &values,
         groups: &[0, 0],
+        prompts: &[1.0, 1.0],
         offsets: &[0, 3],
         present: &present,
         columns: c,
@@ -180,6 +193,7 @@ fn shape_errors_are_reported() {
     let bad_values = Batch {
         values: &values[1..],
         groups: &[0, 0],
+        prompts: &[1.0, 1.0],
         offsets: &[0, 2],
         present: &present,
         columns: c,
@@ -191,6 +205,7 @@ fn shape_errors_are_reported() {
     let ok = Batch {
         values: &values,
         groups: &[0, 0],
+        prompts: &[1.0, 1.0],
         offsets: &[0, 2],
         present: &present,
         columns: c,
@@ -199,6 +214,49 @@ fn shape_errors_are_reported() {
         .unwrap_err()
         .message
         .contains("out"));
+    let short_prompts = Batch {
+        prompts: &[1.0],
+        ..ok
+    };
+    assert!(scan_batch(&short_prompts, &mut out)
+        .unwrap_err()
+        .message
+        .contains("prompts"));
+}
+
+#[test]
+fn prompt_mismatch_by_hand() {
+    // Groups 3 (prompts 10,10,11: mixed), 5 (12), 7 (13, unknown): rows unsorted.
+    let groups = vec![3, 7, 3, 5, 7, 3];
+    let prompts = vec![10.0, 13.0, 10.0, 12.0, f64::NAN, 11.0];
+    let out = OneStep::new(6, &[], Some(groups.clone()))
+        .with_prompts(prompts)
+        .scan();
+    // Groups 3 and 5 have every prompt id; group 3 mixes two.
+    assert_eq!(out[step::GROUP_PROMPT_MISMATCH_SHARE], 0.5);
+    // One prompt per group: 0.
+    let healthy = OneStep::new(6, &[], Some(groups.clone()))
+        .with_prompts(vec![1.0, 2.0, 1.0, 3.0, 2.0, 1.0])
+        .scan();
+    assert_eq!(healthy[step::GROUP_PROMPT_MISMATCH_SHARE], 0.0);
+    // Ids beyond 2^31 are compared exactly.
+    let big = 2f64.powi(40);
+    let wide = OneStep::new(2, &[], Some(vec![1, 1]))
+        .with_prompts(vec![big, big + 1.0])
+        .scan();
+    assert_eq!(wide[step::GROUP_PROMPT_MISMATCH_SHARE], 1.0);
+    // No prompt-id column, or no group whose ids are all known: NaN.
+    let absent = OneStep::new(6, &[], Some(groups)).scan();
+    assert!(absent[step::GROUP_PROMPT_MISMATCH_SHARE].is_nan());
+    let unknown = OneStep::new(2, &[], Some(vec![1, 1]))
+        .with_prompts(vec![f64::NAN, 4.0])
+        .scan();
+    assert!(unknown[step::GROUP_PROMPT_MISMATCH_SHARE].is_nan());
+    // Without group ids there are no groups to judge.
+    let ungrouped = OneStep::new(2, &[], None)
+        .with_prompts(vec![1.0, 2.0])
+        .scan();
+    assert!(ungrouped[step::GROUP_PROMPT_MISMATCH_SHARE].is_nan());
 }
 
 mod properties {

@@ -70,6 +70,8 @@ class Monitor:
     without one, a sidecar is spawned over stdio (`rftfm serve --stdio`).
     state_dir: the spawned sidecar saves its state there at checkpoints and on close, and a
     respawned one restores it.
+    calibration: a calibration file of the run's setup (`rftfm calibrate`): the spawned sidecar
+    judges against it, with the healthy prior on (`rftfm serve --calibration`).
     """
 
     #: Submitted steps that may wait for their verdict at once; past that the oldest is given up.
@@ -83,6 +85,7 @@ class Monitor:
         url: Optional[str] = None,
         state_dir: Optional[str] = None,
         command: Optional[List[str]] = None,
+        calibration: Optional[str] = None,
         startup_timeout_s: float = 15.0,
         reconnect_interval_s: float = 1.0,
     ) -> None:
@@ -98,6 +101,7 @@ class Monitor:
         self.url = url if url is not None else os.environ.get(URL_ENV)
         self.state_dir = state_dir
         self.command = command
+        self.calibration = calibration
         self.startup_timeout = startup_timeout_s
         self.reconnect_interval = reconnect_interval_s
         self.stats = {"verdicts": 0, "timeouts": 0, "down": 0, "reconnects": 0}
@@ -124,7 +128,8 @@ class Monitor:
             elif self.url:
                 t = HttpTransport(self.url, max(wait, self.budget))
             else:
-                t = StdioTransport(self.command or serve_command(self.state_dir))
+                extra = ["--calibration", str(self.calibration)] if self.calibration else []
+                t = StdioTransport(self.command or serve_command(self.state_dir, extra))
             if wait > 0 and not isinstance(t, HttpTransport):
                 t.request({"kind": "health"}, wait)
         except (TransportDown, TransportTimeout, OSError, ValueError) as err:

@@ -32,6 +32,23 @@ function flippedAdvantage(
   return { trace, ...worst };
 }
 
+/** The detector of the invariant that sees groups mixing prompts (src/detect/invariants.ts); its score is the share. */
+const MIXED_PROMPTS = "invariant:groups_mix_prompts";
+
+/**
+ * The share of groups that mix prompts, when the tensor says so: the
+ * invariant's alarm at this step, else the traced feature (when a fingerprint
+ * set watches it) above 0 at the judged step. Undefined when neither does.
+ */
+function mixedPrompts(ctx: DiagnosisContext): { share: number; trace?: SignalTrace } | undefined {
+  const alarm = ctx.anomalies.find((a) => a.detector === MIXED_PROMPTS);
+  const trace = ctx.signal("group.prompt_mismatch_share");
+  const now = trace ? at(trace, ctx.step)?.value : undefined;
+  if (alarm && alarm.score > 0) return { share: alarm.score, ...(trace ? { trace } : {}) };
+  if (trace && now !== undefined && now > 0) return { share: now, trace };
+  return undefined;
+}
+
 /**
  * group_misindexing: samples of one prompt do not share a group id, so the
  * logged groups have irregular sizes (group.size_min down) or a different
@@ -44,6 +61,9 @@ function flippedAdvantage(
  * advantage/reward drop + 0.05 group statistics + 0.1 from the start. Without
  * any group-structure signal logged: advantage/reward drop and group
  * statistics together, 0.3 + 0.2 x strength.
+ * When the tensor carries prompt ids, groups holding more than one prompt
+ * (the groups_mix_prompts invariant) are the fault itself, not a symptom:
+ * 0.85 + 0.1 x ramp(share, 0, 0.3), the other signs added as evidence.
  */
 export const groupMisindexingRule: Rule = {
   id: "group_misindexing",
@@ -51,6 +71,8 @@ export const groupMisindexingRule: Rule = {
   description:
     "group sizes or count off, advantages inconsistent with rewards (corr.advantage_reward low), from the start",
   apply(ctx) {
+    const mixed = mixedPrompts(ctx);
+    if (mixed) return mixedPromptsCase(ctx, mixed);
     const lost = workersLost(ctx);
     const structure = [
       moved(ctx, ctx.signal("group.size_min"), "down", { ratio: { min: 0.05, full: 0.5 } }),
@@ -86,6 +108,21 @@ export const groupMisindexingRule: Rule = {
     );
   },
 };
+
+/** group_misindexing seen directly: groups that hold samples of more than one prompt. */
+function mixedPromptsCase(ctx: DiagnosisContext, mixed: { share: number; trace?: SignalTrace }) {
+  const c = new Case(ctx, "group_misindexing");
+  c.line(
+    `group.prompt_mismatch_share ${formatNumber(mixed.share)}: groups hold samples of more than one prompt_id (samples given another prompt's group id)`,
+    mixed.trace,
+  );
+  c.move(moved(ctx, ctx.signal("group.size_min"), "down", { ratio: { min: 0.05, full: 0.5 } }), "group structure off");
+  c.move(
+    moved(ctx, ctx.signal("corr.advantage_reward"), "down", { abs: { min: 0.2, full: 0.6 } }),
+    "advantages no longer follow the reward",
+  );
+  return c.finish(0.85 + 0.1 * ramp(mixed.share, 0, 0.3));
+}
 
 /**
  * advantage_misnormalization: advantages computed wrongly. Any of: group

@@ -16,16 +16,22 @@ import {
   N_STATE,
   OPT_MAX_RUNS,
   OPT_MAX_SIGNALS,
+  SNAP_HEADER,
+  SNAP_MAGIC,
+  SNAP_OPTIONS,
+  SNAP_TICK,
+  SNAP_VERSION,
   SNAPSHOT_MAGIC,
 } from "../generated/detect";
 
 const FREE: f64 = -1.0;
-const MAGIC: i32 = 0;
-const VERSION: i32 = 1;
-const OPTIONS: i32 = 2;
-const TICK: i32 = OPTIONS + N_OPT;
+// The header's fields (layout/detect.json `snapshot_header`).
+const MAGIC: i32 = SNAP_MAGIC;
+const VERSION: i32 = SNAP_VERSION;
+const OPTIONS: i32 = SNAP_OPTIONS;
+const TICK: i32 = SNAP_TICK;
 /** f64s before the run keys. */
-const HEADER: i32 = TICK + 1;
+const HEADER: i32 = SNAP_HEADER;
 
 /** bankCheck results: a defence behind src/backend/checks.ts (checkSnapshot), reported by number. */
 export const BANK_OK: i32 = 0;

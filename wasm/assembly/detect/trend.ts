@@ -6,6 +6,8 @@
 
 import { exp } from "./exp";
 import {
+  ABSENT,
+  CODE_END,
   CONFIRM_Z,
   DEFAULT_TRIALS,
   EARLY_POINTS,
@@ -29,8 +31,11 @@ import {
   KIND_COUNT,
   KIND_RATE,
   KIND_SCALE,
+  KIND_MASK,
   LEVEL_QUANTA,
   MAX_DECIMALS,
+  MAY_FALL,
+  MAY_RISE,
   MIN_POINTS,
   N_KIND,
   N_OUT,
@@ -77,11 +82,6 @@ import {
 
 const RING: i32 = <i32>RING_POINTS;
 const EARLY: i32 = <i32>EARLY_POINTS;
-const ABSENT: i32 = -1;
-const KIND_MASK: i32 = 7;
-const DIRECTION_SHIFT: i32 = 3;
-const MAY_RISE: i32 = 1 << DIRECTION_SHIFT;
-const MAY_FALL: i32 = 2 << DIRECTION_SHIFT;
 const F64_MIN_POSITIVE: f64 = 2.2250738585072014e-308;
 
 // Scratch (f64 x 32 each): the window, its transform, sort buffer, slopes, levels, last 5.
@@ -119,7 +119,7 @@ export function trendOutputBytes(): i32 {
 }
 
 function validCode(c: i32): bool {
-  return c == ABSENT || (c >= 0 && (c & KIND_MASK) < N_KIND && c >> DIRECTION_SHIFT < 4);
+  return c == ABSENT || (c >= 0 && (c & KIND_MASK) < N_KIND && c < CODE_END);
 }
 
 /** native/src/detect/trend.rs `step_batch`; the caller checks the lengths. Returns 0, or

@@ -19,6 +19,7 @@ import {
   STEP_GROUP_ADV_CENTER_ABS_MAX,
   STEP_GROUP_ADV_SCALE_MEAN,
   STEP_GROUP_ADV_SCALE_MAX,
+  STEP_GROUP_PROMPT_MISMATCH_SHARE,
 } from "../generated/layout";
 
 /** Radix sort digits of the 32-bit keys: 8 bits each, so the four histograms fit in 4 KiB. */
@@ -203,11 +204,33 @@ function maxOf(values: usize, n: i32): f64 {
   return m;
 }
 
+/** Whether the last `promptMix` call's group had every prompt id known. */
+let promptsKnown: bool = false;
+
+/** Whether the `size` rows of a group (row indices `rows`) carry more than one
+ *  prompt id; promptsKnown says whether all were known (native prompt_mix).
+ *  Ids are whole numbers held as f64; a non-finite id is unknown. */
+function promptMix(prompts: usize, rows: usize, size: i32): bool {
+  const first = load<f64>(prompts + (<usize>orderAt(rows, 0) << 3));
+  let mixed = false;
+  for (let i = 0; i < size; i++) {
+    const p = load<f64>(prompts + (<usize>orderAt(rows, i) << 3));
+    if (!isFinite<f64>(p)) {
+      promptsKnown = false;
+      return false;
+    }
+    if (p != first) mixed = true;
+  }
+  promptsKnown = true;
+  return mixed;
+}
+
 /** Writes the `group.*` features of one step into the output row `out`.
- *  `groups` holds the step's `b` group ids; `reward` and `advantage` the step's
- *  columns, or ABSENT. */
+ *  `groups` holds the step's `b` group ids; `prompts` its prompt ids, `reward`
+ *  and `advantage` its columns, or ABSENT. */
 export function groupFeatures(
   groups: usize,
+  prompts: usize,
   b: i32,
   reward: usize,
   advantage: usize,
@@ -230,6 +253,8 @@ export function groupFeatures(
   let sizeMax = 0;
   let zeroVar = 0;
   let multi = 0;
+  let known = 0;
+  let mixed = 0;
 
   let start = 0;
   while (start < b) {
@@ -242,6 +267,10 @@ export function groupFeatures(
     sizeMin = min<i32>(sizeMin, size);
     sizeMax = max<i32>(sizeMax, size);
     if (size >= 2) multi++;
+    if (prompts != ABSENT) {
+      if (promptMix(prompts, rows, size)) mixed++;
+      if (promptsKnown) known++;
+    }
     if (reward != ABSENT) {
       const n = collectFinite(reward, rows, size, s.values);
       if (n > 0) {
@@ -265,6 +294,9 @@ export function groupFeatures(
   store<f64>(out + (<usize>STEP_GROUP_SIZE_MEAN << 3), <f64>b / <f64>count);
   store<f64>(out + (<usize>STEP_GROUP_SIZE_MIN << 3), <f64>sizeMin);
   store<f64>(out + (<usize>STEP_GROUP_SIZE_MAX << 3), <f64>sizeMax);
+  if (prompts != ABSENT && known > 0) {
+    store<f64>(out + (<usize>STEP_GROUP_PROMPT_MISMATCH_SHARE << 3), <f64>mixed / <f64>known);
+  }
   if (reward != ABSENT) {
     meanStd(s.rewardMeans, rewarded, maxAbs(s.rewardMeans, rewarded));
     store<f64>(out + (<usize>STEP_GROUP_REWARD_MEAN_STD << 3), lastStd);

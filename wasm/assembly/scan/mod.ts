@@ -3,8 +3,10 @@
 // is the same (see there):
 // - values: columns x rows f64, column-major;
 // - groups: rows i32 group ids;
+// - prompts: rows f64 prompt ids (whole numbers; NaN: unknown for that row);
 // - offsets: steps + 1 u32 row offsets; step s owns rows offsets[s]..offsets[s + 1];
-// - present: steps x (columns + 1) u8 flags; slot `columns` is the group column;
+// - present: steps x (columns + 2) u8 flags; slot `columns` is the group
+//   column, slot `columns + 1` the prompt-id column;
 // - out: steps x featureCount(columns) f64, row-major.
 // Buffers are addresses in linear memory; their lengths follow from the shape,
 // which the JS side used to allocate them.
@@ -65,14 +67,24 @@ export function featureCount(columns: i32): i32 {
 class Batch {
   values: usize;
   groups: usize;
+  prompts: usize;
   offsets: usize;
   present: usize;
   columns: i32;
   rows: i32;
 
-  constructor(values: usize, groups: usize, offsets: usize, present: usize, columns: i32, rows: i32) {
+  constructor(
+    values: usize,
+    groups: usize,
+    prompts: usize,
+    offsets: usize,
+    present: usize,
+    columns: i32,
+    rows: i32,
+  ) {
     this.values = values;
     this.groups = groups;
+    this.prompts = prompts;
     this.offsets = offsets;
     this.present = present;
     this.columns = columns;
@@ -83,16 +95,27 @@ class Batch {
     return load<u32>(this.offsets + (<usize>s << 2));
   }
 
+  /** Flag `slot` of step `s` in `present` (columns + 2 slots per step). */
+  @inline has(s: i32, slot: i32): bool {
+    return load<u8>(this.present + <usize>(s * (this.columns + 2) + slot)) != 0;
+  }
+
   /** Column `c` of step `s` (offset(s + 1) - offset(s) values), or ABSENT. */
   column(s: i32, c: i32): usize {
-    if (load<u8>(this.present + <usize>(s * (this.columns + 1) + c)) == 0) return ABSENT;
+    if (!this.has(s, c)) return ABSENT;
     return this.values + ((<usize>c * <usize>this.rows + <usize>this.offset(s)) << 3);
   }
 
   /** Group ids of step `s`, or ABSENT. */
   groupIds(s: i32): usize {
-    if (load<u8>(this.present + <usize>(s * (this.columns + 1) + this.columns)) == 0) return ABSENT;
+    if (!this.has(s, this.columns)) return ABSENT;
     return this.groups + (<usize>this.offset(s) << 2);
+  }
+
+  /** Prompt ids of step `s`, or ABSENT. */
+  promptIds(s: i32): usize {
+    if (!this.has(s, this.columns + 1)) return ABSENT;
+    return this.prompts + (<usize>this.offset(s) << 3);
   }
 }
 
@@ -126,6 +149,7 @@ function largestStep(offsets: usize, steps: i32): i32 {
 export function scanBatch(
   values: usize,
   groups: usize,
+  prompts: usize,
   offsets: usize,
   present: usize,
   columns: i32,
@@ -135,7 +159,7 @@ export function scanBatch(
 ): i32 {
   const status = validate(offsets, columns, steps, rows);
   if (status != SCAN_OK) return status;
-  const batch = new Batch(values, groups, offsets, present, columns, rows);
+  const batch = new Batch(values, groups, prompts, offsets, present, columns, rows);
   // Scratch sized by the largest step, allocated once per batch.
   const maxRows = largestStep(offsets, steps);
   const finite = heap.alloc(<usize>maxRows << 3);
@@ -174,7 +198,7 @@ function scanStep(batch: Batch, s: i32, out: usize, finite: usize, groupScratch:
   const reward = batch.column(s, COL_REWARD);
   const advantage = batch.column(s, COL_ADVANTAGE);
   const ids = batch.groupIds(s);
-  if (ids != ABSENT) groupFeatures(ids, n, reward, advantage, out, groupScratch);
+  if (ids != ABSENT) groupFeatures(ids, batch.promptIds(s), n, reward, advantage, out, groupScratch);
   setFeature(out, STEP_CORR_REWARD_LENGTH, correlationOf(reward, batch.column(s, COL_LENGTH), n));
   setFeature(out, STEP_CORR_REWARD_CORRECT, correlationOf(reward, batch.column(s, COL_CORRECT), n));
   setFeature(out, STEP_CORR_ADVANTAGE_REWARD, correlationOf(advantage, reward, n));
