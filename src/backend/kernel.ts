@@ -185,6 +185,8 @@ export interface FingerprintMatcher {
 export interface DetectorKernels {
   /** `version` of layout/detect.json the kernels were built with. */
   readonly layoutVersion: number;
+  /** wasm: bytes of linear memory the live detector objects hold (wasm-held.ts); undefined on the addon. */
+  readonly heldBytes?: number;
   /** Throws `ERR_RFTFM_DETECT_OPTIONS` for an option that breaks its rule. */
   createBank(options?: DetectorOptions): DetectorBank;
   /** A bank that continues exactly where the snapshot's bank stood; throws `ERR_RFTFM_DETECT_SNAPSHOT` for other bytes. */

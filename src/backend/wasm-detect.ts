@@ -25,6 +25,7 @@ import type {
   SeriesScorer,
 } from "./kernel.js";
 import type { WasmExports } from "./wasm-exports.js";
+import { DEFAULT_HELD_BYTES, HeldBlocks } from "./wasm-held.js";
 
 /** Runs a wasm call, turning a trap into an Error that names what was being done. */
 export type TrapGuard = <T>(what: string, call: () => T) => T;
@@ -39,7 +40,17 @@ const ADDRESS_SPACE = 2 ** 32;
  *  and the outputs out (one scratch block per call). Inputs are checked and
  *  refused in checks.ts's words before anything is copied; the module's own
  *  checks stay as a defence (`refused`). */
-export function wasmDetectors(wasm: WasmExports, guard: TrapGuard): DetectorKernels {
+export function wasmDetectors(
+  wasm: WasmExports,
+  guard: TrapGuard,
+  heldLimit: number = DEFAULT_HELD_BYTES,
+): DetectorKernels {
+  const held = new HeldBlocks((ptr) => wasm.free(ptr), heldLimit);
+  /** A block for an object that outlives the call: within the held bound, else refused before allocating. */
+  const allocateHeld = (bytes: number, what: string) => {
+    held.reserve(bytes, what);
+    return allocate(bytes, what);
+  };
   const allocate = (bytes: number, what: string) => {
     if (bytes >= ADDRESS_SPACE)
       throw new RangeError(`${what}: ${bytes} bytes is too large for the WebAssembly backend`);
@@ -65,37 +76,41 @@ export function wasmDetectors(wasm: WasmExports, guard: TrapGuard): DetectorKern
     });
   return {
     layoutVersion: wasm.detectLayoutVersion(),
+    get heldBytes() {
+      return held.bytes;
+    },
     createBank(options) {
       return withOptions(optionVector(options), (opts) => {
         const bytes = wasm.bankBytes(opts) >>> 0;
-        const bank = allocate(bytes, "allocating a detector bank");
+        const bank = allocateHeld(bytes, "allocating a detector bank");
         wasm.bankInit(bank, opts);
-        return new WasmBank(wasm, guard, bank, bytes, withScratch);
+        return new WasmBank(wasm, guard, bank, bytes, withScratch, held);
       });
     },
     restoreBank(snapshot) {
       checkSnapshot(snapshot);
-      const bank = allocate(snapshot.length, "allocating a detector bank");
+      const bank = allocateHeld(snapshot.length, "allocating a detector bank");
       new Uint8Array(wasm.memory.buffer, bank, snapshot.length).set(snapshot);
       const status = wasm.bankCheck(bank, snapshot.length);
       if (status !== 0) {
         wasm.free(bank);
         refused(DETECT_SNAPSHOT_ERROR, "a snapshot", status);
       }
-      return new WasmBank(wasm, guard, bank, snapshot.length, withScratch);
+      return new WasmBank(wasm, guard, bank, snapshot.length, withScratch, held);
     },
     createSeriesScorer(options) {
       return withOptions(optionVector(options), (opts) => {
-        const scorer = allocate(wasm.seriesBytes(), "allocating a series scorer");
+        const bytes = wasm.seriesBytes();
+        const scorer = allocateHeld(bytes, "allocating a series scorer");
         wasm.seriesInit(scorer, opts);
-        return new WasmSeriesScorer(wasm, guard, scorer, withScratch);
+        return new WasmSeriesScorer(wasm, guard, scorer, bytes, withScratch, held);
       });
     },
     createPrior(table) {
-      return createWasmPrior(wasm, guard, allocate, withScratch, table);
+      return createWasmPrior(wasm, guard, allocateHeld, withScratch, table, held);
     },
     createMatcher(set) {
-      return createWasmMatcher(wasm, guard, allocate, withScratch, set);
+      return createWasmMatcher(wasm, guard, allocateHeld, withScratch, set, held);
     },
     trendStep(states, values, codes, trials, outputs, flags) {
       checkTrendBatch(states, values, codes, trials, outputs, flags);
@@ -150,10 +165,12 @@ function createWasmPrior(
   allocate: Allocate,
   withScratch: WithScratch,
   table: PriorTable,
+  held: HeldBlocks,
 ): PriorScorer {
   const { signals, buckets } = checkPriorTable(table);
   const cells = signals * buckets;
-  const prior = allocate(16 + 16 * cells, "allocating a prior table");
+  const bytes = 16 + 16 * cells;
+  const prior = allocate(bytes, "allocating a prior table");
   try {
     wasm.priorInit(prior, signals, buckets);
     new Float64Array(wasm.memory.buffer, prior + 16, cells).set(table.center);
@@ -164,7 +181,7 @@ function createWasmPrior(
     wasm.free(prior);
     throw e;
   }
-  return new WasmPrior(wasm, guard, prior, signals, buckets, withScratch);
+  return new WasmPrior(wasm, guard, prior, signals, buckets, bytes, withScratch, held);
 }
 
 /** A fingerprint set in linear memory: [fingerprints, dims, weights, centroids]
@@ -175,10 +192,12 @@ function createWasmMatcher(
   allocate: Allocate,
   withScratch: WithScratch,
   set: FingerprintCentroids,
+  held: HeldBlocks,
 ): FingerprintMatcher {
   const { fingerprints, dims } = checkFingerprintSet(set);
   const cells = fingerprints * dims;
-  const matcher = allocate(16 + 8 * (dims + cells), "allocating a fingerprint set");
+  const bytes = 16 + 8 * (dims + cells);
+  const matcher = allocate(bytes, "allocating a fingerprint set");
   try {
     wasm.matcherInit(matcher, fingerprints, dims);
     new Float64Array(wasm.memory.buffer, matcher + 16, dims).set(set.weights);
@@ -189,19 +208,25 @@ function createWasmMatcher(
     wasm.free(matcher);
     throw e;
   }
-  return new WasmMatcher(wasm, guard, matcher, fingerprints, dims, withScratch);
+  return new WasmMatcher(wasm, guard, matcher, fingerprints, dims, bytes, withScratch, held);
 }
 
 type Allocate = (bytes: number, what: string) => number;
 /** Runs `use` on a scratch block of `bytes`, freed afterwards (also when `use` throws). */
 type WithScratch = <T>(bytes: number, what: string, use: (ptr: number) => T) => T;
 
-/** A block's address, 0 once freed. */
+/** A block's address, 0 once freed; held for its owner (wasm-held.ts: freed at its collection if never freed). */
 class Block {
   #ptr: number;
 
-  constructor(ptr: number) {
+  constructor(
+    ptr: number,
+    private readonly bytes: number,
+    private readonly held: HeldBlocks,
+    private readonly owner: object,
+  ) {
     this.#ptr = ptr;
+    held.adopt(owner, ptr, bytes);
   }
 
   get ptr(): number {
@@ -209,10 +234,11 @@ class Block {
     return this.#ptr;
   }
 
-  release(): number {
+  /** Gives the block back (the owner's `free()`); a second call throws. */
+  free(): void {
     const ptr = this.ptr;
     this.#ptr = 0;
-    return ptr;
+    this.held.release(this.owner, ptr, this.bytes);
   }
 }
 
@@ -226,8 +252,9 @@ class WasmBank implements DetectorBank {
     bank: number,
     private readonly bytes: number,
     private readonly withScratch: WithScratch,
+    held: HeldBlocks,
   ) {
-    this.#block = new Block(bank);
+    this.#block = new Block(bank, bytes, held, this);
     this.options = Object.freeze(
       optionRecord(new Float64Array(wasm.memory.buffer, bank + 8 * SNAPSHOT_AT.options, DETECT_OPTIONS.length)),
     );
@@ -288,7 +315,7 @@ class WasmBank implements DetectorBank {
   }
 
   free(): void {
-    this.wasm.free(this.#block.release());
+    this.#block.free();
   }
 }
 
@@ -299,9 +326,11 @@ class WasmSeriesScorer implements SeriesScorer {
     private readonly wasm: WasmExports,
     private readonly guard: TrapGuard,
     scorer: number,
+    bytes: number,
     private readonly withScratch: WithScratch,
+    held: HeldBlocks,
   ) {
-    this.#block = new Block(scorer);
+    this.#block = new Block(scorer, bytes, held, this);
   }
 
   score(values: Float64Array, scores: Float64Array): void {
@@ -317,7 +346,7 @@ class WasmSeriesScorer implements SeriesScorer {
   }
 
   free(): void {
-    this.wasm.free(this.#block.release());
+    this.#block.free();
   }
 }
 
@@ -330,9 +359,11 @@ class WasmPrior implements PriorScorer {
     prior: number,
     readonly signals: number,
     readonly buckets: number,
+    bytes: number,
     private readonly withScratch: WithScratch,
+    held: HeldBlocks,
   ) {
-    this.#block = new Block(prior);
+    this.#block = new Block(prior, bytes, held, this);
   }
 
   score(signals: Uint32Array, steps: Uint32Array, values: Float64Array, z: Float64Array): void {
@@ -356,7 +387,7 @@ class WasmPrior implements PriorScorer {
   }
 
   free(): void {
-    this.wasm.free(this.#block.release());
+    this.#block.free();
   }
 }
 
@@ -369,9 +400,11 @@ class WasmMatcher implements FingerprintMatcher {
     matcher: number,
     readonly fingerprints: number,
     readonly dims: number,
+    bytes: number,
     private readonly withScratch: WithScratch,
+    held: HeldBlocks,
   ) {
-    this.#block = new Block(matcher);
+    this.#block = new Block(matcher, bytes, held, this);
   }
 
   match(vector: Float64Array, temperature: number, similarity: Float64Array, confidence: Float64Array): number {
@@ -399,6 +432,6 @@ class WasmMatcher implements FingerprintMatcher {
   }
 
   free(): void {
-    this.wasm.free(this.#block.release());
+    this.#block.free();
   }
 }

@@ -28,7 +28,10 @@ const I32_MAX = 2 ** 31 - 1;
  * few KiB). Throws when the build is missing or was built from another feature
  * layout.
  */
-export function loadWasmKernels(wasmPath = join(packageRoot(), "wasm", "build", "rftfm.wasm")): Kernels {
+export function loadWasmKernels(
+  wasmPath = join(packageRoot(), "wasm", "build", "rftfm.wasm"),
+  options: WasmOptions = {},
+): Kernels {
   if (!existsSync(wasmPath)) {
     throw new Error(`the WebAssembly backend is not built: ${wasmPath} is missing; run npm run build:wasm`);
   }
@@ -47,7 +50,12 @@ export function loadWasmKernels(wasmPath = join(packageRoot(), "wasm", "build", 
       `the WebAssembly backend was built for detector layout v${detectVersion}, this package expects v${DETECT_VERSION}; rebuild it with npm run build:wasm`,
     );
   }
-  return new WasmKernels(wasm, layoutVersion);
+  return new WasmKernels(wasm, layoutVersion, options.heldBytes);
+}
+
+export interface WasmOptions {
+  /** Most bytes live detector objects (banks, prior tables, ...) may hold at once (default 2 GiB; wasm-held.ts). */
+  heldBytes?: number;
 }
 
 class WasmKernels implements Kernels {
@@ -57,8 +65,9 @@ class WasmKernels implements Kernels {
   constructor(
     private readonly wasm: WasmExports,
     readonly layoutVersion: number,
+    heldBytes?: number,
   ) {
-    this.detectors = wasmDetectors(wasm, trapsAsErrors);
+    this.detectors = wasmDetectors(wasm, trapsAsErrors, heldBytes);
   }
 
   featureCount(columns: number): number {

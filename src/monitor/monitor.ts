@@ -24,10 +24,10 @@ import { diagnose } from "../diagnosis/diagnose.js";
 import { DEFAULT_RULES, type Rule } from "../diagnosis/rules.js";
 import type { PolicyOptions } from "../remediation/options.js";
 import { RemediationPolicy } from "../remediation/policy.js";
-import { scanSteps } from "../scan/scan.js";
+import { scanEach } from "../scan/scan.js";
 import { describeValue } from "../telemetry/decode.js";
 import type { EventRecord, TensorLike } from "../telemetry/records.js";
-import { checkColumn, checkMetrics } from "../verdict/check-values.js";
+import { checkMetrics } from "../verdict/check-values.js";
 import type { StepInput } from "../verdict/input.js";
 import type { Anomaly, Diagnosis, RunSummary, Verdict } from "../verdict/types.js";
 import { type Calibration, calibratedSet, readCalibration } from "./calibration-file.js";
@@ -43,7 +43,18 @@ import {
   type RunState,
 } from "./run-state.js";
 import { type MonitoredStep, readSignals } from "./signals.js";
+import {
+  checkSnapshot,
+  MAX_STEP,
+  type MonitorSnapshot,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  sealSnapshot,
+} from "./snapshot.js";
 import { readStepSize } from "./step-size.js";
+import { checkTensor } from "./tensor-input.js";
+
+export { MAX_STEP, type MonitorSnapshot } from "./snapshot.js";
 
 export interface MonitorOptions {
   /** A fingerprint set, or the path of a fingerprint file (default: the shipped set). */
@@ -94,53 +105,8 @@ export interface MonitorOptions {
   onEvict?: (summary: RunSummary) => void;
 }
 
-/** The largest step the monitor takes (2^48): clock values (step + rewind offset) stay exact integers. */
-export const MAX_STEP = 2 ** 48;
-
 /** The event a trainer adapter reports an applied action with (verdicts.md). */
 const ACTION_APPLIED = "action_applied";
-
-/** Format tag of `Monitor.snapshot()`. */
-const SNAPSHOT_FORMAT = "rftfm-monitor";
-const SNAPSHOT_VERSION = 1;
-
-export interface MonitorSnapshot {
-  format: typeof SNAPSHOT_FORMAT;
-  version: typeof SNAPSHOT_VERSION;
-  /** The fingerprint set's signals, to refuse restoring with another set. */
-  signals: string[];
-  bank: string;
-  nextKey: number;
-  runs: [string, unknown][];
-  policy: unknown;
-  /** Runs with a policy of their own (`policyFor`), and its state (null: no policy for the run). */
-  runPolicies?: [string, unknown][];
-}
-
-function toTensor(t: NonNullable<StepInput["trajectories"]>): TensorLike {
-  if (typeof t !== "object" || t === null)
-    throw new TypeError("trajectories: expected an object of column name -> array of numbers");
-  if ("columns" in t && t.columns instanceof Map && typeof (t as TensorLike).rows === "number") return t as TensorLike;
-  const columns = new Map<string, ArrayLike<number>>(Object.entries(t as Record<string, ArrayLike<number>>));
-  let rows = -1;
-  for (const [name, column] of columns) {
-    // A string has a length too; only arrays and typed arrays are columns.
-    if (!(Array.isArray(column) || ArrayBuffer.isView(column)) || typeof column.length !== "number") {
-      throw new TypeError(`trajectories.${name}: expected an array of numbers`);
-    }
-    if (rows >= 0 && column.length !== rows) {
-      throw new RangeError(`trajectories.${name}: ${column.length} values, other columns have ${rows}`);
-    }
-    rows = column.length;
-    // null cells are missing (NaN), as in JSONL; a cell that is no number is an error.
-    if (Array.isArray(column)) {
-      const checked = checkColumn(name, column);
-      if ("error" in checked) throw new TypeError(checked.error as string);
-      columns.set(name, checked);
-    }
-  }
-  return { rows: Math.max(rows, 0), columns };
-}
 
 /** A field of a caller's input that may be a throwing getter: its value when of `type`, else `fallback`. */
 function readSafely<T>(read: () => unknown, type: "string" | "number", fallback: T): T {
@@ -180,6 +146,7 @@ export class Monitor {
   /** Run states, least recently observed first (Map keeps insertion order; a run is re-inserted when observed). */
   private readonly runs = new Map<string, RunState>();
   private nextKey = 0;
+  private closed = false;
   private readonly noise: Float64Array;
   private readonly signalIndex: ReadonlyMap<string, number>;
   /** What the detect stage reads (the watched signals first, then the ones only it needs), and their trend-kernel codes. */
@@ -206,52 +173,59 @@ export class Monitor {
     this.trendCodes = trendCodes(this.detectList);
     const detectors = this.kernels.detectors;
     if (restored) {
-      if (restored.format !== SNAPSHOT_FORMAT || restored.version !== SNAPSHOT_VERSION) {
-        throw new Error(
-          `Monitor.restore: not a monitor snapshot (format ${String(restored.format)}, version ${String(restored.version)})`,
-        );
-      }
-      if (restored.signals.join("\n") !== this.set.signals.join("\n")) {
-        throw new Error("Monitor.restore: the snapshot was taken with another fingerprint set (its signals differ)");
-      }
-      this.bank = detectors.restoreBank(Buffer.from(restored.bank, "base64"));
-      this.nextKey = restored.nextKey;
+      // Format, checksum and every field are checked before anything is built from the snapshot.
+      const window = this.set.detection.window;
+      restored = checkSnapshot(restored, {
+        signals: this.set.signals,
+        history: window + HISTORY_BEFORE_ALARM,
+        window,
+      }) as MonitorSnapshot;
+      // Decoded before the bank is built: a failure here then leaves nothing allocated.
       for (const [run, state] of restored.runs) this.runs.set(run, decodeRunState(state, n, this.detectList.length));
+      this.nextKey = restored.nextKey;
+      this.bank = detectors.restoreBank(Buffer.from(restored.bank, "base64"));
     } else {
       this.bank = detectors.createBank({ ...this.set.detection.bank, max_runs: this.maxRuns, max_signals: n });
     }
-    const usePrior = options.prior ?? (cal !== undefined || fp !== undefined);
-    const p = usePrior ? this.set.prior : null;
-    this.prior = p
-      ? detectors.createPrior({
-          signals: n,
-          buckets: p.buckets,
-          center: Float64Array.from(p.center.flat()),
-          scale: Float64Array.from(p.scale.flat()),
-        })
-      : null;
-    const k = this.set.fingerprints.length;
-    this.matcher =
-      k > 0
-        ? detectors.createMatcher({
-            fingerprints: k,
-            dims: n,
-            centroids: Float64Array.from(this.set.fingerprints.flatMap((f) => f.centroid)),
-            weights: Float64Array.from(this.set.weights),
+    // What is built after the bank can fail (no room left on wasm, a bad policy snapshot): the kernels' memory
+    // taken so far is given back at once, not left for the garbage collector.
+    try {
+      const usePrior = options.prior ?? (cal !== undefined || fp !== undefined);
+      const p = usePrior ? this.set.prior : null;
+      this.prior = p
+        ? detectors.createPrior({
+            signals: n,
+            buckets: p.buckets,
+            center: Float64Array.from(p.center.flat()),
+            scale: Float64Array.from(p.scale.flat()),
           })
         : null;
-    this.policy =
-      options.policy === false
-        ? null
-        : restored?.policy
-          ? RemediationPolicy.restore(restored.policy as never, options.policy)
-          : new RemediationPolicy({ ...options.policy, maxRuns: this.maxRuns });
-    this.policyFor = options.policyFor;
-    for (const [run, state] of restored?.runPolicies ?? []) {
-      this.runPolicies.set(
-        run,
-        state === null ? null : RemediationPolicy.restore(state as never, this.runOptions(run) || undefined),
-      );
+      const k = this.set.fingerprints.length;
+      this.matcher =
+        k > 0
+          ? detectors.createMatcher({
+              fingerprints: k,
+              dims: n,
+              centroids: Float64Array.from(this.set.fingerprints.flatMap((f) => f.centroid)),
+              weights: Float64Array.from(this.set.weights),
+            })
+          : null;
+      this.policy =
+        options.policy === false
+          ? null
+          : restored?.policy
+            ? RemediationPolicy.restore(restored.policy as never, options.policy)
+            : new RemediationPolicy({ ...options.policy, maxRuns: this.maxRuns });
+      this.policyFor = options.policyFor;
+      for (const [run, state] of restored?.runPolicies ?? []) {
+        this.runPolicies.set(
+          run,
+          state === null ? null : RemediationPolicy.restore(state as never, this.runOptions(run) || undefined),
+        );
+      }
+    } catch (err) {
+      this.close();
+      throw err;
     }
   }
 
@@ -285,7 +259,7 @@ export class Monitor {
 
   /** The whole state as JSON-safe data: bank, run histories, episodes, policy. */
   snapshot(): MonitorSnapshot {
-    return {
+    return sealSnapshot({
       format: SNAPSHOT_FORMAT,
       version: SNAPSHOT_VERSION,
       signals: [...this.set.signals],
@@ -296,7 +270,7 @@ export class Monitor {
       runPolicies: [...this.runPolicies]
         .filter(([, p]) => p !== this.policy)
         .map(([run, p]) => [run, p?.snapshot() ?? null]),
-    };
+    });
   }
 
   /** Judges one step. Never throws. */
@@ -324,18 +298,12 @@ export class Monitor {
         return `input: reading it threw: ${errorText(err)}`;
       }
     });
-    let scanned: MonitoredStep[] = [];
+    // Scanned in kernel calls the backends bound alike; a step the kernels refuse fails alone.
     const valid = steps.filter((s): s is MonitoredStep => typeof s !== "string");
-    try {
-      scanned = scanSteps(
-        this.kernels,
-        valid.map((s) => s.data),
-      ) as MonitoredStep[];
-    } catch (err) {
-      const message = `scanning trajectories: ${(err as Error).message}`;
-      this.log(message);
-      return inputs.map((input) => this.failed(input, message));
-    }
+    const scanned = scanEach(
+      this.kernels,
+      valid.map((s) => s.data),
+    );
     let next = 0;
     return steps.map((step, i) => {
       if (typeof step === "string") {
@@ -343,8 +311,13 @@ export class Monitor {
         return this.failed(inputs[i], step);
       }
       const s = scanned[next++];
+      if ("error" in s) {
+        const message = `scanning trajectories: ${s.error}`;
+        this.log(message);
+        return this.failed(inputs[i], message);
+      }
       try {
-        return this.withInputErrors(this.judge(s, inputs[i].events ?? []), notes[i]);
+        return this.withInputErrors(this.judge(s as MonitoredStep, inputs[i].events ?? []), notes[i]);
       } catch (err) {
         const message = `internal error: ${(err as Error).message}`;
         this.log(message);
@@ -405,8 +378,14 @@ export class Monitor {
     return true;
   }
 
-  /** Gives the kernels' memory back (wasm); the monitor is unusable afterwards. */
+  /**
+   * Gives the kernels' memory back (wasm); the monitor is unusable afterwards. A
+   * second call does nothing. A monitor dropped without it is freed when it is
+   * garbage-collected (wasm-held.ts), which may be much later.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.bank.free();
     this.prior?.free();
     this.matcher?.free();
@@ -433,11 +412,12 @@ export class Monitor {
       return "metrics: expected an object of name -> number";
     }
     if (input.events !== undefined && !Array.isArray(input.events)) return "events: expected an array of event records";
+    // A bad tensor is an input error of this step alone: the step is judged without it (its signals absent).
     let trajectories: TensorLike | undefined;
-    try {
-      trajectories = input.trajectories === undefined ? undefined : toTensor(input.trajectories);
-    } catch (err) {
-      return (err as Error).message;
+    if (input.trajectories !== undefined) {
+      const checked = checkTensor(input.trajectories);
+      if ("error" in checked) errors.push(checked.error);
+      else trajectories = checked.tensor;
     }
     let metrics = input.metrics;
     if (metrics !== undefined) {

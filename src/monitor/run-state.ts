@@ -100,7 +100,7 @@ export function decodeNumbers(xs: readonly (number | string)[]): number[] {
 /** The episode's per-signal arrays that may hold NaN (no data, no baseline yet). */
 const EPISODE_NUMBERS = ["sums", "refLevel", "refScale"] as const;
 
-/** A snapshot's data as decoded JSON: its fields are read by name and the result typed by the caller. */
+/** A snapshot's data as decoded JSON, checked against its schema (snapshot.ts) before it is decoded here. */
 // biome-ignore lint/suspicious/noExplicitAny: the snapshot is JSON the monitor wrote; its fields are read by name
 type SnapshotData = any;
 
@@ -131,7 +131,6 @@ export function decodeRunState(data: SnapshotData, signals: number, detected: nu
     })),
     episode: data.episode && mapEpisodeNumbers(data.episode, decodeNumbers),
     firstVector: data.firstVector && decodeNumbers(data.firstVector),
-    // A snapshot from before the detect stage had no such state: its streams start afresh.
-    detect: data.detect === undefined ? newDetectState(detected) : decodeDetectState(data.detect, detected),
+    detect: decodeDetectState(data.detect, detected),
   };
 }

@@ -1,7 +1,8 @@
 import { COLUMN_STATS, STEP_FEATURES } from "../backend/generated/layout.js";
 import type { Kernels } from "../backend/kernel.js";
 import type { TensorLike } from "../telemetry/records.js";
-import { featureNames } from "./features.js";
+import { featureNames, isExtraColumn } from "./features.js";
+import { MAX_TENSOR_CELLS, packedCells } from "./limits.js";
 import { packTensors } from "./pack.js";
 
 /** A step as the scanner needs it: its identity and, when the trainer sent one, its trajectory tensor. */
@@ -57,6 +58,72 @@ export function scanSteps<S extends ScannableStep>(kernels: Kernels, steps: read
   } finally {
     kernels.freeBatch(packed.batch);
   }
+}
+
+/** A step the kernels could not scan: why. */
+export interface ScanFailure {
+  readonly error: string;
+}
+
+/**
+ * Scans steps in as few kernel calls as fit `maxCells` (packed cells per call),
+ * so that no one call outgrows a backend; a call that fails is redone step by
+ * step, so a step the kernels refuse fails alone and the others are scanned.
+ */
+export function scanEach<S extends ScannableStep>(
+  kernels: Kernels,
+  steps: readonly S[],
+  maxCells = MAX_TENSOR_CELLS,
+): (StepFeatures<S> | ScanFailure)[] {
+  const out: (StepFeatures<S> | ScanFailure)[] = new Array(steps.length);
+  let chunk: number[] = [];
+  let rows = 0;
+  let extras = new Set<string>();
+  const scan = (indices: readonly number[]) => {
+    const scanned = scanSteps(
+      kernels,
+      indices.map((i) => steps[i]),
+    );
+    indices.forEach((i, k) => {
+      out[i] = scanned[k];
+    });
+  };
+  const flush = () => {
+    if (chunk.length === 0) return;
+    try {
+      scan(chunk);
+    } catch (err) {
+      for (const i of chunk) {
+        try {
+          scan([i]);
+        } catch (alone) {
+          out[i] = { error: (alone as Error)?.message ?? String(alone ?? err) };
+        }
+      }
+    }
+    chunk = [];
+    rows = 0;
+    extras = new Set();
+  };
+  steps.forEach((step, i) => {
+    const t = step.trajectories;
+    if (t === undefined) {
+      out[i] = { data: step, columns: [], features: null };
+      return;
+    }
+    const joined = new Set(extras);
+    for (const name of t.columns.keys()) if (isExtraColumn(name)) joined.add(name);
+    if (chunk.length > 0 && packedCells(rows + t.rows, joined.size) > maxCells) {
+      flush();
+      for (const name of t.columns.keys()) if (isExtraColumn(name)) extras.add(name);
+    } else {
+      extras = joined;
+    }
+    chunk.push(i);
+    rows += t.rows;
+  });
+  flush();
+  return out;
 }
 
 export interface StreamOptions {

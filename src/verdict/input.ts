@@ -11,7 +11,7 @@ export interface StepInput {
   step: number;
   /** Step metrics (telemetry.md names). */
   metrics?: Readonly<Record<string, number>>;
-  /** The step's trajectory tensor: columns by name, as a Map or a plain object of equal-length arrays. */
+  /** The step's trajectory tensor: `{ rows, columns: Map }` or a plain object of equal-length arrays (rules: docs/monitor.md). */
   trajectories?: TensorLike | Readonly<Record<string, ArrayLike<number>>>;
   /** Events since the previous step (checkpoints saved, actions applied). */
   events?: readonly Pick<EventRecord, "name" | "step">[];

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { preferenceFromEnv, selectKernels } from "../../src/backend/load.js";
 import { Monitor, type MonitorSnapshot } from "../../src/monitor/monitor.js";
+import { snapshotChecksum } from "../../src/monitor/snapshot.js";
 import type { StepInput } from "../../src/verdict/input.js";
 import type { Verdict } from "../../src/verdict/types.js";
 import { fixtures, fuzz, testTimeout } from "./budget.js";
@@ -151,7 +152,12 @@ function baseSnapshot(): MonitorSnapshot {
 }
 const base = baseSnapshot();
 
-type Edit = { path: (string | number)[]; value: unknown } | { flip: number } | { drop: (string | number)[] };
+/** `reseal`: give the edited snapshot a valid checksum, so the field checks behind the checksum are fuzzed too. */
+type Edit =
+  | { path: (string | number)[]; value: unknown }
+  | { flip: number }
+  | { drop: (string | number)[] }
+  | { reseal: true };
 
 /** The paths into the snapshot's JSON, to edit. */
 function paths(
@@ -171,12 +177,17 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ path: fc.constantFrom(...allPaths), value }),
   fc.record({ flip: fc.nat() }),
   fc.record({ drop: fc.constantFrom(...allPaths) }),
+  fc.constant({ reseal: true as const }),
 );
 const edits = fc.array(edit, { minLength: 1, maxLength: 4 });
 
 function applyEdits(list: Edit[]): unknown {
   const snapshot = structuredClone(base) as unknown as Record<string, unknown>;
   for (const e of list) {
+    if ("reseal" in e) {
+      snapshot.checksum = snapshotChecksum(snapshot);
+      continue;
+    }
     if ("flip" in e) {
       // One bit of the detector bank's bytes.
       const bytes = Buffer.from(String(snapshot.bank ?? ""), "base64");

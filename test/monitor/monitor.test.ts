@@ -5,6 +5,7 @@ import { Monitor, type MonitorOptions, type MonitorSnapshot, type StepInput, typ
 import { defaultFingerprintSet } from "../../src/monitor/fingerprint-set.js";
 import { HISTORY_BEFORE_ALARM } from "../../src/monitor/run-state.js";
 import { isTensorSignal } from "../../src/monitor/signals.js";
+import { sealSnapshot } from "../../src/monitor/snapshot.js";
 import { backends } from "../kernels/backends.js";
 import { firstAlarm, healthyMetricRun, stepInputs, testSpec, trainRecords } from "./helpers.js";
 
@@ -159,6 +160,27 @@ describe("Monitor never throws", () => {
     ["a string step", { run: "r", step: "4" }, 'step: expected a non-negative integer, got "4"'],
     ["metrics: 'x'", { run: "r", step: 1, metrics: "x" }, "metrics: expected an object of name -> number"],
     ["metrics: null", { run: "r", step: 1, metrics: null }, "metrics: expected an object of name -> number"],
+    ["events: 5", { run: "r", step: 1, events: 5 }, "events: expected an array of event records"],
+  ];
+
+  it.each(garbage)("%s gives a verdict with errors, and the next good step is judged", (_, input, message) => {
+    const logged: string[] = [];
+    const monitor = new Monitor({ onError: (m) => logged.push(m) });
+    const good = healthyMetricRun("r", 12);
+    const before = observeAll(monitor, good.slice(0, 10));
+    const bad = monitor.observe(input as StepInput);
+    expectWellFormedError(bad, message);
+    expect(logged).toEqual([message]);
+    const next = monitor.observe(good[10]);
+    expect(next.errors).toBeUndefined();
+    expect(next).toMatchObject({ run: "r", step: 10, anomalous: false });
+    // The bad input changed nothing: the run goes on exactly as without it.
+    const clean = new Monitor({ onError: () => {} });
+    expect([...before, next]).toEqual(observeAll(clean, good.slice(0, 11)));
+    expect(monitor.summary("r")?.steps).toBe(11);
+  });
+
+  const badTensors: [string, unknown, string][] = [
     [
       "mismatched columns",
       { run: "r", step: 1, trajectories: { reward: [1, 0, 1], group: [0, 0] } },
@@ -179,24 +201,22 @@ describe("Monitor never throws", () => {
       { run: "r", step: 1, trajectories: { reward: "0101" } },
       "trajectories.reward: expected an array of numbers",
     ],
-    ["events: 5", { run: "r", step: 1, events: 5 }, "events: expected an array of event records"],
   ];
 
-  it.each(garbage)("%s gives a verdict with errors, and the next good step is judged", (_, input, message) => {
+  // A bad tensor is an input error of its step alone (issue 13, item 11): the step is judged on the rest of it.
+  it.each(badTensors)("%s gives a verdict with errors, the step judged without its tensor", (_, input, message) => {
     const logged: string[] = [];
     const monitor = new Monitor({ onError: (m) => logged.push(m) });
-    const good = healthyMetricRun("r", 12);
-    const before = observeAll(monitor, good.slice(0, 10));
-    const bad = monitor.observe(input as StepInput);
-    expectWellFormedError(bad, message);
-    expect(logged).toEqual([message]);
-    const next = monitor.observe(good[10]);
-    expect(next.errors).toBeUndefined();
-    expect(next).toMatchObject({ run: "r", step: 10, anomalous: false });
-    // The bad input changed nothing: the run goes on exactly as without it.
     const clean = new Monitor({ onError: () => {} });
-    expect([...before, next]).toEqual(observeAll(clean, good.slice(0, 11)));
-    expect(monitor.summary("r")?.steps).toBe(11);
+    const good = healthyMetricRun("r", 12);
+    observeAll(monitor, good.slice(0, 10));
+    observeAll(clean, good.slice(0, 10));
+    const bad = monitor.observe({ ...(input as StepInput), step: 10, metrics: good[10].metrics });
+    expect(bad.errors).toEqual([message]);
+    expect(logged).toEqual([message]);
+    const { errors: _errors, ...rest } = bad;
+    expect(rest).toEqual(clean.observe(good[10]));
+    expect(monitor.observe(good[11])).toEqual(clean.observe(good[11]));
   });
 
   function expectWellFormedError(v: Verdict, message: string) {
@@ -506,7 +526,8 @@ describe("Monitor snapshot and restore on a logged benchmark run", () => {
       expect(restored.snapshot()).toEqual(original.snapshot());
       whole.set(kernels.name, [...before, ...later]);
       // Control: without the policy's state the restored monitor would act again at once rather than escalate.
-      const forgetful = Monitor.restore({ ...snapshot, policy: null }, options(kernels));
+      // (Resealed: a snapshot edited without a new checksum is refused.)
+      const forgetful = Monitor.restore(sealSnapshot({ ...snapshot, policy: null }), options(kernels));
       expect(observeAll(forgetful, inputs.slice(15))).not.toEqual(later);
 
       // The snapshot falls inside the policy's ladder: a round before it, the escalation after it.
@@ -545,7 +566,7 @@ describe("Monitor snapshot and restore on a logged benchmark run", () => {
     monitor.observe(healthyMetricRun("r", 1)[0]);
     const snapshot = monitor.snapshot();
     expect(() => Monitor.restore({ ...snapshot, format: "other" as never })).toThrow(/not a monitor snapshot/);
-    expect(() => Monitor.restore({ ...snapshot, version: 2 as never })).toThrow(/not a monitor snapshot/);
+    expect(() => Monitor.restore({ ...snapshot, version: 3 as never })).toThrow(/not a monitor snapshot/);
     const set = defaultFingerprintSet();
     const fewer = { ...set, signals: set.signals.slice(0, -1) };
     expect(() => Monitor.restore(snapshot, { fingerprints: fewer as never })).toThrow(/another fingerprint set/);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -106,5 +106,19 @@ describe("ServeSession", () => {
     second.close();
     expect([...before, ...after]).toEqual(expected);
     expect(expected.some((v) => v.anomalous)).toBe(true);
+  });
+
+  it("refuses a state file whose monitor snapshot was damaged on disk, naming the checksum (issue 13, item 6)", () => {
+    const first = session();
+    for (const line of runLines("r1", 12)) send(first, line);
+    const store = new StateStore(join(dir, "damaged"));
+    store.save(first.snapshot());
+    first.close();
+    const text = readFileSync(store.path, "utf8");
+    // One number of the run's history, changed in place (as a bad sector or a careless edit would).
+    const damaged = text.replace(/"observed":(\d+)/, (_, k) => `"observed":${Number(k) + 1}`);
+    expect(damaged).not.toBe(text);
+    writeFileSync(store.path, damaged);
+    expect(() => session(store.load())).toThrow(/Monitor\.restore: checksum mismatch/);
   });
 });
