@@ -7,6 +7,9 @@
  *   node scripts/gen-bounds-input.mjs features N  one run of N steps with a 64-row trajectory block each
  * Then: /usr/bin/time -v node dist/cli.js scan FILE [--features] > /dev/null
  */
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import { mersenne } from "pure-rand/generator/mersenne";
+
 const [mode, count] = [process.argv[2], Number(process.argv[3])];
 if (!["runs", "features"].includes(mode) || !(count > 0)) {
   console.error("usage: gen-bounds-input.mjs runs|features N");
@@ -19,8 +22,9 @@ const flush = (force) => {
     out.length = 0;
   }
 };
-let seed = 1;
-const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+// The project's seeded stream (bench/random.ts uses the same), so inputs are the same on every run.
+const rng = mersenne(1);
+const rand = () => uniformFloat64(rng);
 if (mode === "runs") {
   for (let i = 0; i < count; i++) {
     const metrics = { reward_mean: rand(), kl_ref: rand() / 100, entropy: 0.8 + rand() / 10, grad_norm: rand() };
