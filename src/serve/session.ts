@@ -19,6 +19,7 @@
  * Nothing here throws into a transport: a bad line is answered with an error
  * reply (kind `error`) and counted.
  */
+import * as v from "valibot";
 import { Monitor, type MonitorOptions, type MonitorSnapshot } from "../monitor/monitor.js";
 import type { PolicyOptions } from "../remediation/options.js";
 import { decodeValue, describeValue } from "../telemetry/decode.js";
@@ -45,6 +46,31 @@ export interface SessionSnapshot {
   version: 1;
   monitor: MonitorSnapshot;
   policies: [string, RunPolicy][];
+}
+
+/**
+ * The saved policies, checked as `configure` checks a client's: the monitor part
+ * of a state file carries its own checksum, this part is what the server adds,
+ * and a policy edited into `act` mode or an unknown action must not come back
+ * unnoticed.
+ */
+const savedPolicies = v.array(
+  v.strictTuple([
+    v.string(),
+    v.strictObject({
+      mode: v.picklist(["act", "advise"]),
+      allowed: v.optional(v.array(v.picklist(ACTION_KINDS))),
+      reference: v.optional(v.record(v.string(), v.pipe(v.number(), v.finite()))),
+    }),
+  ]),
+);
+
+function restoredPolicies(raw: unknown): [string, RunPolicy][] {
+  const checked = v.safeParse(savedPolicies, raw);
+  if (checked.success) return checked.output;
+  const issue = checked.issues[0];
+  const where = v.getDotPath(issue) ?? "";
+  throw new Error(`not a serve state: policies${where ? `.${where}` : ""}: ${issue.message}`);
 }
 
 export interface SessionOptions {
@@ -88,7 +114,7 @@ export class ServeSession {
     if (restored) {
       if (restored.format !== "rftfm-serve" || restored.version !== 1)
         throw new Error(`not a serve state (format ${String(restored.format)}, version ${String(restored.version)})`);
-      for (const [run, policy] of restored.policies) this.policies.set(run, policy);
+      for (const [run, policy] of restoredPolicies(restored.policies)) this.policies.set(run, policy);
       this.monitor = Monitor.restore(restored.monitor, this.monitorOptions());
     } else {
       this.monitor = new Monitor(this.monitorOptions());

@@ -121,4 +121,22 @@ describe("ServeSession", () => {
     writeFileSync(store.path, damaged);
     expect(() => session(store.load())).toThrow(/Monitor\.restore: checksum mismatch/);
   });
+
+  it("refuses a state file whose saved policies are not policies, naming the field (issue 13, item 6)", () => {
+    const first = session();
+    send(first, { kind: "configure", run: "r1", mode: "advise", allowed: ["alert"] });
+    for (const line of runLines("r1", 5)) send(first, line);
+    const snapshot = first.snapshot();
+    first.close();
+    expect(() => session(structuredClone(snapshot))).not.toThrow();
+    const cases: [unknown, RegExp][] = [
+      [[["r1", { mode: "act!" }]], /policies\.0\.1\.mode/],
+      [[["r1", { mode: "act", allowed: ["explode"] }]], /policies\.0\.1\.allowed\.0/],
+      [[["r1", { mode: "act", reference: { lr: "fast" } }]], /policies\.0\.1\.reference\.lr/],
+      [[[7, { mode: "act" }]], /policies\.0\.0/],
+      [null, /policies/],
+    ];
+    for (const [policies, message] of cases)
+      expect(() => session({ ...structuredClone(snapshot), policies } as never)).toThrow(message);
+  });
 });
