@@ -138,7 +138,7 @@ export function optionRecord(vector: ArrayLike<number>): Record<DetectorOptionNa
 // ---- the bank (native/src/detect/bank.rs)
 
 /** The rules of a bank snapshot: whole f64s, this layout's magic and version, valid options, the size they imply. */
-export function checkSnapshot(snapshot: Uint8Array): void {
+export function checkBankSnapshot(snapshot: Uint8Array): void {
   const bytes = snapshot.length;
   const notSnapshot = (why: string) => refuse(DETECT_SNAPSHOT_ERROR, `not a detector bank snapshot: ${why}`);
   if (bytes % 8 !== 0 || bytes < SNAPSHOT_HEADER * 8) notSnapshot("too short or not whole f64s");

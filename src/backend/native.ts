@@ -6,13 +6,13 @@ import { addonFileProblem } from "./addon-file.js";
 import {
   checkAccumulation,
   checkBankPush,
+  checkBankSnapshot,
   checkFingerprintSet,
   checkMatch,
   checkPriorScore,
   checkPriorTable,
   checkScanBatch,
   checkSeriesScore,
-  checkSnapshot,
   checkTrendBatch,
   optionRecord,
   optionVector,
@@ -165,7 +165,7 @@ function nativeDetectors(binding: NativeBinding, layoutVersion: number): Detecto
     layoutVersion,
     createBank: (options) => wrapBank(new binding.DetectorBank(optionVector(options))),
     restoreBank: (snapshot) => {
-      checkSnapshot(snapshot);
+      checkBankSnapshot(snapshot);
       return wrapBank(binding.DetectorBank.restore(snapshot));
     },
     createSeriesScorer: (options) => {

@@ -1,12 +1,12 @@
 import {
   checkAccumulation,
   checkBankPush,
+  checkBankSnapshot,
   checkFingerprintSet,
   checkMatch,
   checkPriorScore,
   checkPriorTable,
   checkSeriesScore,
-  checkSnapshot,
   checkTrendBatch,
   optionRecord,
   optionVector,
@@ -88,7 +88,7 @@ export function wasmDetectors(
       });
     },
     restoreBank(snapshot) {
-      checkSnapshot(snapshot);
+      checkBankSnapshot(snapshot);
       const bank = allocateHeld(snapshot.length, "allocating a detector bank");
       new Uint8Array(wasm.memory.buffer, bank, snapshot.length).set(snapshot);
       const status = wasm.bankCheck(bank, snapshot.length);

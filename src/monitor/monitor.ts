@@ -44,7 +44,7 @@ import {
 } from "./run-state.js";
 import { type MonitoredStep, readSignals } from "./signals.js";
 import {
-  checkSnapshot,
+  checkMonitorSnapshot,
   MAX_STEP,
   type MonitorSnapshot,
   SNAPSHOT_FORMAT,
@@ -175,7 +175,7 @@ export class Monitor {
     if (restored) {
       // Format, checksum and every field are checked before anything is built from the snapshot.
       const window = this.set.detection.window;
-      restored = checkSnapshot(restored, {
+      restored = checkMonitorSnapshot(restored, {
         signals: this.set.signals,
         history: window + HISTORY_BEFORE_ALARM,
         window,

@@ -236,7 +236,7 @@ export interface SnapshotShape {
  * The snapshot, checked: its format and version, its checksum, then every
  * field. Throws an Error saying what is wrong and where (`Monitor.restore: ...`).
  */
-export function checkSnapshot(raw: object, shape: SnapshotShape): CheckedSnapshot {
+export function checkMonitorSnapshot(raw: object, shape: SnapshotShape): CheckedSnapshot {
   const fail = (what: string): never => {
     throw new Error(`Monitor.restore: ${what}`);
   };
