@@ -43,13 +43,40 @@ function correlationTolerance(name: string, t: OracleTensor): number {
     "corr.reward_correct": ["reward", "correct"],
     "corr.advantage_reward": ["advantage", "reward"],
   };
-  const condition = (column: string) => {
-    const stats = columnStats(t.columns.get(column) ?? []);
+  const [x, y] = pairs[name];
+  const [xs, ys] = [t.columns.get(x) ?? [], t.columns.get(y) ?? []];
+  // Conditioned on the rows the correlation uses (both values finite): a column whose
+  // other rows are spread wide can be nearly constant, at a huge magnitude, on these.
+  const paired = [...Array(Math.min(xs.length, ys.length)).keys()].filter(
+    (i) => Number.isFinite(xs[i]) && Number.isFinite(ys[i]),
+  );
+  const condition = (values: ArrayLike<number>) => {
+    const stats = columnStats(paired.map((i) => values[i]));
     return Math.max(Math.abs(stats.min), Math.abs(stats.max)) / stats.std;
   };
-  const [x, y] = pairs[name];
-  return 1e-9 + 1e-12 * (condition(x) + condition(y));
+  return 1e-9 + 1e-12 * (condition(xs) + condition(ys));
 }
+
+/**
+ * Found by this property (seed -103415925): the correlation's two usable rows hold
+ * advantages of -1e150 that differ in their 12th digit, so the kernel's and the
+ * oracle's roundings part at 1e-8; the tolerance is conditioned on those rows.
+ */
+const NEAR_CONSTANT_HUGE_PAIR: OracleTensor = {
+  rows: 3,
+  columns: new Map([
+    ["reward", [Number.NaN, 1e-150, 0]],
+    ["correct", [0, 0, 0]],
+    ["truncated", [0, 0, 0]],
+    ["advantage", [0, -9.999999999975215e149, -9.999999999963685e149]],
+    ["ratio_max", [0, 0, 0]],
+    ["logprob_gap", [0, 0, 0]],
+    ["kl_ref", [0, 0, 0]],
+    ["tool_calls", [0, 0, 0]],
+    ["extra_score", [0, 0, Number.NaN]],
+    ["group", [-1, 0, 0]],
+  ]),
+};
 
 function expectClose(actual: Record<string, number>, expected: Record<string, number>, t: OracleTensor) {
   expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
@@ -227,7 +254,7 @@ describe.each(backends)("scan kernel ($name)", (kernels) => {
           expectClose(featureRecord(r), oracleFeatures(tensors[i]), tensors[i]);
         });
       }),
-      { numRuns: 300 },
+      { numRuns: 300, examples: [[[NEAR_CONSTANT_HUGE_PAIR]]] },
     );
   });
 });
