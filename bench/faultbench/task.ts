@@ -108,9 +108,16 @@ export interface Task {
   /** Whether the environment has a tool (the calculator) the policy may call. */
   tool: boolean;
   makeProblem(id: number, difficulty: Difficulty, rng: Random): Problem;
+  /**
+   * Supervised warm-up steps before RL (sft.ts): few enough that RL starts
+   * from a partial policy (mixed rewards in a group). Reversal is learnt far
+   * faster than addition: after 40 steps about 65% of held-out answers are
+   * right, after 60 almost all (measured on seeds 101-103).
+   */
+  warmupSteps: number;
 }
 
 export const TASKS: Record<TaskName, Task> = {
-  add: { name: "add", tool: true, makeProblem },
-  reverse: { name: "reverse", tool: false, makeProblem: makeReverseProblem },
+  add: { name: "add", tool: true, makeProblem, warmupSteps: 300 },
+  reverse: { name: "reverse", tool: false, makeProblem: makeReverseProblem, warmupSteps: 40 },
 };

@@ -20,7 +20,7 @@ import { Adam, forward, roundMantissa } from "./model.js";
 import { score } from "./reward.js";
 import { sampleResponse, type Trajectory } from "./rollout.js";
 import { NOMINAL_RUN_SETUP, type RunSetup } from "./setups.js";
-import { warmup } from "./sft.js";
+import { DEFAULT_WARMUP, warmup } from "./sft.js";
 import { type Difficulty, MAX_CONTEXT, type Problem, parseAnswer, TASKS, type TaskName, TOKEN } from "./task.js";
 import { stepRecords } from "./telemetry.js";
 
@@ -83,7 +83,8 @@ function warmStart(seed: number, setup: RunSetup): Float64Array {
   const key = `${setup.task}/${setup.width}/${seed}`;
   let p = warmStarts.get(key);
   if (!p) {
-    p = warmup(seededRandom(seed * 7919 + 11), undefined, TASKS[setup.task], setup.width);
+    const task = TASKS[setup.task];
+    p = warmup(seededRandom(seed * 7919 + 11), { ...DEFAULT_WARMUP, steps: task.warmupSteps }, task, setup.width);
     warmStarts.set(key, p);
   }
   return p.slice();
