@@ -1,6 +1,6 @@
 /** Readable tables for `rftfm faultbench eval` and `rftfm faultbench remediate`, laid out by the CLI's table helpers. */
 import type { EvalResult } from "../faultbench/eval.js";
-import type { DiagnosisAccuracy, GroupScores } from "../faultbench/metrics.js";
+import type { DiagnosisAccuracy, GroupScores, Scores } from "../faultbench/metrics.js";
 import type { RemediationReport } from "../faultbench/remediate.js";
 import type { CliTools } from "./tools.js";
 
@@ -56,7 +56,7 @@ export function renderEval(result: EvalResult, { renderTable, formatCell }: Tabl
   const d = result.detector;
   const healthyAlarms = Math.round((s.false_alarm_rate ?? 0) * s.healthy);
   const lines = [
-    `corpus ${result.corpus}, split ${result.split}: ${s.runs} runs (${s.faulty} faulty, ${s.healthy} healthy)`,
+    `corpus ${result.corpus}, split ${result.split}${result.setups ? `, setups ${result.setups.join(", ")}` : ""}: ${s.runs} runs (${s.faulty} faulty, ${s.healthy} healthy)`,
     `detector: ${d.name} (fingerprints: ${d.fingerprints})`,
     `false alarms on healthy runs: ${healthyAlarms}/${s.healthy}` +
       (s.false_alarm_rate === null ? "" : ` (${pct(s.false_alarm_rate)})`),
@@ -76,6 +76,27 @@ export function renderEval(result: EvalResult, { renderTable, formatCell }: Tabl
       ),
     );
   };
+  if (result.by_setup) {
+    lines.push(
+      "",
+      "By setup (each setup's faulty runs against its own healthy runs)",
+      renderTable(
+        [
+          "setup",
+          "faulty",
+          "healthy",
+          "false alarms",
+          "F1",
+          "F1 subtle",
+          "F1 severe",
+          "delay.p50",
+          "type@1 det",
+          "fam@1 det",
+        ],
+        Object.entries(result.by_setup).map(([setup, scores]) => setupRow(setup, scores, formatCell)),
+      ),
+    );
+  }
   table("By family", ["all", "family"]);
   table("By fault type", ["fault"]);
   table("By severity", ["severity"]);
@@ -90,6 +111,26 @@ export function renderEval(result: EvalResult, { renderTable, formatCell }: Tabl
   );
   if (result.problems.length) lines.push("", `ingest problems in ${result.problems.length} runs:`, ...result.problems);
   return `${lines.join("\n")}\n`;
+}
+
+function setupRow(setup: string, s: Scores, formatCell: TableTools["formatCell"]): string[] {
+  const group = (by: GroupScores["by"], name: string) => s.groups.find((g) => g.by === by && g.group === name);
+  const f1 = (g: GroupScores | undefined) => (g ? g.detection.f1.toFixed(2) : "-");
+  const all = group("all", "all");
+  const alarms = Math.round((s.false_alarm_rate ?? 0) * s.healthy);
+  const detected = all?.diagnosis_detected ?? null;
+  return [
+    setup,
+    String(s.faulty),
+    String(s.healthy),
+    `${alarms}/${s.healthy}`,
+    f1(all),
+    f1(group("severity", "subtle")),
+    f1(group("severity", "severe")),
+    all?.delay.median === null || all === undefined ? "-" : formatCell(all.delay.median),
+    detected ? detected.type_top1.toFixed(2) : "-",
+    detected ? detected.family_top1.toFixed(2) : "-",
+  ];
 }
 
 /** A run's actions as `step:kind(args)`, e.g. `16:rollback(15) 16:scale_lr(0.5)`. */
