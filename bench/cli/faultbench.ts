@@ -8,9 +8,10 @@ import { encodeJson } from "../../src/index.js";
 import { DEFAULT_CORPUS } from "../faultbench/corpus.js";
 import { evaluateCorpus } from "../faultbench/eval.js";
 import { generateCorpus } from "../faultbench/generate.js";
+import { evaluateLeaveOneSetupOut } from "../faultbench/loso.js";
 import { runRemediation } from "../faultbench/remediate.js";
 import { SETUP_NAMES, SETUPS, selectSetups } from "../faultbench/setups.js";
-import { renderEval, renderRemediation } from "./report.js";
+import { renderEval, renderLoso, renderRemediation } from "./report.js";
 import type { CliTools } from "./tools.js";
 
 const stderrSink = () => ({ stream: process.stderr, isTTY: process.stderr.isTTY === true });
@@ -22,6 +23,7 @@ interface EvalFlags {
   fingerprints?: string;
   zeroShot?: boolean;
   setups?: string[];
+  leaveOneSetupOut?: boolean;
 }
 
 interface RemediateFlags {
@@ -141,11 +143,38 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
       "only runs of these setups (comma-separated; labels.json `setup`): runs of other setups are never read",
       nameList,
     )
+    .option(
+      "--leave-one-setup-out",
+      "for each setup (or each of --setups): learn fingerprints from the other setups' runs (every split), then judge " +
+        "the setup's runs zero-shot and calibrated on its first 3 healthy runs by id (those 3 judged in neither mode); " +
+        "per setup and overall (docs/faultbench.md). --split, --zero-shot and --fingerprints do not apply",
+    )
     .addHelpText(
       "after",
       "\nLearn fingerprints on --split train only (rftfm fingerprints learn) and evaluate on test; the shipped set was learnt that way (docs/faultbench.md).",
     )
     .action(async (flags: EvalFlags) => {
+      if (flags.leaveOneSetupOut) {
+        const given = [
+          flags.zeroShot && "--zero-shot",
+          flags.fingerprints && "--fingerprints",
+          flags.split !== "test" && "--split",
+        ].filter(Boolean);
+        if (given.length)
+          program.error(
+            `faultbench eval --leave-one-setup-out: ${given.join(", ")} do not apply (it learns and judges every split)`,
+            {
+              exitCode: 2,
+            },
+          );
+        const loso = await evaluateLeaveOneSetupOut({
+          corpus: flags.corpus,
+          setups: flags.setups,
+          progress: (stage) => process.stderr.write(`loso: ${stage}\n`),
+        });
+        process.stdout.write(flags.json ? `${encodeJson(loso)}\n` : renderLoso(loso, tools));
+        return;
+      }
       const result = await evaluateCorpus({
         corpus: flags.corpus,
         split: flags.split,

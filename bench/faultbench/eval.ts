@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type FingerprintSet, Monitor, readLabels, scanTelemetry } from "../../src/index.js";
+import { type Calibration, type FingerprintSet, Monitor, readLabels, scanTelemetry } from "../../src/index.js";
 import type { Labels, RunEntry, Split } from "./corpus.js";
 import { type RunOutcome, type Scores, scoreOutcomes } from "./metrics.js";
 
@@ -17,6 +17,19 @@ export interface EvalOptions {
   fingerprints?: FingerprintSet | string;
   /** Judge against the set's healthy prior (the corpus's own setup; default true), or zero-shot (false). */
   prior?: boolean;
+  /**
+   * A calibration of the judged setup (`calibrate`): its prior replaces the
+   * set's and is on (leave-one-setup-out's calibrated mode).
+   */
+  calibration?: Calibration | string;
+  /** Run ids not judged and never read (the runs a calibration was learnt from). */
+  exclude?: readonly string[];
+  /**
+   * Run the remediation policy (default options) and count each run's
+   * non-alert actions and recommendations (`EvaluatedRun.actions`); off by
+   * default (detection and diagnosis only, as `faultbench eval` reports).
+   */
+  policy?: boolean;
   progress?: (done: number, total: number, run: string) => void;
 }
 
@@ -25,6 +38,8 @@ export interface EvaluatedRun extends RunOutcome {
   signals: string[];
   /** The run's setup, when its label names one. */
   setup?: string;
+  /** Actions and recommendations other than alerts the policy gave the run (only with `policy`). */
+  actions?: number;
 }
 
 export interface EvalResult {
@@ -45,8 +60,10 @@ export async function evaluateCorpus(options: EvalOptions): Promise<EvalResult> 
   // The library checks what it reads of each label (file, fault); the rest is what generate wrote.
   const labels = readLabels(options.corpus) as Labels["runs"];
   const setups = options.setups ? new Set(options.setups) : null;
+  const excluded = new Set(options.exclude ?? []);
   const entries = Object.entries(labels).filter(
-    ([, entry]) =>
+    ([run, entry]) =>
+      !excluded.has(run) &&
       (options.split === "all" || entry.split === options.split) &&
       (setups === null || (typeof entry.setup === "string" && setups.has(entry.setup))),
   );
@@ -59,14 +76,15 @@ export async function evaluateCorpus(options: EvalOptions): Promise<EvalResult> 
   const monitor = new Monitor({
     fingerprints: options.fingerprints,
     prior: options.prior ?? true,
-    policy: false,
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
+    policy: options.policy ? {} : false,
     maxRuns: 1,
   });
   const runs: EvaluatedRun[] = [];
   const problems: string[] = [];
   try {
     for (const [run, entry] of entries) {
-      const { outcome, problem } = await evaluateRun(monitor, options.corpus, run, entry);
+      const { outcome, problem } = await evaluateRun(monitor, options.corpus, run, entry, options.policy === true);
       runs.push(outcome);
       if (problem) problems.push(problem);
       options.progress?.(runs.length, entries.length, run);
@@ -102,6 +120,7 @@ async function evaluateRun(
   corpus: string,
   run: string,
   entry: RunEntry,
+  countActions: boolean,
 ): Promise<{ outcome: EvaluatedRun; problem?: string }> {
   const { features, report } = scanTelemetry([join(corpus, entry.file)]);
   let signals: string[] = [];
@@ -123,6 +142,7 @@ async function evaluateRun(
     diagnosis: (summary?.diagnosis ?? []).map(({ fault, family, confidence }) => ({ fault, family, confidence })),
     signals,
     ...(typeof entry.setup === "string" ? { setup: entry.setup } : {}),
+    ...(countActions ? { actions: (summary?.actions ?? []).filter((a) => a.kind !== "alert").length } : {}),
   };
   return report.skipped > 0 ? { outcome, problem: `${run}: ${report.summary()}` } : { outcome };
 }

@@ -24,6 +24,8 @@ export interface GenerateOptions {
    * evenly over each setup's labels.
    */
   runs?: number;
+  /** Only planned runs this returns true for (before `runs`): a hand-picked corpus, as tests use. */
+  include?: (id: string, entry: Labels["runs"][string]) => boolean;
   workers?: number;
   progress?: (done: number, total: number, id: string) => void;
 }
@@ -32,7 +34,10 @@ export async function generateCorpus(options: GenerateOptions): Promise<Labels> 
   const planned = options.corpus
     ? planCorpus(options.corpus)
     : planSetups({ setups: options.setups, steps: options.steps, baseSeed: options.baseSeed });
-  const specs = options.runs !== undefined ? keep(planned.specs, planned.labels, options.runs) : planned.specs;
+  const included = options.include
+    ? planned.specs.filter((spec) => options.include!(spec.id, planned.labels.runs[spec.id]))
+    : planned.specs;
+  const specs = options.runs !== undefined ? keep(included, planned.labels, options.runs) : included;
   const labels: Labels = { version: 1, setups: {}, runs: {} };
   for (const spec of specs) {
     const entry = planned.labels.runs[spec.id];
