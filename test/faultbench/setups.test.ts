@@ -134,11 +134,11 @@ describe("faultbench setups: training and logging", () => {
       const base = { ...healthy, steps };
       const clean = train(base);
       const faulty = train({ ...base, fault: { fault, severity: "severe", onset } });
-      const before = (rs: TelemetryRecord[]) => rs.filter((r) => r.kind !== "event" && r.step < onset);
-      const after = (rs: TelemetryRecord[]) => rs.filter((r) => r.kind === "step" && r.step >= onset);
-      expect(before(clean).length).toBeGreaterThan(0);
-      expect(before(faulty)).toEqual(before(clean));
-      expect(after(faulty)).not.toEqual(after(clean));
+      const beforeOnset = (rs: TelemetryRecord[]) => rs.filter((r) => r.kind !== "event" && r.step < onset);
+      const fromOnset = (rs: TelemetryRecord[]) => rs.filter((r) => r.kind === "step" && r.step >= onset);
+      expect(beforeOnset(clean).length).toBeGreaterThan(0);
+      expect(beforeOnset(faulty)).toEqual(beforeOnset(clean));
+      expect(fromOnset(faulty)).not.toEqual(fromOnset(clean));
     },
   );
 });
