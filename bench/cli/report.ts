@@ -272,12 +272,12 @@ export function renderLoso(result: LosoResult, { renderTable, formatCell }: Tabl
       "delay in steps after onset; type@1 / fam@1 over detected runs; healthy actions: non-alert actions the policy gave healthy runs",
     renderTable(LOSO_HEADER, rows),
     "",
-    "Missed faulty runs (no alarm, or an alarm before onset: first alarm in brackets)",
+    "Missed faulty runs (no alarm, or a first alarm before onset: its step is given)",
   ];
   for (const r of result.setups)
     for (const mode of LOSO_MODES) {
       const misses = r[mode].misses;
-      lines.push(`  ${r.setup} ${mode.replace("_", "-")}: ${misses.length ? "" : "none"}`);
+      lines.push(`  ${r.setup} ${mode.replace("_", "-")}: ${misses.length || "none"}${misses.length ? " missed" : ""}`);
       for (const m of misses)
         lines.push(
           `    ${m.run} (${m.fault}, ${m.severity ?? "-"}, onset ${m.onset ?? "-"}${m.first_alarm === null ? "" : `, alarm at ${m.first_alarm}`})`,

@@ -10,11 +10,15 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Command } from "commander";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { registerBenchCommands } from "../../bench/cli/index.js";
+import { renderLoso } from "../../bench/cli/report.js";
 import type { Labels } from "../../bench/faultbench/corpus.js";
 import { CONFIGURATION_FAULTS, FAULT_IDS, HEALTHY } from "../../bench/faultbench/faults.js";
 import { generateCorpus } from "../../bench/faultbench/generate.js";
 import { evaluateLeaveOneSetupOut, type LosoResult } from "../../bench/faultbench/loso.js";
+import { CLI_TOOLS } from "../../src/cli/bench.js";
 
 const calls = vi.hoisted(() => ({
   learnt: [] as { setups: readonly string[] | undefined; considered: string[] }[],
@@ -124,5 +128,30 @@ describe("faultbench eval --leave-one-setup-out", () => {
 
   it("refuses an unknown held setup, naming the corpus's setups", async () => {
     await expect(evaluateLeaveOneSetupOut({ corpus: out, setups: ["z"] })).rejects.toThrow(/setup z .*b, d/);
+  });
+
+  it("renders a row per setup and mode plus overall, and names every miss", () => {
+    const text = renderLoso(result, CLI_TOOLS);
+    for (const setup of ["b", "d", "overall"])
+      for (const mode of ["zero-shot", "calibrated"])
+        expect(text).toMatch(new RegExp(`^\\W*${setup}\\W+${mode}\\W`, "m"));
+    for (const r of result.setups)
+      for (const m of [...r.zero_shot.misses, ...r.calibrated.misses]) expect(text).toContain(m.run);
+  });
+
+  it("the CLI refuses --zero-shot, --fingerprints or --split with --leave-one-setup-out", async () => {
+    const program = new Command().exitOverride();
+    registerBenchCommands(program, CLI_TOOLS);
+    for (const cmd of program.commands) for (const sub of cmd.commands) sub.exitOverride();
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await expect(
+        program.parseAsync(["faultbench", "eval", "--corpus", out, "--leave-one-setup-out", "--zero-shot"], {
+          from: "user",
+        }),
+      ).rejects.toThrow(/--zero-shot do not apply/);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
