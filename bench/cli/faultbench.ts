@@ -8,8 +8,10 @@ import { encodeJson } from "../../src/index.js";
 import { DEFAULT_CORPUS } from "../faultbench/corpus.js";
 import { evaluateCorpus } from "../faultbench/eval.js";
 import { generateCorpus } from "../faultbench/generate.js";
+import { evaluateLeaveOneSetupOut } from "../faultbench/loso.js";
 import { runRemediation } from "../faultbench/remediate.js";
-import { renderEval, renderRemediation } from "./report.js";
+import { SETUP_NAMES, SETUPS, selectSetups } from "../faultbench/setups.js";
+import { renderEval, renderLoso, renderRemediation } from "./report.js";
 import type { CliTools } from "./tools.js";
 
 const stderrSink = () => ({ stream: process.stderr, isTTY: process.stderr.isTTY === true });
@@ -20,6 +22,8 @@ interface EvalFlags {
   json?: boolean;
   fingerprints?: string;
   zeroShot?: boolean;
+  setups?: string[];
+  leaveOneSetupOut?: boolean;
 }
 
 interface RemediateFlags {
@@ -33,9 +37,17 @@ interface GenerateFlags {
   out: string;
   runs?: number;
   seed: number;
-  steps: number;
+  steps?: number;
   workers?: number;
+  setups?: string[];
 }
+
+/** A comma-separated list of names. */
+const nameList = (text: string) =>
+  text
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
 
 export function registerFaultbench(program: Command, tools: CliTools): void {
   const { numberArg, progressReporter, formatDuration } = tools;
@@ -51,7 +63,7 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
   const faultbench = program
     .command("faultbench")
     .description(
-      "The fault benchmark: a real (tiny) GRPO trainer on a tool-using arithmetic task with 16 injectable faults. " +
+      "The fault benchmark: a real (tiny) GRPO trainer with 16 injectable faults, in several setups (tasks with and without a tool, model sizes, batches, logging cadences). " +
         "Generate a labelled corpus of runs, evaluate the library's detection and diagnosis on it, " +
         "and measure remediation with the monitor in the training loop. See docs/faultbench.md.",
     );
@@ -59,8 +71,9 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
   faultbench
     .command("generate")
     .description(
-      "Train every run of the corpus plan (every fault x severity x seed, plus healthy runs) on all cores and write " +
-        "one telemetry file per run (DIR/runs/*.jsonl.gz) and DIR/labels.json (run -> fault, family, severity, onset, seed, split).",
+      "Train every run of the corpus plan (per setup: every fault x severity x seed, plus healthy runs) on all cores " +
+        "and write one telemetry file per run (DIR/runs/*.jsonl.gz) and DIR/labels.json " +
+        "(run -> setup, fault, family, severity, onset, seed, split; and what each setup is).",
     )
     .requiredOption("--out <dir>", "directory to write the corpus into (created if missing)")
     .option("--runs <n>", "keep only N runs of the plan, spread evenly over its labels (a smaller corpus)", atLeastOne)
@@ -70,13 +83,27 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
       count,
       DEFAULT_CORPUS.baseSeed,
     )
-    .option("--steps <n>", "training steps per run (mid-run onsets scale with it)", atLeastOne, DEFAULT_CORPUS.steps)
+    .option(
+      "--steps <n>",
+      "training steps of every run, over each setup's own (mid-run onsets scale with it)",
+      atLeastOne,
+    )
+    .option(
+      "--setups <names>",
+      `only these setups (comma-separated; default: all of ${SETUP_NAMES.join(", ")}; see docs/faultbench.md)`,
+      nameList,
+    )
     .addOption(workersOption())
+    .addHelpText("after", `\nSetups:\n${SETUPS.map((s) => `  ${s.run.name}: ${s.description}`).join("\n")}`)
     .action(async (flags: GenerateFlags) => {
       const started = Date.now();
+      // An unknown setup name is an error before anything trains.
+      selectSetups(flags.setups);
       const labels = await generateCorpus({
         out: flags.out,
-        corpus: { ...DEFAULT_CORPUS, baseSeed: flags.seed, steps: flags.steps },
+        setups: flags.setups,
+        steps: flags.steps,
+        baseSeed: flags.seed,
         runs: flags.runs,
         workers: flags.workers,
         progress: progressReporter("generate", stderrSink()),
@@ -111,14 +138,47 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
       "--fingerprints <file>",
       "fingerprint set to use (default: the shipped one, learnt from the default corpus's train split)",
     )
+    .option(
+      "--setups <names>",
+      "only runs of these setups (comma-separated; labels.json `setup`): runs of other setups are never read",
+      nameList,
+    )
+    .option(
+      "--leave-one-setup-out",
+      "for each setup (or each of --setups): learn fingerprints from the other setups' runs (every split), then judge " +
+        "the setup's runs zero-shot and calibrated on its first 3 healthy runs by id (those 3 judged in neither mode); " +
+        "per setup and overall (docs/faultbench.md). --split, --zero-shot and --fingerprints do not apply",
+    )
     .addHelpText(
       "after",
       "\nLearn fingerprints on --split train only (rftfm fingerprints learn) and evaluate on test; the shipped set was learnt that way (docs/faultbench.md).",
     )
     .action(async (flags: EvalFlags) => {
+      if (flags.leaveOneSetupOut) {
+        const given = [
+          flags.zeroShot && "--zero-shot",
+          flags.fingerprints && "--fingerprints",
+          flags.split !== "test" && "--split",
+        ].filter(Boolean);
+        if (given.length)
+          program.error(
+            `faultbench eval --leave-one-setup-out: ${given.join(", ")} do not apply (it learns and judges every split)`,
+            {
+              exitCode: 2,
+            },
+          );
+        const loso = await evaluateLeaveOneSetupOut({
+          corpus: flags.corpus,
+          setups: flags.setups,
+          progress: (stage) => process.stderr.write(`loso: ${stage}\n`),
+        });
+        process.stdout.write(flags.json ? `${encodeJson(loso)}\n` : renderLoso(loso, tools));
+        return;
+      }
       const result = await evaluateCorpus({
         corpus: flags.corpus,
         split: flags.split,
+        setups: flags.setups,
         fingerprints: flags.fingerprints,
         prior: !flags.zeroShot,
         progress: process.stderr.isTTY ? progressReporter("eval", stderrSink()) : undefined,

@@ -1,6 +1,7 @@
 /** Readable tables for `rftfm faultbench eval` and `rftfm faultbench remediate`, laid out by the CLI's table helpers. */
 import type { EvalResult } from "../faultbench/eval.js";
-import type { DiagnosisAccuracy, GroupScores } from "../faultbench/metrics.js";
+import { LOSO_MODES, type LosoMode, type LosoModeResult, type LosoResult } from "../faultbench/loso.js";
+import type { DiagnosisAccuracy, GroupScores, Scores } from "../faultbench/metrics.js";
 import type { RemediationReport } from "../faultbench/remediate.js";
 import type { CliTools } from "./tools.js";
 
@@ -56,7 +57,7 @@ export function renderEval(result: EvalResult, { renderTable, formatCell }: Tabl
   const d = result.detector;
   const healthyAlarms = Math.round((s.false_alarm_rate ?? 0) * s.healthy);
   const lines = [
-    `corpus ${result.corpus}, split ${result.split}: ${s.runs} runs (${s.faulty} faulty, ${s.healthy} healthy)`,
+    `corpus ${result.corpus}, split ${result.split}${result.setups ? `, setups ${result.setups.join(", ")}` : ""}: ${s.runs} runs (${s.faulty} faulty, ${s.healthy} healthy)`,
     `detector: ${d.name} (fingerprints: ${d.fingerprints})`,
     `false alarms on healthy runs: ${healthyAlarms}/${s.healthy}` +
       (s.false_alarm_rate === null ? "" : ` (${pct(s.false_alarm_rate)})`),
@@ -76,6 +77,27 @@ export function renderEval(result: EvalResult, { renderTable, formatCell }: Tabl
       ),
     );
   };
+  if (result.by_setup) {
+    lines.push(
+      "",
+      "By setup (each setup's faulty runs against its own healthy runs)",
+      renderTable(
+        [
+          "setup",
+          "faulty",
+          "healthy",
+          "false alarms",
+          "F1",
+          "F1 subtle",
+          "F1 severe",
+          "delay.p50",
+          "type@1 det",
+          "fam@1 det",
+        ],
+        Object.entries(result.by_setup).map(([setup, scores]) => setupRow(setup, scores, formatCell)),
+      ),
+    );
+  }
   table("By family", ["all", "family"]);
   table("By fault type", ["fault"]);
   table("By severity", ["severity"]);
@@ -90,6 +112,26 @@ export function renderEval(result: EvalResult, { renderTable, formatCell }: Tabl
   );
   if (result.problems.length) lines.push("", `ingest problems in ${result.problems.length} runs:`, ...result.problems);
   return `${lines.join("\n")}\n`;
+}
+
+function setupRow(setup: string, s: Scores, formatCell: TableTools["formatCell"]): string[] {
+  const group = (by: GroupScores["by"], name: string) => s.groups.find((g) => g.by === by && g.group === name);
+  const f1 = (g: GroupScores | undefined) => (g ? g.detection.f1.toFixed(2) : "-");
+  const all = group("all", "all");
+  const alarms = Math.round((s.false_alarm_rate ?? 0) * s.healthy);
+  const detected = all?.diagnosis_detected ?? null;
+  return [
+    setup,
+    String(s.faulty),
+    String(s.healthy),
+    `${alarms}/${s.healthy}`,
+    f1(all),
+    f1(group("severity", "subtle")),
+    f1(group("severity", "severe")),
+    all?.delay.median === null || all === undefined ? "-" : formatCell(all.delay.median),
+    detected ? detected.type_top1.toFixed(2) : "-",
+    detected ? detected.family_top1.toFixed(2) : "-",
+  ];
 }
 
 /** A run's actions as `step:kind(args)`, e.g. `16:rollback(15) 16:scale_lr(0.5)`. */
@@ -157,5 +199,91 @@ export function renderRemediation(report: RemediationReport, { renderTable }: Ta
     "Actions taken, healthy runs",
     ...actionLines(report.healthy),
   ];
+  return `${lines.join("\n")}\n`;
+}
+
+const LOSO_HEADER = [
+  "setup",
+  "mode",
+  "faulty",
+  "healthy",
+  "false alarms",
+  "F1 mid sub",
+  "F1 mid mod",
+  "F1 mid sev",
+  "F1 s0 sub",
+  "F1 s0 mod",
+  "F1 s0 sev",
+  "F1 all",
+  "delay.p50",
+  "type@1 det",
+  "fam@1 det",
+  "healthy actions",
+];
+
+/** One row of the leave-one-setup-out table: a held setup (or all of them pooled) in one mode. */
+function losoRow(
+  setup: string,
+  mode: LosoMode,
+  r: Omit<LosoModeResult, "runs" | "problems">,
+  formatCell: TableTools["formatCell"],
+): string[] {
+  const s = r.scores;
+  const group = (by: GroupScores["by"], name: string) => s.groups.find((g) => g.by === by && g.group === name);
+  const f1 = (g: GroupScores | undefined) => (g ? g.detection.f1.toFixed(2) : "-");
+  const all = group("all", "all");
+  const alarms = Math.round((s.false_alarm_rate ?? 0) * s.healthy);
+  const detected = all?.diagnosis_detected ?? null;
+  const onset = (when: string) => SEVERITY_ORDER.map((sev) => f1(group("onset", `${when} ${sev}`)));
+  return [
+    setup,
+    mode.replace("_", "-"),
+    String(s.faulty),
+    String(s.healthy),
+    `${alarms}/${s.healthy}`,
+    ...onset("mid-run"),
+    ...onset("from step 0"),
+    f1(all),
+    all === undefined || all.delay.median === null ? "-" : formatCell(all.delay.median),
+    detected ? detected.type_top1.toFixed(2) : "-",
+    detected ? detected.family_top1.toFixed(2) : "-",
+    `${r.healthy_actions.actions} (${r.healthy_actions.runs} runs)`,
+  ];
+}
+
+const SEVERITY_ORDER = ["subtle", "moderate", "severe"] as const;
+
+export function renderLoso(result: LosoResult, { renderTable, formatCell }: TableTools): string {
+  const rows: string[][] = [];
+  for (const r of result.setups) for (const mode of LOSO_MODES) rows.push(losoRow(r.setup, mode, r[mode], formatCell));
+  for (const mode of LOSO_MODES) rows.push(losoRow("overall", mode, result.overall[mode], formatCell));
+  const lines = [
+    `corpus ${result.corpus}: leave-one-setup-out over setups ${result.setups.map((r) => r.setup).join(", ")}`,
+    `each held setup: fingerprints learnt from the other setups' runs (every split); zero-shot = no prior; ` +
+      `calibrated = calibrate on its first ${result.calibration_runs} healthy runs by id (not judged in either mode)`,
+    "",
+    ...result.setups.map(
+      (r) =>
+        `  ${r.setup}: learnt from ${r.learnt_from.join(", ")} (${r.learnt.healthy_runs} healthy, ${r.learnt.faulty_runs} faulty runs); ` +
+        `calibrated on ${r.calibration_runs.join(", ")}`,
+    ),
+    "",
+    "F1 per severity on mid-run faults (mid) and faults present from step 0 (s0), each against the setup's healthy runs; " +
+      "delay in steps after onset; type@1 / fam@1 over detected runs; healthy actions: non-alert actions the policy gave healthy runs",
+    renderTable(LOSO_HEADER, rows),
+    "",
+    "Missed faulty runs (no alarm, or a first alarm before onset: its step is given)",
+  ];
+  for (const r of result.setups)
+    for (const mode of LOSO_MODES) {
+      const misses = r[mode].misses;
+      lines.push(`  ${r.setup} ${mode.replace("_", "-")}: ${misses.length || "none"}${misses.length ? " missed" : ""}`);
+      for (const m of misses)
+        lines.push(
+          `    ${m.run} (${m.fault}, ${m.severity ?? "-"}, onset ${m.onset ?? "-"}${m.first_alarm === null ? "" : `, alarm at ${m.first_alarm}`})`,
+        );
+    }
+  const problems = result.setups.flatMap((r) => [...r.zero_shot.problems, ...r.calibrated.problems]);
+  if (problems.length) lines.push("", `ingest problems in ${problems.length} judgements:`, ...problems);
   return `${lines.join("\n")}\n`;
 }

@@ -1,10 +1,13 @@
 /**
  * The benchmark corpus: which runs it holds and their labels.
  *
- * Every fault type at every severity on every seed, onsets mid-run (varied)
- * except for configuration faults (onset 0), and healthy runs with their own
- * hyperparameter draws: more healthy runs than any single fault type has.
- * Splits are by seed, so what is learned on `train` is judged on `test`.
+ * Per setup (setups.ts): every fault type at every severity on every seed,
+ * onsets mid-run (varied) except for configuration faults (onset 0), and
+ * healthy runs with their own hyperparameter draws from the setup's ranges:
+ * more healthy runs than any single fault type has. Splits are by seed, so
+ * what is learned on `train` is judged on `test`. The runs of one seed share
+ * its matched healthy run's seed and settings, so a faulty run is its twin
+ * step for step before its onset.
  */
 import { seededRandom } from "../random.js";
 import {
@@ -17,7 +20,8 @@ import {
   SEVERITIES,
   type Severity,
 } from "./faults.js";
-import { type HParams, NOMINAL } from "./hparams.js";
+import type { HParams } from "./hparams.js";
+import { type RunSetup, SETUPS, type Setup, selectSetups, setupHparams } from "./setups.js";
 import type { RunSpec } from "./trainer.js";
 
 export type Split = "train" | "test";
@@ -25,6 +29,12 @@ export type Split = "train" | "test";
 export interface RunEntry {
   /** Telemetry file, relative to the corpus directory. */
   file: string;
+  /**
+   * The setup the run belongs to (setups.ts; what `fingerprints learn --setups`
+   * and `eval --setups` filter on). generate always writes it; a corpus from
+   * before setups, or one labelled by hand, may have none.
+   */
+  setup?: string;
   fault: RunLabel;
   family: Family | typeof HEALTHY;
   severity: Severity | null;
@@ -44,8 +54,17 @@ export interface RunEntry {
   final_accuracy?: number;
 }
 
+/** What labels.json says of each setup it holds. */
+export interface SetupLabel extends RunSetup {
+  description: string;
+  /** Faults the setup's plan leaves out, with the reason. */
+  skipped_faults: Record<string, string>;
+}
+
 export interface Labels {
   version: 1;
+  /** The setups whose runs the corpus holds (absent in corpora from before setups). */
+  setups?: Record<string, SetupLabel>;
   runs: Record<string, RunEntry>;
 }
 
@@ -60,16 +79,18 @@ export interface CorpusOptions {
   baseSeed: number;
 }
 
-export const DEFAULT_CORPUS: CorpusOptions = { seeds: 10, testSeeds: 4, healthyPerSeed: 12, steps: 50, baseSeed: 0 };
+/** The corpus of setup `a` (the original setup): what `planCorpus` plans by default. */
+export const DEFAULT_CORPUS: CorpusOptions = { ...SETUPS[0].corpus, baseSeed: 0 };
 
-/** Healthy runs differ in their sane hyperparameters as well as in their seeds. */
-function saneHparams(seed: number): HParams {
+/** Healthy runs differ in their sane hyperparameters (within the setup's ranges) as well as in their seeds. */
+function saneHparams(seed: number, setup: Setup): HParams {
   const rng = seededRandom(seed * 97 + 5);
-  const logUniform = (lo: number, hi: number) => Math.exp(Math.log(lo) + rng.uniform() * (Math.log(hi) - Math.log(lo)));
+  const logUniform = ([lo, hi]: [number, number]) =>
+    Math.exp(Math.log(lo) + rng.uniform() * (Math.log(hi) - Math.log(lo)));
   return {
-    ...NOMINAL,
-    lr: logUniform(3e-4, 8e-4),
-    klCoef: logUniform(0.2, 0.5),
+    ...setupHparams(setup),
+    lr: logUniform(setup.lr),
+    klCoef: logUniform(setup.kl),
     clipEps: 0.15 + 0.1 * rng.uniform(),
     temperature: 0.9 + 0.2 * rng.uniform(),
   };
@@ -81,9 +102,26 @@ function midRunOnset(seed: number, faultIndex: number, steps: number): number {
   return Math.round(steps * (0.25 + 0.45 * rng.uniform()));
 }
 
-export function planCorpus(options: CorpusOptions = DEFAULT_CORPUS): { specs: RunSpec[]; labels: Labels } {
+export function setupLabel(setup: Setup): SetupLabel {
+  return {
+    ...setup.run,
+    description: setup.description,
+    skipped_faults: { ...setup.skippedFaults } as Record<string, string>,
+  };
+}
+
+/**
+ * The plan of one setup's corpus (default: setup `a`, the original). Runs of
+ * setup `a` carry no `setup` in their spec (they train as before setups).
+ */
+export function planCorpus(
+  options: CorpusOptions = DEFAULT_CORPUS,
+  setup: Setup = SETUPS[0],
+): { specs: RunSpec[]; labels: Labels } {
   const specs: RunSpec[] = [];
-  const labels: Labels = { version: 1, runs: {} };
+  const labels: Labels = { version: 1, setups: { [setup.run.name]: setupLabel(setup) }, runs: {} };
+  const runSetup = setup === SETUPS[0] ? {} : { setup: setup.run };
+  const faults = FAULT_IDS.filter((f) => setup.skippedFaults[f] === undefined);
   const add = (
     spec: RunSpec,
     label: RunLabel,
@@ -95,6 +133,7 @@ export function planCorpus(options: CorpusOptions = DEFAULT_CORPUS): { specs: Ru
     specs.push(spec);
     labels.runs[spec.id] = {
       file: `runs/${spec.id}.jsonl.gz`,
+      setup: setup.run.name,
       fault: label,
       family: label === HEALTHY ? HEALTHY : FAULT_FAMILIES[label],
       severity,
@@ -109,34 +148,66 @@ export function planCorpus(options: CorpusOptions = DEFAULT_CORPUS): { specs: Ru
   };
   for (let s = 0; s < options.seeds; s++) {
     const split: Split = s >= options.seeds - options.testSeeds ? "test" : "train";
-    const seed = options.baseSeed + s + 1;
-    const hparams = saneHparams(seed);
-    const matched = `s${seed}-healthy-0`;
+    const seed = options.baseSeed + setup.seedOffset + s + 1;
+    const hparams = saneHparams(seed, setup);
+    const id = (rest: string) => `${setup.idPrefix}s${seed}-${rest}`;
+    const matched = id("healthy-0");
     for (let v = 0; v < options.healthyPerSeed; v++) {
       // Variant 0 is the faulty runs' matched healthy run; the others draw their own seed and settings.
       const variantSeed = v === 0 ? seed : seed * 1000 + v;
       const spec = {
-        id: `s${seed}-healthy-${v}`,
+        id: id(`healthy-${v}`),
         seed: variantSeed,
         steps: options.steps,
-        hparams: v === 0 ? hparams : saneHparams(variantSeed),
+        hparams: v === 0 ? hparams : saneHparams(variantSeed, setup),
         fault: null,
+        ...runSetup,
       };
       add(spec, HEALTHY, null, seed, split, matched);
     }
+    // The onset's draw is by the fault's index in the catalogue, so leaving a fault out moves no other onset.
     FAULT_IDS.forEach((fault, f) => {
+      if (!faults.includes(fault)) return;
       const onset = CONFIGURATION_FAULTS.has(fault) ? 0 : midRunOnset(seed, f, options.steps);
       for (const severity of SEVERITIES) {
         const spec = {
-          id: `s${seed}-${fault}-${severity}`,
+          id: id(`${fault}-${severity}`),
           seed,
           steps: options.steps,
           hparams,
           fault: { fault, severity, onset },
+          ...runSetup,
         };
         add(spec, fault, severity, seed, split, matched);
       }
     });
+  }
+  return { specs, labels };
+}
+
+export interface SetupsOptions {
+  /** Setup names (default: every setup). */
+  setups?: readonly string[];
+  /** Steps of every run, over each setup's own (mid-run onsets scale with it). */
+  steps?: number;
+  /** Offset of every setup's seeds, so that another corpus can be drawn. */
+  baseSeed?: number;
+}
+
+/** The plan of a multi-setup corpus: each chosen setup's corpus, in catalogue order, in one labels.json. */
+export function planSetups(options: SetupsOptions = {}): { specs: RunSpec[]; labels: Labels } {
+  const specs: RunSpec[] = [];
+  const labels: Labels = { version: 1, setups: {}, runs: {} };
+  for (const setup of selectSetups(options.setups)) {
+    const corpus: CorpusOptions = {
+      ...setup.corpus,
+      steps: options.steps ?? setup.corpus.steps,
+      baseSeed: options.baseSeed ?? 0,
+    };
+    const planned = planCorpus(corpus, setup);
+    specs.push(...planned.specs);
+    Object.assign(labels.setups!, planned.labels.setups);
+    Object.assign(labels.runs, planned.labels.runs);
   }
   return { specs, labels };
 }

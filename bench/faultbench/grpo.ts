@@ -5,7 +5,7 @@
  */
 import type { Random } from "../random.js";
 import type { HParams } from "./hparams.js";
-import { type Adam, backward, forward, norm, PARAMS } from "./model.js";
+import { type Adam, backward, forward, norm } from "./model.js";
 
 export type AdvantageBug = "uncentred" | "scaled" | "flipped" | null;
 
@@ -104,7 +104,7 @@ export function ppoUpdate(
   s: UpdateSettings,
   rng: Random,
 ): UpdateStats {
-  const grad = new Float64Array(PARAMS);
+  const grad = new Float64Array(params.length);
   let lossSum = 0;
   let pgSum = 0;
   let tokenCount = 0;

@@ -4,32 +4,80 @@
  * Each (position, token) pair has an embedding; the first hidden layer sums
  * the embeddings of every token so far (so it sees the whole prompt and what
  * was written), two ReLU layers follow, and a linear layer gives next-token
- * logits. About 34k parameters, all in one Float64Array so that copying,
+ * logits. About 34k parameters at the nominal width (64; a setup may choose another), all in one Float64Array so that copying,
  * checkpoints, the rollout copy, Adam and gradient clipping are flat loops.
  * Gradients are written by hand: the architecture is fixed and tiny.
  */
 import type { Random } from "../random.js";
 import { MAX_CONTEXT, VOCAB } from "./task.js";
 
+/** The nominal hidden width (both hidden layers). */
 export const H1 = 64;
 export const H2 = 64;
 
-const E = 0; // MAX_CONTEXT x VOCAB x H1 position-token embeddings
-const B1 = E + MAX_CONTEXT * VOCAB * H1;
-const W2 = B1 + H1; // H2 x H1
-const B2 = W2 + H2 * H1;
-const W3 = B2 + H2; // VOCAB x H2
-const B3 = W3 + VOCAB * H2;
-export const PARAMS = B3 + VOCAB;
+/**
+ * Where each weight block starts in the flat parameter vector of a model of
+ * hidden width `h1` x `h2`. The width is a setup's (setups.ts): the vector's
+ * length says which layout it has, so every function below takes only `p`.
+ */
+export interface Layout {
+  h1: number;
+  h2: number;
+  /** MAX_CONTEXT x VOCAB x h1 position-token embeddings */
+  e: number;
+  b1: number;
+  /** h2 x h1 */
+  w2: number;
+  b2: number;
+  /** VOCAB x h2 */
+  w3: number;
+  b3: number;
+  size: number;
+}
 
-export function initParams(rng: Random): Float64Array {
-  const p = new Float64Array(PARAMS);
+function makeLayout(h1: number, h2: number): Layout {
+  const e = 0;
+  const b1 = e + MAX_CONTEXT * VOCAB * h1;
+  const w2 = b1 + h1;
+  const b2 = w2 + h2 * h1;
+  const w3 = b2 + h2;
+  const b3 = w3 + VOCAB * h2;
+  return { h1, h2, e, b1, w2, b2, w3, b3, size: b3 + VOCAB };
+}
+
+/** Layouts by parameter count (one per width in use; the nominal one always). */
+const layouts = new Map<number, Layout>();
+
+/** The layout of a model of hidden width `width` (both layers), registered so that its vectors are recognised. */
+export function layoutFor(width: number): Layout {
+  if (!Number.isInteger(width) || width < 1) throw new Error(`model width: expected a whole number >= 1, got ${width}`);
+  const layout = makeLayout(width, width);
+  const known = layouts.get(layout.size);
+  if (known) return known;
+  layouts.set(layout.size, layout);
+  return layout;
+}
+
+/** The layout a parameter vector (weights, a gradient, Adam's moments) has, from its length. */
+export function layoutOf(p: Float64Array): Layout {
+  const layout = layouts.get(p.length);
+  if (!layout) throw new Error(`model: ${p.length} parameters match no registered width (see layoutFor)`);
+  return layout;
+}
+
+const NOMINAL_LAYOUT = layoutFor(H1);
+/** Parameters of the nominal model. */
+export const PARAMS = NOMINAL_LAYOUT.size;
+
+export function initParams(rng: Random, width = H1): Float64Array {
+  const { e, b1, w2, w3, h1, h2, size } = layoutFor(width);
+  const p = new Float64Array(size);
   const fill = (from: number, count: number, scale: number) => {
     for (let i = 0; i < count; i++) p[from + i] = scale * rng.normal();
   };
-  fill(E, B1 - E, 0.3);
-  fill(W2, H2 * H1, Math.sqrt(2 / H1));
-  fill(W3, VOCAB * H2, Math.sqrt(1 / H2));
+  fill(e, b1 - e, 0.3);
+  fill(w2, h2 * h1, Math.sqrt(2 / h1));
+  fill(w3, VOCAB * h2, Math.sqrt(1 / h2));
   return p;
 }
 
@@ -57,6 +105,8 @@ export interface SequenceCache {
  * ones before it, at `temperature`. Non-finite weights give non-finite results.
  */
 export function forward(p: Float64Array, tokens: readonly number[], start: number, temperature: number): SequenceCache {
+  const L = layoutOf(p);
+  const { h1: H1, h2: H2 } = L;
   const n = tokens.length - start;
   const cache: SequenceCache = {
     tokens,
@@ -69,11 +119,12 @@ export function forward(p: Float64Array, tokens: readonly number[], start: numbe
     entropy: new Float64Array(n),
   };
   const acc = new Float64Array(H1);
-  for (let j = 0; j < H1; j++) acc[j] = p[B1 + j];
-  for (let pos = 0; pos < start; pos++) addEmbedding(p, acc, pos, tokens[pos]);
+  for (let j = 0; j < H1; j++) acc[j] = p[L.b1 + j];
+  for (let pos = 0; pos < start; pos++) addEmbedding(L, p, acc, pos, tokens[pos]);
   for (let t = 0; t < n; t++) {
     cache.a1.set(acc, t * H1);
     const row = distribution(
+      L,
       p,
       acc,
       temperature,
@@ -83,24 +134,27 @@ export function forward(p: Float64Array, tokens: readonly number[], start: numbe
     const token = tokens[start + t];
     cache.logp[t] = Math.log(row.probs[token]);
     cache.entropy[t] = row.entropy;
-    if (start + t < MAX_CONTEXT) addEmbedding(p, acc, start + t, token);
+    if (start + t < MAX_CONTEXT) addEmbedding(L, p, acc, start + t, token);
   }
   return cache;
 }
 
-function addEmbedding(p: Float64Array, acc: Float64Array, pos: number, token: number): void {
-  const base = E + (pos * VOCAB + token) * H1;
+function addEmbedding(L: Layout, p: Float64Array, acc: Float64Array, pos: number, token: number): void {
+  const H1 = L.h1;
+  const base = L.e + (pos * VOCAB + token) * H1;
   for (let j = 0; j < H1; j++) acc[j] += p[base + j];
 }
 
 /** Next-token distribution from the first layer's pre-activation `a1`; fills `a2` and `probs`. */
 function distribution(
+  L: Layout,
   p: Float64Array,
   a1: Float64Array,
   temperature: number,
   a2: Float64Array,
   probs: Float64Array,
 ): { probs: Float64Array; entropy: number } {
+  const { h1: H1, h2: H2, b2: B2, w2: W2, b3: B3, w3: W3 } = L;
   for (let k = 0; k < H2; k++) {
     let s = p[B2 + k];
     const w = W2 + k * H1;
@@ -141,8 +195,9 @@ function distribution(
  * so each new token costs one embedding add and one distribution.
  */
 export class Sampler {
-  private readonly acc = new Float64Array(H1);
-  private readonly a2 = new Float64Array(H2);
+  private readonly layout: Layout;
+  private readonly acc: Float64Array;
+  private readonly a2: Float64Array;
   readonly probs = new Float64Array(VOCAB);
   private length = 0;
 
@@ -150,18 +205,21 @@ export class Sampler {
     private readonly p: Float64Array,
     private readonly temperature: number,
   ) {
-    for (let j = 0; j < H1; j++) this.acc[j] = p[B1 + j];
+    this.layout = layoutOf(p);
+    this.acc = new Float64Array(this.layout.h1);
+    this.a2 = new Float64Array(this.layout.h2);
+    for (let j = 0; j < this.layout.h1; j++) this.acc[j] = p[this.layout.b1 + j];
   }
 
   /** Appends a context token (prompt, sampled or observed). */
   push(token: number): void {
-    if (this.length < MAX_CONTEXT) addEmbedding(this.p, this.acc, this.length, token);
+    if (this.length < MAX_CONTEXT) addEmbedding(this.layout, this.p, this.acc, this.length, token);
     this.length++;
   }
 
   /** Distribution of the next token; returns its entropy (probabilities in `probs`). */
   next(): number {
-    return distribution(this.p, this.acc, this.temperature, this.a2, this.probs).entropy;
+    return distribution(this.layout, this.p, this.acc, this.temperature, this.a2, this.probs).entropy;
   }
 }
 
@@ -177,6 +235,8 @@ export function backward(
   entropyWeight: Float64Array | null,
   grad: Float64Array,
 ): void {
+  const L = layoutOf(p);
+  const { h1: H1, h2: H2, b1: B1, b2: B2, w2: W2, b3: B3, w3: W3, e: E } = L;
   const { tokens, start, temperature } = cache;
   const n = tokens.length - start;
   const dz = new Float64Array(VOCAB);
@@ -245,9 +305,15 @@ export function norm(v: Float64Array): number {
 
 /** Adam (Kingma & Ba), state kept beside the parameters so checkpoints can copy it. */
 export class Adam {
-  m = new Float64Array(PARAMS);
-  v = new Float64Array(PARAMS);
+  m: Float64Array;
+  v: Float64Array;
   t = 0;
+
+  /** State for a model of `size` parameters (default: the nominal model). */
+  constructor(size = PARAMS) {
+    this.m = new Float64Array(size);
+    this.v = new Float64Array(size);
+  }
 
   step(p: Float64Array, grad: Float64Array, lr: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): void {
     this.t++;
@@ -262,7 +328,7 @@ export class Adam {
   }
 
   clone(): Adam {
-    const a = new Adam();
+    const a = new Adam(this.m.length);
     a.m.set(this.m);
     a.v.set(this.v);
     a.t = this.t;

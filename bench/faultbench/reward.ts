@@ -32,7 +32,7 @@ function numbersIn(tokens: readonly number[]): number[] {
 
 export function score(traj: Trajectory, plan: FaultPlan, step: number, rng: Random): Scored {
   const { problem } = traj;
-  const truth = problem.a + problem.b;
+  const truth = problem.answer;
   const parsed = parseAnswer(traj.response, traj.observation);
   const correct = parsed.answer === truth;
   const reference = plan.wrongReference(step, problem.id) ? truth + 1 : truth;

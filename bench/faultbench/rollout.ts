@@ -40,6 +40,8 @@ export interface RolloutSettings {
   maxResponseLength: number;
   /** Probability that a calculator call fails (tool_failure). */
   toolFailureRate: number;
+  /** Whether the environment has the calculator (default true); without it CALC is an ordinary token. */
+  tool?: boolean;
 }
 
 export function sampleResponse(
@@ -74,7 +76,7 @@ export function sampleResponse(
     const token = draw(sampler.probs, rng);
     append(token, false, Math.log(sampler.probs[token]));
     if (token === TOKEN.EOS) return finish(traj, entropySum, policyTokens);
-    if (token === TOKEN.CALC) {
+    if (token === TOKEN.CALC && settings.tool !== false) {
       traj.toolCalls++;
       const fails = settings.toolFailureRate > 0 && rng.uniform() < settings.toolFailureRate;
       if (fails) traj.toolErrors++;

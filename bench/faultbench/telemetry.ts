@@ -23,6 +23,10 @@ export interface StepInputs {
   ref: Float64Array[];
   stats: UpdateStats;
   stepTime: number;
+  /** Whether the task has a tool (without one the tool columns and tool_error_rate are not logged; default true). */
+  tool?: boolean;
+  /** Whether to log the trajectories tensor (false: the step record alone; default true). */
+  tensor?: boolean;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -130,8 +134,13 @@ export function stepRecords(s: StepInputs): TelemetryRecord[] {
     tool_error_rate: calls > 0 ? cols.tool_errors.reduce((a, b) => a + b, 0) / calls : 0,
   };
   for (const k of Object.keys(metrics)) metrics[k] = r6(metrics[k]);
-  return [
-    { kind: "step", run: s.run, step: s.step, metrics },
-    { kind: "trajectories", run: s.run, step: s.step, rows: s.trajectories.length, columns: cols },
-  ];
+  if (s.tool === false) {
+    // A trainer of a task with no tool has no tool columns to log.
+    delete metrics.tool_error_rate;
+    delete cols.tool_calls;
+    delete cols.tool_errors;
+  }
+  const step: TelemetryRecord = { kind: "step", run: s.run, step: s.step, metrics };
+  if (s.tensor === false) return [step];
+  return [step, { kind: "trajectories", run: s.run, step: s.step, rows: s.trajectories.length, columns: cols }];
 }

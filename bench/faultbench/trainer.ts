@@ -19,8 +19,9 @@ import { FaultPlan } from "./inject.js";
 import { Adam, forward, roundMantissa } from "./model.js";
 import { score } from "./reward.js";
 import { sampleResponse, type Trajectory } from "./rollout.js";
-import { warmup } from "./sft.js";
-import { type Difficulty, MAX_CONTEXT, makeProblem, type Problem, parseAnswer, TOKEN } from "./task.js";
+import { NOMINAL_RUN_SETUP, type RunSetup } from "./setups.js";
+import { DEFAULT_WARMUP, warmup } from "./sft.js";
+import { type Difficulty, MAX_CONTEXT, type Problem, parseAnswer, TASKS, type TaskName, TOKEN } from "./task.js";
 import { stepRecords } from "./telemetry.js";
 
 export interface RunSpec {
@@ -30,6 +31,8 @@ export interface RunSpec {
   steps: number;
   hparams: HParams;
   fault: { fault: FaultId; severity: Severity; onset: number } | null;
+  /** The setup's task, model width and logging (setups.ts); none: the original setup `a`. */
+  setup?: RunSetup;
 }
 
 /** Receives a step's telemetry and returns the actions to apply (a monitor in the loop). */
@@ -70,46 +73,65 @@ function streams(seed: number): Streams {
   return { data: s(1), sampling: s(2), reward: s(3), learner: s(4), faults: s(5), timing: s(6) };
 }
 
-/** Warm-started policies by seed: every run of a seed starts from the same weights (healthy and faulty alike). */
-const warmStarts = new Map<number, Float64Array>();
+/**
+ * Warm-started policies by task, width and seed: every run of a seed of a
+ * setup starts from the same weights (healthy and faulty alike).
+ */
+const warmStarts = new Map<string, Float64Array>();
 
-function warmStart(seed: number): Float64Array {
-  let p = warmStarts.get(seed);
+function warmStart(seed: number, setup: RunSetup): Float64Array {
+  const key = `${setup.task}/${setup.width}/${seed}`;
+  let p = warmStarts.get(key);
   if (!p) {
-    p = warmup(seededRandom(seed * 7919 + 11));
-    warmStarts.set(seed, p);
+    const task = TASKS[setup.task];
+    p = warmup(seededRandom(seed * 7919 + 11), { ...DEFAULT_WARMUP, steps: task.warmupSteps }, task, setup.width);
+    warmStarts.set(key, p);
   }
   return p.slice();
 }
 
-/** The held-out problems every run is judged on (same for all runs). */
-const heldOut: Problem[] = (() => {
-  const rng = seededRandom(424242);
-  return Array.from({ length: HELD_OUT }, (_, i) => makeProblem(100_000 + i, "normal", rng));
-})();
+/** The held-out problems every run of a task is judged on (same for all its runs). */
+const heldOut = new Map<TaskName, Problem[]>();
 
-/** Greedy accuracy on the held-out problems with a working calculator and the nominal length cap. */
-export function heldOutAccuracy(params: Float64Array): number {
-  const greedy = { temperature: 1e-3, maxResponseLength: NOMINAL.maxResponseLength, toolFailureRate: 0 };
-  const rng = seededRandom(1);
-  let correct = 0;
-  for (const problem of heldOut) {
-    const traj = sampleResponse(problem, params, greedy, rng);
-    if (parseAnswer(traj.response, traj.observation).answer === problem.a + problem.b) correct++;
+function heldOutProblems(task: TaskName): Problem[] {
+  let problems = heldOut.get(task);
+  if (!problems) {
+    const rng = seededRandom(424242);
+    problems = Array.from({ length: HELD_OUT }, (_, i) => TASKS[task].makeProblem(100_000 + i, "normal", rng));
+    heldOut.set(task, problems);
   }
-  return correct / heldOut.length;
+  return problems;
+}
+
+/** Greedy accuracy on the task's held-out problems with a working tool (if any) and the nominal length cap. */
+export function heldOutAccuracy(params: Float64Array, task: TaskName = "add"): number {
+  const greedy = {
+    temperature: 1e-3,
+    maxResponseLength: NOMINAL.maxResponseLength,
+    toolFailureRate: 0,
+    tool: TASKS[task].tool,
+  };
+  const rng = seededRandom(1);
+  const problems = heldOutProblems(task);
+  let correct = 0;
+  for (const problem of problems) {
+    const traj = sampleResponse(problem, params, greedy, rng);
+    if (parseAnswer(traj.response, traj.observation).answer === problem.answer) correct++;
+  }
+  return correct / problems.length;
 }
 
 /** The benchmark's trainer; it is also the library's first trainer adapter (src/loop/adapter.ts): it applies the monitor's actions. */
 export class Trainer implements TrainerAdapter {
   readonly hp: HParams;
+  readonly setup: RunSetup;
   private readonly rng: Streams;
   private readonly plan: FaultPlan;
   private readonly pools: Record<Difficulty, Problem[]>;
   params: Float64Array;
   private readonly reference: Float64Array;
   private rollout: Float64Array;
-  private adam = new Adam();
+  private adam: Adam;
   private checkpoints: Checkpoint[] = [];
   /** Steps trained so far (the step numbering of the telemetry; it never goes back, even on rollback). */
   step = 0;
@@ -128,8 +150,10 @@ export class Trainer implements TrainerAdapter {
   private unseen: TelemetryRecord[];
 
   constructor(readonly spec: RunSpec) {
+    this.setup = spec.setup ?? NOMINAL_RUN_SETUP;
     this.rng = streams(spec.seed);
     const poolRng = seededRandom(spec.seed * 31 + 3);
+    const { makeProblem } = TASKS[this.setup.task];
     this.pools = {
       normal: Array.from({ length: POOL_SIZE }, (_, i) => makeProblem(i, "normal", poolRng)),
       easy: Array.from({ length: POOL_SIZE }, (_, i) => makeProblem(POOL_SIZE + i, "easy", poolRng)),
@@ -144,7 +168,8 @@ export class Trainer implements TrainerAdapter {
       lr: spec.hparams.lr * (o.lrFactor ?? 1),
       klCoef: spec.hparams.klCoef * (o.klFactor ?? 1),
     };
-    this.params = warmStart(spec.seed);
+    this.params = warmStart(spec.seed, this.setup);
+    this.adam = new Adam(this.params.length);
     this.reference = this.params.slice();
     this.rollout = roundMantissa(this.params, this.hp.rolloutBits);
     this.startEvents = [this.saveCheckpoint()];
@@ -199,6 +224,7 @@ export class Trainer implements TrainerAdapter {
       temperature: hp.temperature,
       maxResponseLength: Math.min(hp.maxResponseLength, MAX_CONTEXT - 8),
       toolFailureRate: this.workersRestartedAt >= 0 ? 0 : this.plan.toolFailureRate(step),
+      tool: TASKS[this.setup.task].tool,
     };
 
     // Rollout, one worker per prompt group.
@@ -260,21 +286,27 @@ export class Trainer implements TrainerAdapter {
     const stepTime =
       (1 + 0.002 * generated + 0.004 * generated * hp.epochs + (dead > 0 ? WORKER_TIMEOUT_S : 0)) *
       (1 + 0.03 * this.rng.timing.normal());
-    const records = stepRecords({
-      run: this.spec.id,
-      step,
-      hp,
-      trajectories,
-      scored,
-      groups,
-      advantages,
-      old: perTrajectory.map((s) => s.oldLogp),
-      ref: perTrajectory.map((s) => s.refLogp),
-      stats,
-      stepTime,
-    });
+    // A trainer that logs every k-th step writes nothing of the others, and a monitor in the loop sees only what is written.
+    const logged = step % this.setup.logEvery === 0;
+    const records = logged
+      ? stepRecords({
+          run: this.spec.id,
+          step,
+          hp,
+          trajectories,
+          scored,
+          groups,
+          advantages,
+          old: perTrajectory.map((s) => s.oldLogp),
+          ref: perTrajectory.map((s) => s.refLogp),
+          stats,
+          stepTime,
+          tool: TASKS[this.setup.task].tool,
+          tensor: this.setup.trajectories,
+        })
+      : [];
 
-    const actions = observe ? observe([...this.unseen, ...records]) : [];
+    const actions = observe && logged ? observe([...this.unseen, ...records]) : [];
     const after: TelemetryRecord[] = [];
     let commit = true;
     for (const action of actions) {
@@ -290,7 +322,8 @@ export class Trainer implements TrainerAdapter {
       this.rollout = roundMantissa(this.params, this.plan.rolloutBits(step, hp.rolloutBits));
     }
     if (step % hp.checkpointEvery === 0) after.push(this.saveCheckpoint());
-    this.unseen = after;
+    // Events of an unlogged step wait for the next step the monitor sees.
+    this.unseen = logged ? after : [...this.unseen, ...after];
     return [...records, ...after];
   }
 
@@ -372,14 +405,14 @@ function zeroVarianceGroups(rewards: readonly number[], groups: readonly number[
  */
 export function runTraining(spec: RunSpec, emit: (line: TelemetryRecord) => void, observe?: StepObserver): RunResult {
   const trainer = new Trainer(spec);
-  const initialAccuracy = heldOutAccuracy(trainer.params);
+  const initialAccuracy = heldOutAccuracy(trainer.params, trainer.setup.task);
   for (const line of trainer.startEvents) emit(line);
   while (trainer.step < spec.steps && !trainer.halted) {
     for (const line of trainer.trainStep(observe)) emit(line);
   }
   return {
     initialAccuracy,
-    finalAccuracy: heldOutAccuracy(trainer.params),
+    finalAccuracy: heldOutAccuracy(trainer.params, trainer.setup.task),
     steps: trainer.step,
     halted: trainer.halted,
     actions: trainer.actionLog,
