@@ -6,24 +6,13 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { preferenceFromEnv, selectKernels } from "../../src/backend/load.js";
 import { runScan } from "../../src/cli/scan.js";
 import { renderTable } from "../../src/cli/table.js";
+import { capture } from "./capture.js";
 
 const kernels = selectKernels({ prefer: preferenceFromEnv() });
-
-function capture() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 /** Runs a and b interleaved, `steps` steps each: a with a trajectory block per step, b with metrics only. */
 function input(steps: number): string {

@@ -1,7 +1,6 @@
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../src/alert/events.js";
 import { preferenceFromEnv, selectKernels } from "../../src/backend/load.js";
@@ -9,6 +8,7 @@ import { runScan } from "../../src/cli/scan.js";
 import { runWatch } from "../../src/cli/watch.js";
 import type { ReportData } from "../../src/report/types.js";
 import { webhookServer } from "../alert/server.js";
+import { capture } from "./capture.js";
 import { jsonLines, root, runCli } from "./run-cli.js";
 
 const kernels = selectKernels({ prefer: preferenceFromEnv() });
@@ -22,17 +22,6 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
     if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-function capture() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
 }
 
 /** The data a report page embeds. */

@@ -2,30 +2,18 @@ import { spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { preferenceFromEnv, selectKernels } from "../../src/backend/load.js";
 import { runScan } from "../../src/cli/scan.js";
 import { runWatch, type WatchCommandOptions } from "../../src/cli/watch.js";
 import { formatFixture } from "../ingest/formats/helpers.js";
+import { capture } from "./capture.js";
 import { root } from "./run-cli.js";
 
 const kernels = selectKernels({ prefer: preferenceFromEnv() });
 const dir = mkdtempSync(join(tmpdir(), "rftfm-watch-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A stream that keeps what is written to it, line by line. */
-function capture() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, lines: () => text.split("\n").filter(Boolean), text: () => text };
-}
 
 const verlLine = (step: number, score: number) =>
   `\u001b[36m(TaskRunner pid=9)\u001b[0m step:${step} - critic/score/mean:${score} - actor/entropy:0.5\n`;
