@@ -47,7 +47,15 @@ import { quantileOfSorted } from "../scan/quantile.js";
 import { CALIBRATION_FORMAT, CALIBRATION_VERSION, type Calibration, CalibrationError } from "./calibration-file.js";
 import { spreadWidening } from "./chi-square.js";
 import { defaultFingerprintSet, type FingerprintSet, readFingerprintSet } from "./fingerprint-set.js";
-import { healthyNoise, median, readSignalSeries, type SignalSeries, sorted } from "./run-series.js";
+import {
+  healthyNoise,
+  median,
+  readSignalSeries,
+  reportedValues,
+  type SignalSeries,
+  sorted,
+  stepChanges,
+} from "./run-series.js";
 
 export interface CalibrateOptions {
   kernels?: Kernels;
@@ -171,9 +179,7 @@ function checkOneSetup(runs: readonly CalibrationRun[], signals: readonly string
   for (const c of used) {
     const kind = signalKind(signals[c]);
     if (kind !== "scale" && kind !== "count") continue;
-    const levels = runs.map((r) =>
-      Math.abs(median(sorted(r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : []))))),
-    );
+    const levels = runs.map((r) => Math.abs(median(sorted(reportedValues(r, c)))));
     if (!levels.every((l) => Number.isFinite(l) && l > 0)) continue;
     const hi = levels.indexOf(Math.max(...levels));
     const lo = levels.indexOf(Math.min(...levels));
@@ -194,23 +200,14 @@ function checkOneSetup(runs: readonly CalibrationRun[], signals: readonly string
  * read as huge deviations of a healthy run.
  */
 function roughness(runs: readonly SignalSeries[], c: number): number {
-  let squares = 0;
-  let count = 0;
-  for (const r of runs) {
-    for (let t = 1; t < r.values.length; t++) {
-      const d = r.values[t][c] - r.values[t - 1][c];
-      if (r.present[t][c] && r.present[t - 1][c] && Number.isFinite(d)) {
-        squares += d * d;
-        count++;
-      }
-    }
-  }
-  return count ? Math.sqrt(squares / count / 2) : 0;
+  const changes = stepChanges(runs, c);
+  const squares = changes.reduce((a, d) => a + d * d, 0);
+  return changes.length ? Math.sqrt(squares / changes.length / 2) : 0;
 }
 
 /** The 5-95% quantile range of signal `c` over the runs' steps (0 without values). */
 function rangeOf(runs: readonly SignalSeries[], c: number): number {
-  const s = sorted(runs.flatMap((r) => r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : []))));
+  const s = sorted(runs.flatMap((r) => reportedValues(r, c)));
   return s.length ? quantileOfSorted(s, 0.95) - quantileOfSorted(s, 0.05) : 0;
 }
 

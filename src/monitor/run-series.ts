@@ -69,6 +69,23 @@ export async function readSignalSeries(
   return { runs: [...runs.values()], problems: report.skipped > 0 ? report.summary() : null };
 }
 
+/** The values of signal `c` at the steps where the run reported it. */
+export function reportedValues(r: Pick<SignalSeries, "values" | "present">, c: number): number[] {
+  return r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : []));
+}
+
+/** Signal `c`'s change from each step to the next over the runs, where both steps reported it and the change is finite. */
+export function stepChanges(runs: readonly Pick<SignalSeries, "values" | "present">[], c: number): number[] {
+  const changes: number[] = [];
+  for (const r of runs) {
+    for (let t = 1; t < r.values.length; t++) {
+      const d = r.values[t][c] - r.values[t - 1][c];
+      if (r.present[t][c] && r.present[t - 1][c] && Number.isFinite(d)) changes.push(d);
+    }
+  }
+  return changes;
+}
+
 /**
  * Step-to-step noise of signal `c` over healthy runs: the robust standard
  * deviation of first differences over sqrt 2, at least the 99th percentile of
@@ -76,17 +93,10 @@ export async function readSignalSeries(
  * judged by its quiet stretches, and at least 0.1% of the signal's level.
  */
 export function healthyNoise(healthy: readonly Pick<SignalSeries, "values" | "present">[], c: number): number {
-  const diffs: number[] = [];
-  for (const r of healthy) {
-    for (let t = 1; t < r.values.length; t++) {
-      const d = r.values[t][c] - r.values[t - 1][c];
-      if (r.present[t][c] && r.present[t - 1][c] && Number.isFinite(d)) diffs.push(Math.abs(d));
-    }
-  }
-  const s = sorted(diffs);
+  const s = sorted(stepChanges(healthy, c).map(Math.abs));
   const robust = (median(s) * 1.4826) / Math.SQRT2;
   const tail = quantileOfSorted(s, 0.99) / 2.58 / Math.SQRT2;
-  const level = median(sorted(healthy.flatMap((r) => r.values.flatMap((v, t) => (r.present[t][c] ? [v[c]] : [])))));
+  const level = median(sorted(healthy.flatMap((r) => reportedValues(r, c))));
   return Math.max(
     Number.isFinite(robust) ? robust : 0,
     Number.isFinite(tail) ? tail : 0,
