@@ -9,11 +9,17 @@
  * copy shifted so that the groups stay groups of the original size. The monitor
  * sees the steps again and again with increasing step numbers.
  */
-import { loadNativeKernels, loadWasmKernels, Monitor, type StepInput, type TelemetryRecord } from "../../src/index.js";
+import {
+  loadNativeKernels,
+  loadWasmKernels,
+  Monitor,
+  quantileOfSorted,
+  type StepInput,
+  type TelemetryRecord,
+} from "../../src/index.js";
 import { DEFAULT_CORPUS, planCorpus } from "../faultbench/corpus.js";
 import { runTraining } from "../faultbench/trainer.js";
 import type { CaseContext, CaseResult, Measurement, ThroughputCase } from "./measurement.js";
-import { quantileOfSorted } from "./timing.js";
 
 export const OBSERVE_SIZES = [64, 1024];
 

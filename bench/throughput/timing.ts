@@ -1,7 +1,7 @@
 /**
  * Timing helpers: benchmark.js for rates (it picks the iteration count and
- * reports a margin of error), plain per-call timings for latency percentiles
- * (benchmark.js reports means only).
+ * reports a margin of error); latency percentiles are taken from plain per-call
+ * timings with the library's quantile (benchmark.js reports means only).
  */
 import Benchmark from "benchmark";
 
@@ -24,11 +24,4 @@ export function rateOf(name: string, fn: () => void, quick: boolean): Rate {
   const error = (bench as Benchmark & { error?: unknown }).error;
   if (error) throw error instanceof Error ? error : new Error(`${name}: ${String(error)}`);
   return { hz: bench.hz, rme: bench.stats.rme };
-}
-
-/** The q-quantile (0..1) of already sorted values, nearest rank. */
-export function quantileOfSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank];
 }
