@@ -71,12 +71,15 @@ export function newDetectState(signals: number): DetectState {
   return { trend: new Float64Array(signals * W), broken: {}, held: {}, nonfinite: 0 };
 }
 
-export function encodeDetectState(s: DetectState): {
+/** The detect state as a snapshot holds it (JSON-safe). */
+export interface EncodedDetectState {
   trend: string;
   broken: Record<string, number>;
   held: Record<string, number>;
   nonfinite: number;
-} {
+}
+
+export function encodeDetectState(s: DetectState): EncodedDetectState {
   return {
     trend: Buffer.from(s.trend.buffer, s.trend.byteOffset, s.trend.byteLength).toString("base64"),
     broken: { ...s.broken },
@@ -85,31 +88,19 @@ export function encodeDetectState(s: DetectState): {
   };
 }
 
-/** The state back from `encodeDetectState`; throws a TypeError naming what is wrong. */
-export function decodeDetectState(raw: unknown, signals: number): DetectState {
-  const r = raw as { trend?: unknown; broken?: unknown; held?: unknown; nonfinite?: unknown } | null;
-  if (!r || typeof r !== "object" || typeof r.trend !== "string") throw new TypeError("detect state: trend is missing");
+/**
+ * The state back from `encodeDetectState`. Its fields' types are the snapshot
+ * schema's to check (src/monitor/snapshot.ts, before anything is decoded); what
+ * only the signal count can tell is checked here: a TypeError when the trend
+ * bytes are not one state row per signal.
+ */
+export function decodeDetectState(r: EncodedDetectState, signals: number): DetectState {
   const bytes = Buffer.from(r.trend, "base64");
   if (bytes.length !== signals * W * 8)
     throw new TypeError(`detect state: trend holds ${bytes.length} bytes, expected ${signals * W * 8}`);
   const trend = new Float64Array(signals * W);
   new Uint8Array(trend.buffer).set(bytes);
-  const broken: Record<string, number> = {};
-  if (r.broken === null || typeof r.broken !== "object") throw new TypeError("detect state: broken is not an object");
-  for (const [key, n] of Object.entries(r.broken as Record<string, unknown>)) {
-    if (!(typeof n === "number" && Number.isInteger(n) && n >= 0))
-      throw new TypeError(`detect state: broken.${key} is not a count`);
-    broken[key] = n;
-  }
-  if (!(typeof r.nonfinite === "number" && Number.isInteger(r.nonfinite) && r.nonfinite >= 0))
-    throw new TypeError("detect state: nonfinite is not a count");
-  const held: Record<string, number> = {};
-  if (r.held === null || typeof r.held !== "object") throw new TypeError("detect state: held is not an object");
-  for (const [key, x] of Object.entries(r.held as Record<string, unknown>)) {
-    if (typeof x !== "number" || !Number.isFinite(x)) throw new TypeError(`detect state: held.${key} is not a number`);
-    held[key] = x;
-  }
-  return { trend, broken, held, nonfinite: r.nonfinite };
+  return { trend, broken: { ...r.broken }, held: { ...r.held }, nonfinite: r.nonfinite };
 }
 
 /** One step's values, as the monitor read them. */
