@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CORPUS, planCorpus, planSetups } from "../../bench/faultbench/corpus.js";
 import { evaluateCorpus } from "../../bench/faultbench/eval.js";
 import { CONFIGURATION_FAULTS, FAULT_IDS, type FaultId, HEALTHY, SEVERITIES } from "../../bench/faultbench/faults.js";
-import { generateCorpus } from "../../bench/faultbench/generate.js";
+import { generateCorpus, keepRuns } from "../../bench/faultbench/generate.js";
 import { layoutFor, PARAMS } from "../../bench/faultbench/model.js";
 import { SETUPS, selectSetups } from "../../bench/faultbench/setups.js";
 import { TASKS } from "../../bench/faultbench/task.js";
@@ -23,6 +23,24 @@ const entries = Object.entries(labels.runs);
 const ofSetup = (name: string) => entries.filter(([, e]) => e.setup === name);
 
 describe("faultbench setups: the plan", () => {
+  it("--runs N shares N runs between setups, each covering every fault x severity label before any twice, healthy runs in their share", () => {
+    const kept = keepRuns(specs, labels, 240);
+    expect(kept).toHaveLength(240);
+    for (const setup of SETUPS.map((s) => s.run.name)) {
+      const mine = kept.map((spec) => labels.runs[spec.id]).filter((e) => e.setup === setup);
+      const planned = ofSetup(setup).map(([, e]) => e);
+      expect(mine).toHaveLength(60);
+      const faultyLabels = new Set(planned.filter((e) => e.fault !== HEALTHY).map((e) => `${e.fault}/${e.severity}`));
+      const keptLabels = mine.filter((e) => e.fault !== HEALTHY).map((e) => `${e.fault}/${e.severity}`);
+      const healthyShare = planned.filter((e) => e.fault === HEALTHY).length / planned.length;
+      expect(mine.filter((e) => e.fault === HEALTHY).length).toBe(Math.round(60 * healthyShare));
+      // Every label once before any label twice.
+      expect(new Set(keptLabels).size).toBe(Math.min(faultyLabels.size, keptLabels.length));
+      const counts = [...new Set(keptLabels)].map((l) => keptLabels.filter((k) => k === l).length);
+      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it("has at least 4 setups that differ in task (one without a tool), width, batch and group, LR/KL, logging", () => {
     expect(SETUPS.length).toBeGreaterThanOrEqual(4);
     expect(Object.keys(labels.setups!)).toEqual(SETUPS.map((s) => s.run.name));
