@@ -109,7 +109,9 @@ export {
 } from "./monitor/calibration-file.js";
 export {
   DEFAULT_DETECTION,
+  DEVIATION_UNITS,
   type DetectionSettings,
+  type DeviationUnits,
   defaultFingerprintPath,
   defaultFingerprintSet,
   type Fingerprint,

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { type Command, Option } from "commander";
-import { encodeJson } from "../../src/index.js";
+import { DEVIATION_UNITS, type DeviationUnits, encodeJson } from "../../src/index.js";
 import { DEFAULT_CORPUS } from "../faultbench/corpus.js";
 import { evaluateCorpus } from "../faultbench/eval.js";
 import { generateCorpus } from "../faultbench/generate.js";
@@ -24,6 +24,7 @@ interface EvalFlags {
   zeroShot?: boolean;
   setups?: string[];
   leaveOneSetupOut?: boolean;
+  deviation?: DeviationUnits;
 }
 
 interface RemediateFlags {
@@ -149,6 +150,12 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
         "the setup's runs zero-shot and calibrated on its first 3 healthy runs by id (those 3 judged in neither mode); " +
         "per setup and overall (docs/faultbench.md). --split, --zero-shot and --fingerprints do not apply",
     )
+    .addOption(
+      new Option(
+        "--deviation <units>",
+        "with --leave-one-setup-out: the units fingerprints are learnt in (trend, the default, or noise: see rftfm fingerprints learn)",
+      ).choices(DEVIATION_UNITS),
+    )
     .addHelpText(
       "after",
       "\nLearn fingerprints on --split train only (rftfm fingerprints learn) and evaluate on test; the shipped set was learnt that way (docs/faultbench.md).",
@@ -170,6 +177,7 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
         const loso = await evaluateLeaveOneSetupOut({
           corpus: flags.corpus,
           setups: flags.setups,
+          deviation: flags.deviation,
           progress: (stage) => process.stderr.write(`loso: ${stage}\n`),
         });
         process.stdout.write(flags.json ? `${encodeJson(loso)}\n` : renderLoso(loso, tools));

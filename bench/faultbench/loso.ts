@@ -17,7 +17,7 @@
  * the actions it would take on healthy runs are counted.
  */
 import { join } from "node:path";
-import { calibrate, learnFingerprints, readLabels } from "../../src/index.js";
+import { calibrate, type DeviationUnits, learnFingerprints, readLabels } from "../../src/index.js";
 import { type EvalResult, type EvaluatedRun, evaluateCorpus } from "./eval.js";
 import { HEALTHY } from "./faults.js";
 import { type Scores, scoreOutcomes } from "./metrics.js";
@@ -31,6 +31,8 @@ export interface LosoOptions {
   setups?: readonly string[];
   /** Healthy runs of the held setup to calibrate on (default 3). */
   calibrationRuns?: number;
+  /** The units the fingerprints are learnt and matched in (default: learnFingerprints's, `trend`). */
+  deviation?: DeviationUnits;
   progress?: (stage: string) => void;
 }
 
@@ -115,7 +117,12 @@ export async function evaluateLeaveOneSetupOut(options: LosoOptions): Promise<Lo
   for (const setup of held) {
     const others = all.filter((s) => s !== setup);
     options.progress?.(`${setup}: learning fingerprints from ${others.join(", ")}`);
-    const learnt = await learnFingerprints({ corpus: options.corpus, split: "all", setups: others });
+    const learnt = await learnFingerprints({
+      corpus: options.corpus,
+      split: "all",
+      setups: others,
+      deviation: options.deviation,
+    });
     const healthyIds = Object.entries(labels)
       .filter(([, e]) => e.setup === setup && e.fault === HEALTHY)
       .map(([id]) => id)

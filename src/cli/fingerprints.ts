@@ -4,8 +4,8 @@
  * for `Monitor({ fingerprints })` and `--fingerprints` of the other commands.
  */
 import { writeFileSync } from "node:fs";
-import type { Command } from "commander";
-import { formatFingerprintSet } from "../monitor/fingerprint-set.js";
+import { type Command, Option } from "commander";
+import { DEVIATION_UNITS, type DeviationUnits, formatFingerprintSet } from "../monitor/fingerprint-set.js";
 import { learnFingerprints } from "../monitor/learn.js";
 import type { CliContext } from "./command.js";
 import { progressReporter } from "./progress.js";
@@ -15,6 +15,7 @@ interface LearnFlags {
   split: string;
   out: string;
   setups?: string[];
+  deviation: DeviationUnits;
   backend?: string;
 }
 
@@ -41,6 +42,15 @@ export function registerFingerprints(program: Command, { backendOption, kernelsF
           .filter(Boolean),
     )
     .requiredOption("--out <file>", "where to write the fingerprint set (JSON)")
+    .addOption(
+      new Option(
+        "--deviation <units>",
+        "units of the deviation vectors: trend (each run against its own trend, in its own noise: transfers to other setups) " +
+          "or noise (against the healthy noise learnt here: the units of sets from before 2026-12-03)",
+      )
+        .choices(DEVIATION_UNITS)
+        .default("trend"),
+    )
     .addOption(backendOption)
     .addHelpText(
       "after",
@@ -51,6 +61,7 @@ export function registerFingerprints(program: Command, { backendOption, kernelsF
         corpus: flags.corpus,
         split: flags.split,
         setups: flags.setups,
+        deviation: flags.deviation,
         kernels: kernelsFor(flags.backend),
         progress: progressReporter("learn", { stream: process.stderr, isTTY: process.stderr.isTTY === true }),
       });

@@ -54,9 +54,27 @@ export interface Fingerprint {
   centroid: number[];
 }
 
+/**
+ * The units of a deviation vector (and so of a set's centroids):
+ * - `noise`: each signal against the run's own running baseline in the set's healthy
+ *   step-to-step `noise`, or against the prior, whichever is larger. The noise is
+ *   learnt on the set's own setup, so on another setup the same change reads larger or
+ *   smaller per signal and the direction tilts. Sets without the field are in it.
+ * - `trend`: each signal the trend detector judges (layout/trend.json) against the
+ *   run's own trend line, in the run's own noise on its kind's scale (a log ratio for a
+ *   magnitude, binomial noise of its trials for a share); nothing learnt on a setup
+ *   enters it, so a set learnt on some setups ranks faults on another. The other
+ *   signals (lr, losses, group spreads), and every signal the prior sees as further
+ *   out, read as in `noise`.
+ */
+export const DEVIATION_UNITS = ["noise", "trend"] as const;
+export type DeviationUnits = (typeof DEVIATION_UNITS)[number];
+
 export interface FingerprintSet {
   format: typeof FINGERPRINT_FORMAT;
   version: typeof FINGERPRINT_VERSION;
+  /** The units of the deviation vector its centroids were learnt in (absent: `noise`). */
+  deviation?: DeviationUnits;
   /** Where it was learnt from (free-form, for people). */
   source: Record<string, unknown>;
   signals: string[];
@@ -147,6 +165,8 @@ export function parseFingerprintSet(doc: unknown, source = "fingerprints"): Fing
       fail("detection.prior_cusum", "expected null or { k >= 0, clip > 0, h > 0 }");
     }
   }
+  if (d.deviation !== undefined && !DEVIATION_UNITS.includes(d.deviation))
+    fail("deviation", `expected one of ${DEVIATION_UNITS.join(", ")}, got ${JSON.stringify(d.deviation)}`);
   if (typeof d.temperature !== "number" || !(d.temperature > 0)) fail("temperature", "expected a positive number");
   if (!Array.isArray(d.fingerprints)) fail("fingerprints", "expected an array");
   const fingerprints = (d.fingerprints as JsonValue[]).map((f, i): Fingerprint => {
@@ -162,6 +182,7 @@ export function parseFingerprintSet(doc: unknown, source = "fingerprints"): Fing
   return {
     format: FINGERPRINT_FORMAT,
     version: FINGERPRINT_VERSION,
+    ...(d.deviation !== undefined ? { deviation: d.deviation as DeviationUnits } : {}),
     source: typeof d.source === "object" && d.source ? d.source : {},
     signals: d.signals,
     noise,

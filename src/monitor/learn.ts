@@ -25,7 +25,9 @@
  *    Buckets with fewer than 5 values have no reference.
  * 4. Fingerprints: every faulty run is replayed through a Monitor holding the
  *    signals, noise and prior above; the deviation vector of its first alarm
- *    (mean clipped deviation per signal over the first `window` steps) is
+ *    (mean clipped deviation per signal over the first `window` steps, in the
+ *    set's `deviation` units: by default `trend`, against each run's own trend
+ *    in its own noise, so that what is learnt on some setups transfers) is
  *    scaled to unit length, and a fault's centroid is the normalized mean of
  *    its runs' vectors. Runs that never alarm teach nothing.
  * 5. Temperature: the softmax temperature minimising the negative
@@ -41,6 +43,7 @@ import { FAULT_FAMILIES, type FaultId, isFaultId } from "../verdict/faults.js";
 import {
   DEFAULT_DETECTION,
   type DetectionSettings,
+  type DeviationUnits,
   FINGERPRINT_FORMAT,
   FINGERPRINT_VERSION,
   type Fingerprint,
@@ -74,6 +77,8 @@ export interface LearnOptions {
   detection?: Partial<DetectionSettings>;
   /** Most prior buckets (default 512): steps beyond the last bucket are judged against it. */
   maxBuckets?: number;
+  /** The units of the deviation vectors the fingerprints are learnt in (default `trend`: setup-free; fingerprint-set.ts). */
+  deviation?: DeviationUnits;
   kernels?: Kernels;
   progress?: (done: number, total: number, run: string) => void;
 }
@@ -237,6 +242,7 @@ export async function learnFingerprints(options: LearnOptions): Promise<LearnRep
   const set: FingerprintSet = {
     format: FINGERPRINT_FORMAT,
     version: FINGERPRINT_VERSION,
+    deviation: options.deviation ?? "trend",
     source: {
       corpus: options.corpus,
       split,

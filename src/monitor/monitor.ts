@@ -501,7 +501,7 @@ export class Monitor {
       state.detect = newDetectState(this.detectList.length);
     }
     const read = this.read(step, state);
-    const { detection, anomalies, notes, lasted } = this.detect(step, state, read);
+    const { detection, shape, anomalies, notes, lasted } = this.detect(step, state, read);
     const anomalous = anomalies.length > 0;
     const history = state.observed;
     state.observed++;
@@ -510,7 +510,7 @@ export class Monitor {
     if (state.history.length > keep) state.history.splice(0, state.history.length - keep);
 
     const opening = state.episode === null && anomalous;
-    const diagnosis = this.updateEpisode(state, run, stepNo, anomalous, anomalies, detection);
+    const diagnosis = this.updateEpisode(state, run, stepNo, anomalous, anomalies, detection, shape);
     // An alarm stands once a change persisted: the change began that many logged points back.
     if (opening && state.episode && lasted > 1) {
       const at = state.history[Math.max(0, state.history.length - lasted)];
@@ -640,7 +640,8 @@ export class Monitor {
       anomalies.push(...detection.anomalies.filter((a) => a.detector !== "nonfinite"));
       anomalies.sort((a, b) => b.score - a.score);
     }
-    return { detection, anomalies, notes: zeroShot.notes, lasted: zeroShot.lasted };
+    const shape = set.deviation === "trend" ? trendShape(detection.z, zPrior, zeroShot.trendZ) : detection.z;
+    return { detection, shape, anomalies, notes: zeroShot.notes, lasted: zeroShot.lasted };
   }
 
   /**
@@ -690,8 +691,9 @@ export class Monitor {
   /**
    * Opens, feeds and closes the run's alarm episode; returns the diagnosis for
    * this step (empty outside an episode). The deviation vector is the mean
-   * clipped deviation of each signal over the episode's first `window` steps;
-   * the diagnosis is recomputed on each of them and then settles.
+   * clipped deviation of each signal (`shape`: in the set's deviation units) over
+   * the episode's first `window` steps; the diagnosis is recomputed on each of
+   * them and then settles.
    */
   private updateEpisode(
     state: RunState,
@@ -700,8 +702,9 @@ export class Monitor {
     anomalous: boolean,
     anomalies: Anomaly[],
     detection: StepDetection,
+    shape: readonly number[],
   ): Diagnosis[] {
-    const { z } = detection;
+    const z = shape;
     const { window, clip } = this.set.detection;
     const n = this.set.signals.length;
     let episode = state.episode;
@@ -793,6 +796,20 @@ export class Monitor {
     };
     return diagnose(context, this.rules);
   }
+}
+
+/**
+ * A step's deviation per signal in `trend` units (fingerprint-set.ts): against the
+ * run's own trend line where the trend detector judges the signal, unless the prior
+ * (a reference of the run's own setup, when one is in use) sees it further out; the
+ * step's deviation (`z`) elsewhere, and wherever a value was non-finite.
+ */
+function trendShape(z: readonly number[], zPrior: Float64Array, trendZ: Float64Array): number[] {
+  return z.map((zs, s) => {
+    const t = trendZ[s];
+    if (!Number.isFinite(t) || zs === Infinity || zs === -Infinity) return zs;
+    return Math.abs(zPrior[s]) > Math.abs(t) ? zPrior[s] : t;
+  });
 }
 
 /**
