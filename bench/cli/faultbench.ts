@@ -153,7 +153,7 @@ export function registerFaultbench(program: Command, tools: CliTools): void {
     .addOption(
       new Option(
         "--deviation <units>",
-        "with --leave-one-setup-out: the units fingerprints are learnt in (trend, the default, or noise: see rftfm fingerprints learn)",
+        "with --leave-one-setup-out: the units fingerprints are learnt in (noise, the default, or trend: see rftfm fingerprints learn)",
       ).choices(DEVIATION_UNITS),
     )
     .addHelpText(

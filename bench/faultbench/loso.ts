@@ -31,7 +31,7 @@ export interface LosoOptions {
   setups?: readonly string[];
   /** Healthy runs of the held setup to calibrate on (default 3). */
   calibrationRuns?: number;
-  /** The units the fingerprints are learnt and matched in (default: learnFingerprints's, `trend`). */
+  /** The units the fingerprints are learnt and matched in (default: learnFingerprints's, `noise`). */
   deviation?: DeviationUnits;
   progress?: (stage: string) => void;
 }

@@ -45,11 +45,11 @@ export function registerFingerprints(program: Command, { backendOption, kernelsF
     .addOption(
       new Option(
         "--deviation <units>",
-        "units of the deviation vectors: trend (each run against its own trend, in its own noise: transfers to other setups) " +
-          "or noise (against the healthy noise learnt here: the units of sets from before 2026-12-03)",
+        "units of the deviation vectors: noise (against the healthy noise learnt here, the units of every set so far) " +
+          "or trend (each run against its own trend, in its own noise: nothing learnt on a setup enters it; docs/calibration.md)",
       )
         .choices(DEVIATION_UNITS)
-        .default("trend"),
+        .default("noise"),
     )
     .addOption(backendOption)
     .addHelpText(
