@@ -51,6 +51,17 @@ export function addFailOnOptions(command: Command): Command {
     .option("--strict", "the same as --fail-on ingest");
 }
 
+/** What `--fail-on alarm|halt` counts of the run summaries, counted as they stream by (none is held). */
+export class RunTally {
+  alarmed = 0;
+  halted = 0;
+
+  add(summary: RunSummary): void {
+    if (summary.alarm) this.alarmed++;
+    if (summary.actions.some((a) => a.kind === "halt")) this.halted++;
+  }
+}
+
 /**
  * Why the command fails, one reason per condition found (empty: exit 0). A source
  * that could not be read always fails; the rest only when asked for.
@@ -58,7 +69,7 @@ export function addFailOnOptions(command: Command): Command {
 export function failureReasons(
   options: FailOnOptions,
   report: IngestReport,
-  summaries: readonly RunSummary[] = [],
+  runs: RunTally = new RunTally(),
   /** `scan`: a source not read (to the end) fails; `watch` says so of a file that never appeared instead,
    * and counts a truncation it followed among the ingest problems. */
   sourcesFail = true,
@@ -74,11 +85,11 @@ export function failureReasons(
     reasons.push(`the ingest report lists ${count(report.problemCount, "problem")} (--fail-on ingest)`);
   }
   if (asked.has("alarm")) {
-    const alarmed = summaries.filter((s) => s.alarm).length;
+    const alarmed = runs.alarmed;
     if (alarmed > 0) reasons.push(`${count(alarmed, "run")} raised an alarm (--fail-on alarm)`);
   }
   if (asked.has("halt")) {
-    const halted = summaries.filter((s) => s.actions.some((a) => a.kind === "halt")).length;
+    const halted = runs.halted;
     if (halted > 0) reasons.push(`halting is recommended for ${count(halted, "run")} (--fail-on halt)`);
   }
   return reasons;

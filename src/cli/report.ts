@@ -108,7 +108,7 @@ export async function runReport(
     return 2;
   }
   const { steps, report } = readTelemetry(files, readOptions(options));
-  const { monitor } = logMonitor(kernels, options);
+  const { monitor, close } = logMonitor(kernels, options);
   const writer = new ReportWriter(
     monitor,
     { path: options.out, sources: files, backend: kernels.name, format: options.json ? "json" : "html" },
@@ -121,7 +121,7 @@ export async function runReport(
     });
     data = writer.data(report.summary());
   } finally {
-    monitor.close();
+    close();
   }
   if (options.out) {
     writeReport(options.out, data, options.json ? "json" : "html");

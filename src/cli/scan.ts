@@ -2,10 +2,10 @@ import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { readTelemetry } from "../ingest/index.js";
-import type { RunSummary, Verdict } from "../verdict/types.js";
+import type { Verdict } from "../verdict/types.js";
 import { type AlertCommandOptions, addAlertOptions, commandAlerts } from "./alert-options.js";
 import type { CliContext } from "./command.js";
-import { addFailOnOptions, type FailOnOptions, failureReasons } from "./fail-on.js";
+import { addFailOnOptions, type FailOnOptions, failureReasons, RunTally } from "./fail-on.js";
 import { FeatureTables } from "./feature-tables.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
@@ -44,10 +44,10 @@ export async function runScan(kernels: Kernels, files: string[], options: ScanCo
 /** The monitor over every step; then one summary per run (JSON line or readable report), and the ingest report. */
 async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommandOptions, io: Io): Promise<number> {
   const { steps, report } = readTelemetry(files, readOptions(options));
-  const { monitor, summaries, evictions } = logMonitor(kernels, options);
+  const { monitor, summaries, evictions, close } = logMonitor(kernels, options);
   const firstAlarms = new Map<string, Verdict>();
   const alerts = commandAlerts(options, io.err);
-  let judged: RunSummary[] = [];
+  const judged = new RunTally();
   const paint = paintFor(io.out as ColorTarget);
   try {
     await outputSteps(kernels, steps, async (step) => {
@@ -55,15 +55,15 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
       alerts?.observe(verdict);
       if (verdict.anomalous && !firstAlarms.has(verdict.run)) firstAlarms.set(verdict.run, verdict);
     });
-    judged = summaries();
-    for (const summary of judged) {
+    for await (const summary of summaries()) {
+      judged.add(summary);
       await write(
         io.out,
         options.json ? toJsonLine(summary) : renderRunReport(summary, firstAlarms.get(summary.run), paint),
       );
     }
   } finally {
-    monitor.close();
+    close();
     await alerts?.finish();
   }
   // The JSON lines are run summaries only (verdicts.md); the ingest report goes to stderr.

@@ -14,6 +14,7 @@ import { describeAction, describeAnomalies } from "../verdict/words.js";
 import { toJsonLine, write } from "./output.js";
 import type { ScannedStep, StepOutput } from "./steps.js";
 import { type Paint, PLAIN, paintFor } from "./style.js";
+import { HELD_SUMMARIES, SummarySpill } from "./summary-spill.js";
 
 export interface JudgeOptions {
   /** Fingerprint file (default: the shipped set). */
@@ -32,18 +33,37 @@ const NO_ACTIONS: RunSummary["actions"] = [];
 /** Runs a log monitor holds at once; a run beyond them evicts the least recently seen one. */
 export const LOG_MONITOR_RUNS = 4096;
 
+/** A log monitor (see `logMonitor`) and the summaries of its runs. */
+export interface LogMonitor {
+  monitor: Monitor;
+  /**
+   * Every run's summary, each run once, streamed (read after the last step, before
+   * `monitor.close()`; once). Order: see summary-spill.ts.
+   */
+  summaries: () => AsyncGenerator<RunSummary>;
+  /** Times a run was let go of to make room. */
+  evictions: () => number;
+  /** Chunks of evicted runs' summaries written to a temporary file (0: all held in memory). */
+  spilledChunks: () => number;
+  /** Closes the monitor and removes the temporary files (idempotent). */
+  close: () => void;
+}
+
 /**
  * A monitor for reading logs: it advises (a log cannot be acted on), and keeps
  * the summary of every run, also of runs it had to let go of (more runs than
  * it holds at once): an evicted run's summary is handed over as it leaves, and
- * joined with what the run's later steps (if any) found.
+ * joined with what the run's later steps (if any) found. Past `maxHeldSummaries`
+ * evicted summaries, they go to temporary files (summary-spill.ts), so memory
+ * does not grow with the number of runs.
  */
 export function logMonitor(
   kernels: Kernels,
   options: JudgeOptions,
   maxRuns = LOG_MONITOR_RUNS,
-): { monitor: Monitor; summaries: () => RunSummary[]; evictions: () => number } {
-  const evicted = new Map<string, RunSummary>();
+  maxHeldSummaries = HELD_SUMMARIES,
+): LogMonitor {
+  const evicted = new SummarySpill(joinSummaries, maxHeldSummaries);
   let evictions = 0;
   const monitor = new Monitor({
     kernels,
@@ -54,11 +74,10 @@ export function logMonitor(
     maxRuns,
     onEvict: (summary) => {
       evictions++;
-      const earlier = evicted.get(summary.run);
-      evicted.set(summary.run, compact(earlier ? joinSummaries(earlier, summary) : summary));
+      evicted.add(compact(summary));
     },
   });
-  // The summaries kept of evicted runs are most of what a scan of many runs holds (one per run): the lists
+  // The summaries held of evicted runs are most of what a scan of many runs holds: the lists
   // they share (the signals a log never reports, the same for every run of a log; an empty diagnosis) are held once.
   const shared = new Map<string, string[]>();
   const compact = (summary: RunSummary): RunSummary => {
@@ -76,16 +95,19 @@ export function logMonitor(
     };
   };
   const summaries = () => {
-    const all = new Map(evicted);
+    // The runs still held are read now, while the monitor is open; they are at most `maxRuns`.
+    const held: RunSummary[] = [];
     for (const run of monitor.runIds) {
-      const held = monitor.summary(run);
-      if (!held) continue;
-      const earlier = all.get(run);
-      all.set(run, earlier ? joinSummaries(earlier, held) : held);
+      const summary = monitor.summary(run);
+      if (summary) held.push(summary);
     }
-    return [...all.values()];
+    return evicted.drain(held);
   };
-  return { monitor, summaries, evictions: () => evictions };
+  const close = () => {
+    monitor.close();
+    evicted.close();
+  };
+  return { monitor, summaries, evictions: () => evictions, spilledChunks: () => evicted.spilledChunks, close };
 }
 
 /**

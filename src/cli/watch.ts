@@ -11,10 +11,9 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Kernels } from "../backend/kernel.js";
 import { watchTelemetry } from "../ingest/watch.js";
-import type { RunSummary } from "../verdict/types.js";
 import { type AlertCommandOptions, addAlertOptions, commandAlerts } from "./alert-options.js";
 import type { CliContext } from "./command.js";
-import { addFailOnOptions, type FailOnOptions, failureReasons } from "./fail-on.js";
+import { addFailOnOptions, type FailOnOptions, failureReasons, RunTally } from "./fail-on.js";
 import { numberArg } from "./number-arg.js";
 import { toJsonLine, write } from "./output.js";
 import { addReadOptions, formatsHelp, type ReadCommandOptions, readOptions } from "./read-options.js";
@@ -92,21 +91,23 @@ export async function runWatch(
     : options.json
       ? jsonStepOutput(io.out)
       : rowStepOutput(io.out, kernels.name);
-  let judged: RunSummary[] = [];
+  const judged = new RunTally();
   try {
     // A live log's steps are printed as they come, not once a batch of them fills.
     await outputSteps(kernels, steps, output, "live");
-    judged = judge?.summaries() ?? [];
-    if (judge && !options.json) {
+    if (judge) {
       const paint = paintFor(io.out as ColorTarget);
-      for (const summary of judged) await write(io.out, `\n${renderRunReport(summary, undefined, paint)}`);
+      for await (const summary of judge.summaries()) {
+        judged.add(summary);
+        if (!options.json) await write(io.out, `\n${renderRunReport(summary, undefined, paint)}`);
+      }
     }
     if (live) {
       live.write(report.summary());
       await write(options.json ? io.err : io.out, `\nreport: ${options.report}\n`);
     }
   } finally {
-    judge?.monitor.close();
+    judge?.close();
     await alerts?.finish();
   }
   if (options.json) {

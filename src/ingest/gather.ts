@@ -105,6 +105,8 @@ interface OpenStep {
 }
 
 interface RunState {
+  /** Order of first appearance (among the runs remembered), for `flush`. */
+  first: number;
   open?: OpenStep;
   /** The step emitted early to bound the open runs, while no other step of the run has come since. */
   closedEarly?: number;
@@ -125,9 +127,23 @@ interface RunState {
  */
 export const DEFAULT_MAX_OPEN_RUNS = 4096;
 
+/**
+ * Runs the gatherer remembers (their newest step and source, for the order and
+ * read-twice checks) by default: past it, runs not given a record for a while
+ * are forgotten, so memory does not grow with the number of runs.
+ */
+export const DEFAULT_MAX_REMEMBERED_RUNS = 65_536;
+
 export interface StepGathererOptions {
   /** Runs with a step open at once, at most (default `DEFAULT_MAX_OPEN_RUNS`); past it, the oldest is emitted early. */
   maxOpenRuns?: number;
+  /**
+   * Runs remembered at most (default `DEFAULT_MAX_REMEMBERED_RUNS`; at least `2 * maxOpenRuns + 2`). The runs
+   * given a record among the last half of that many runs are always remembered; a run not given one for longer
+   * (with no step open) is forgotten: a later record of it starts it afresh, so its order and read-twice checks
+   * start over. The report counts them (`runsForgotten`).
+   */
+  maxRememberedRuns?: number;
 }
 
 /**
@@ -136,7 +152,15 @@ export interface StepGathererOptions {
  * For a loop over an iterable, use `gatherSteps`.
  */
 export class StepGatherer {
-  private readonly runs = new Map<string, RunState>();
+  /**
+   * The runs remembered, in two generations: those given a record since the
+   * last rotation, and those of the generation before (see `rotate`). Each holds
+   * at most half of `maxRememberedRuns`.
+   */
+  private current = new Map<string, RunState>();
+  private previous = new Map<string, RunState>();
+  /** Runs seen so far (remembered or not): numbers their first appearance. */
+  private seen = 0;
   /** The runs with a step open, least recently given a record first. */
   private readonly openRuns = new Map<string, RunState>();
   /** Steps emitted early to bound `openRuns`, not yet taken. */
@@ -144,6 +168,7 @@ export class StepGatherer {
   /** Records added so far: numbers a record that came without an origin, in a problem. */
   private added = 0;
   readonly maxOpenRuns: number;
+  readonly maxRememberedRuns: number;
 
   constructor(
     readonly report: IngestReport = new IngestReport(),
@@ -152,6 +177,17 @@ export class StepGatherer {
     const max = options.maxOpenRuns ?? DEFAULT_MAX_OPEN_RUNS;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxOpenRuns must be an integer >= 1, got ${max}`);
     this.maxOpenRuns = max;
+    const remembered = options.maxRememberedRuns ?? Math.max(DEFAULT_MAX_REMEMBERED_RUNS, 2 * max + 2);
+    if (!Number.isInteger(remembered) || remembered < 2 * max + 2)
+      throw new RangeError(
+        `maxRememberedRuns must be an integer >= 2 * maxOpenRuns + 2 (${2 * max + 2}), got ${remembered}`,
+      );
+    this.maxRememberedRuns = remembered;
+  }
+
+  /** Runs remembered now (at most `maxRememberedRuns`). */
+  get rememberedRuns(): number {
+    return this.current.size + this.previous.size;
   }
 
   /** Steps open now (at most one per run, and at most `maxOpenRuns`). */
@@ -177,6 +213,34 @@ export class StepGatherer {
     this.openRuns.set(run, state);
   }
 
+  /** The run's state, from either generation (moved to the current one), or a fresh one for a run not remembered. */
+  private stateOf(run: string): RunState {
+    let state = this.current.get(run);
+    if (state) return state;
+    state = this.previous.get(run);
+    if (state) this.previous.delete(run);
+    else state = { first: this.seen++, newest: -1 };
+    this.current.set(run, state);
+    if (this.current.size >= this.maxRememberedRuns / 2) this.rotate();
+    return state;
+  }
+
+  /**
+   * The current generation becomes the previous one, and the runs of the old
+   * previous one not given a record since are forgotten, except those with a
+   * step open (at most `maxOpenRuns`, fewer than half the runs remembered):
+   * they stay, in the new current generation.
+   */
+  private rotate(): void {
+    const old = this.previous;
+    this.previous = this.current;
+    this.current = new Map();
+    for (const [run, state] of old) {
+      if (state.open) this.current.set(run, state);
+      else this.report.noteForgotten(this.maxRememberedRuns);
+    }
+  }
+
   /** Emits the open steps of the runs least recently given a record, until at most `maxOpenRuns` remain. */
   private bound(): void {
     while (this.openRuns.size > this.maxOpenRuns) {
@@ -199,11 +263,7 @@ export class StepGatherer {
   add(record: TelemetryRecord, origin?: RecordOrigin, late: LateRule = "skip"): StepData | undefined {
     this.added++;
     this.report.noteRecord(record.kind, record.run);
-    let state = this.runs.get(record.run);
-    if (!state) {
-      state = { newest: -1 };
-      this.runs.set(record.run, state);
-    }
+    const state = this.stateOf(record.run);
     if (late === "replace") state.emitted ??= new Set();
 
     // A record from another source than the run's last one, for a step the run has already had: the
@@ -297,21 +357,21 @@ export class StepGatherer {
    */
   flush(): StepData[] {
     const done: StepData[] = [...this.takeClosedEarly()];
-    for (const state of this.runs.values()) {
-      const open = state.open;
-      if (!open) continue;
-      state.open = undefined;
-      state.flushed = open;
-      done.push(this.emit(state, open));
-    }
+    const open = [...this.openRuns.values()].sort((a, b) => a.first - b.first);
     this.openRuns.clear();
+    for (const state of open) {
+      const step = state.open!;
+      state.open = undefined;
+      state.flushed = step;
+      done.push(this.emit(state, step));
+    }
     return done;
   }
 
   /** Ends the input: returns every open step (one per run, runs in order of first appearance). */
   finish(): StepData[] {
     const done = this.flush();
-    for (const state of this.runs.values()) {
+    for (const state of [...this.previous.values(), ...this.current.values()]) {
       state.flushed = undefined;
       state.closedEarly = undefined;
     }

@@ -64,6 +64,11 @@ export interface IngestReportJSON {
    * step open (`StepGathererOptions.maxOpenRuns`); a record for one afterwards is a `late` problem.
    */
   stepsClosedEarly: number;
+  /**
+   * Runs the gatherer forgot (their newest step and source) to bound memory, because more runs than it
+   * remembers (`StepGathererOptions.maxRememberedRuns`) were read: a later record of one starts it afresh.
+   */
+  runsForgotten: number;
 }
 
 /** How a source's step numbers were inferred. */
@@ -115,6 +120,9 @@ export class IngestReport {
   readonly stepInference = new Map<string, StepInference>();
   /** Steps emitted early to bound the runs with a step open (see `IngestReportJSON.stepsClosedEarly`). */
   stepsClosedEarly = 0;
+  /** Runs forgotten to bound the runs remembered (see `IngestReportJSON.runsForgotten`). */
+  runsForgotten = 0;
+  private rememberedRunsBound = 0;
   /** The bound that closed them, for the summary. */
   private openRunsBound = 0;
   /** Every problem, counted past the cap. */
@@ -197,11 +205,17 @@ export class IngestReport {
   }
 
   /**
-   * A memory bound was reached (the coverage map's, or the open runs'): the summary says what it left out
+   * A memory bound was reached (the coverage map's, the open runs' or the remembered runs'): the summary says what it left out
    * or emitted early, so a command that prints the summary only for problems prints it for this too.
    */
   get boundReached(): boolean {
-    return this.stepsClosedEarly > 0 || this.untrackedNames > 0 || this.untrackedRuns > 0;
+    return this.stepsClosedEarly > 0 || this.runsForgotten > 0 || this.untrackedNames > 0 || this.untrackedRuns > 0;
+  }
+
+  /** A run was forgotten because more than `maxRememberedRuns` runs were read. */
+  noteForgotten(maxRememberedRuns: number): void {
+    this.runsForgotten++;
+    this.rememberedRunsBound = maxRememberedRuns;
   }
 
   /** A step was emitted early because more than `maxOpenRuns` runs had a step open. */
@@ -316,6 +330,13 @@ export class IngestReport {
           `${this.openRunsBound} runs (more runs than that were interleaved); a record that came for one later is listed above`,
       );
     }
+    if (this.runsForgotten > 0) {
+      out.push(
+        `${plural(this.runsForgotten, "run")} forgotten (their newest step and source), to remember at most ` +
+          `${this.rememberedRunsBound} runs: a later record of one started it afresh, so its step order and ` +
+          `read-twice checks started over`,
+      );
+    }
     if (this.untrackedNames > 0 || this.untrackedRuns > 0) {
       out.push(
         `metric coverage is tracked for at most ${MAX_COVERED_METRICS} metric names per run and ${MAX_COVERED_RUNS} runs: ` +
@@ -355,6 +376,7 @@ export class IngestReport {
       missingMetrics: this.missingMetrics,
       coverageUntracked: { metricNames: this.untrackedNames, runs: this.untrackedRuns },
       stepsClosedEarly: this.stepsClosedEarly,
+      runsForgotten: this.runsForgotten,
     };
   }
 }

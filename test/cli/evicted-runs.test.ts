@@ -40,21 +40,22 @@ describe("a run the monitor lets go of leaves its summary behind (issue 13, item
     angry.close();
   });
 
-  it("the log monitor keeps every run's summary, and joins a run seen again after its eviction", () => {
+  it("the log monitor keeps every run's summary, and joins a run seen again after its eviction", async () => {
     const judge = logMonitor(kernels, {}, 2);
     const step = (run: string, s: number) => judge.monitor.observe({ run, step: s, metrics: { reward_mean: 0.5 } });
     for (let s = 0; s < 4; s++) step("a", s);
     step("b", 0);
     step("c", 0); // evicts a
     step("a", 4); // evicts b; a starts over
-    const summaries = judge.summaries();
+    const summaries = await collect(judge.summaries());
     expect(summaries.map((s) => [s.run, s.steps])).toEqual([
       ["a", 5],
       ["b", 1],
       ["c", 1],
     ]);
     expect(judge.evictions()).toBe(2);
-    judge.monitor.close();
+    expect(judge.spilledChunks()).toBe(0);
+    judge.close();
   });
 
   it("joins two parts of a run: steps add up, the earlier alarm and its diagnosis stand", () => {
@@ -88,3 +89,9 @@ describe("a run the monitor lets go of leaves its summary behind (issue 13, item
     expect(r.status).toBe(1);
   }, 120_000);
 });
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { failureReasons, parseFailOn } from "../../src/cli/fail-on.js";
+import { failureReasons, parseFailOn, RunTally } from "../../src/cli/fail-on.js";
 import { IngestReport } from "../../src/ingest/report.js";
 import type { RunSummary } from "../../src/verdict/types.js";
 import { root, runCli } from "./run-cli.js";
@@ -70,10 +70,9 @@ describe("the exit status scripts read (issue 13, CLI conventions)", () => {
 
   it("names halt and alarm per run, and reads repeated and comma-separated --fail-on", () => {
     const report = new IngestReport();
-    const runs = [
-      summary({ run: "a", alarm: true, first_alarm_step: 3, actions: [{ kind: "halt", reason: "x" }] }),
-      summary({ run: "b", alarm: true, first_alarm_step: 5, actions: [{ kind: "scale_lr", factor: 0.5 }] }),
-    ];
+    const runs = new RunTally();
+    runs.add(summary({ run: "a", alarm: true, first_alarm_step: 3, actions: [{ kind: "halt", reason: "x" }] }));
+    runs.add(summary({ run: "b", alarm: true, first_alarm_step: 5, actions: [{ kind: "scale_lr", factor: 0.5 }] }));
     expect(failureReasons({}, report, runs)).toEqual([]);
     expect(failureReasons({ failOn: ["halt"] }, report, runs)).toEqual([
       "halting is recommended for 1 run (--fail-on halt)",

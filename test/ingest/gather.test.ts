@@ -444,6 +444,76 @@ describe("a bound on the runs with a step open (issue 13, item 8)", () => {
     expect(out.map((s) => `${s.run}:${s.step}`).sort()).toEqual(["a:1", "a:1", "a:2", "b:1", "c:1"]);
   });
 
+  it("remembers at most maxRememberedRuns runs: one not fed for a while is forgotten, counted, and starts afresh", () => {
+    const report = new IngestReport();
+    // Two generations of fewer than 2 runs each: the last 2 distinct runs fed are always remembered.
+    const g = new StepGatherer(report, { maxOpenRuns: 1, maxRememberedRuns: 4 });
+    const out: StepData[] = [];
+    const add = (record: TelemetryRecord, line: number) => {
+      const done = g.add(record, { source: "s.jsonl", line });
+      if (done) out.push(done);
+      out.push(...g.takeClosedEarly());
+      expect(g.rememberedRuns).toBeLessThanOrEqual(4);
+    };
+    add(stepOf("a", 5, 0.1), 1);
+    add(stepOf("b", 1, 0.2), 2);
+    add(stepOf("c", 1, 0.3), 3);
+    // a is remembered: a record for a step it moved past is out of order.
+    add(stepOf("a", 3, 0.9), 4);
+    expect(report.outOfOrderRecords).toBe(1);
+    add(stepOf("d", 1, 0.4), 5);
+    add(stepOf("e", 1, 0.5), 6);
+    add(stepOf("f", 1, 0.6), 7);
+    add(stepOf("g", 1, 0.7), 8);
+    expect(report.runsForgotten).toBeGreaterThan(0);
+    // b, not fed since line 2, comes back for an older step: it starts afresh, so the order check cannot see it
+    // (the price of the bound), and its step is used.
+    add(stepOf("b", 0, 0.8), 9);
+    expect(report.outOfOrderRecords).toBe(1);
+    // g, among the last 2 runs fed, is remembered.
+    add(stepOf("g", 0, 0.9), 10);
+    expect(report.outOfOrderRecords).toBe(2);
+    out.push(...g.finish());
+    expect(out.map((s) => `${s.run}:${s.step}`).sort()).toEqual([
+      "a:5",
+      "b:0",
+      "b:1",
+      "c:1",
+      "d:1",
+      "e:1",
+      "f:1",
+      "g:1",
+    ]);
+    expect(report.boundReached).toBe(true);
+    expect(report.toJSON().runsForgotten).toBe(report.runsForgotten);
+    expect(report.summary()).toMatch(/runs? forgotten \(their newest step and source\), to remember at most 4 runs/);
+  });
+
+  it("never forgets a run with a step open; memory stays bounded over many runs, and every step comes out", () => {
+    const report = new IngestReport();
+    const g = new StepGatherer(report, { maxOpenRuns: 2, maxRememberedRuns: 6 });
+    const out: StepData[] = [];
+    let maxRemembered = 0;
+    for (let i = 0; i < 1000; i++) {
+      // Two runs fed all along; two one-step runs come between.
+      for (const run of ["x", "y", `one-${i}`, `two-${i}`]) {
+        const done = g.add(stepOf(run, i, i));
+        if (done) out.push(done);
+        out.push(...g.takeClosedEarly());
+        maxRemembered = Math.max(maxRemembered, g.rememberedRuns);
+      }
+    }
+    out.push(...g.finish());
+    expect(maxRemembered).toBeLessThanOrEqual(6);
+    expect(report.runsForgotten).toBeGreaterThan(1900);
+    // Every (run, step) came out once: nothing was dropped or emitted twice by forgetting.
+    const keys = out.map((s) => `${s.run}:${s.step}`);
+    expect(new Set(keys).size).toBe(4000);
+    expect(keys).toHaveLength(4000);
+    expect(report.problemCount).toBe(0);
+    expect(() => new StepGatherer(report, { maxOpenRuns: 4, maxRememberedRuns: 9 })).toThrow(/maxRememberedRuns/);
+  });
+
   it("readTelemetry takes the bound as an option and gives every step of many one-step runs", async () => {
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify(stepOf(`r${i}`, 1, i))).join("\n");
     const { steps, report } = readTelemetry([{ name: "many", stream: Readable.from([lines]) }], { maxOpenRuns: 4 });

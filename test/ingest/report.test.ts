@@ -77,6 +77,7 @@ describe("IngestReport", () => {
       missingMetrics: {},
       coverageUntracked: { metricNames: 0, runs: 0 },
       stepsClosedEarly: 0,
+      runsForgotten: 0,
     });
   });
 });
