@@ -44,7 +44,7 @@ export async function runScan(kernels: Kernels, files: string[], options: ScanCo
 /** The monitor over every step; then one summary per run (JSON line or readable report), and the ingest report. */
 async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommandOptions, io: Io): Promise<number> {
   const { steps, report } = readTelemetry(files, readOptions(options));
-  const { monitor, summaries, evictions, close } = logMonitor(kernels, options);
+  const { monitor, summaries, evictions, spillFailure, close } = logMonitor(kernels, options);
   const firstAlarms = new Map<string, Verdict>();
   const alerts = commandAlerts(options, io.err);
   const judged = new RunTally();
@@ -62,6 +62,8 @@ async function judgeRuns(kernels: Kernels, files: string[], options: ScanCommand
         options.json ? toJsonLine(summary) : renderRunReport(summary, firstAlarms.get(summary.run), paint),
       );
     }
+    const failure = spillFailure();
+    if (failure) await write(io.err, `rftfm scan: ${failure}\n`);
   } finally {
     close();
     await alerts?.finish();

@@ -9,8 +9,11 @@
  * Order: while nothing was written out, summaries come in the order their runs
  * were first let go of (then the runs still held); once a chunk was written,
  * every summary comes sorted by run id (code-unit order).
+ *
+ * A chunk that cannot be written (no temporary directory, a full disk) loses
+ * nothing: the summaries stay held in memory from then on, and `failure` says so.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,12 +25,16 @@ export const HELD_SUMMARIES = 20_000;
 /** Joins two summaries of one run; `earlier` is the part the monitor saw first. */
 export type JoinSummaries = (earlier: RunSummary, later: RunSummary) => RunSummary;
 
+/** Summaries joined into one write. */
+const WRITE_PIECE = 1000;
+
 const byRun = (a: RunSummary, b: RunSummary) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0);
 
 export class SummarySpill {
   private held = new Map<string, RunSummary>();
   private dir: string | undefined;
   private readonly chunks: string[] = [];
+  private failed: string | undefined;
 
   constructor(
     private readonly join: JoinSummaries,
@@ -47,11 +54,23 @@ export class SummarySpill {
     return this.chunks.length;
   }
 
+  /** Why summaries are held in memory past the bound (a chunk could not be written); undefined while none failed. */
+  get failure(): string | undefined {
+    return this.failed;
+  }
+
   /** Adds a summary, joined after what is held of its run; past the bound the held ones go to a chunk. */
   add(summary: RunSummary): void {
     const earlier = this.held.get(summary.run);
     this.held.set(summary.run, earlier ? this.join(earlier, summary) : summary);
-    if (this.held.size >= this.maxHeld) this.writeChunk();
+    if (this.held.size < this.maxHeld || this.failed !== undefined) return;
+    try {
+      this.writeChunk();
+    } catch (error) {
+      this.failed =
+        `could not write run summaries to a temporary directory (${(error as Error).message}): ` +
+        `${this.held.size} and more are held in memory instead`;
+    }
   }
 
   /**
@@ -80,11 +99,23 @@ export class SummarySpill {
     this.held = new Map();
   }
 
+  /** Writes the held summaries as a sorted chunk, in pieces (no one string of them all); on a failure they stay held. */
   private writeChunk(): void {
     this.dir ??= mkdtempSync(join(tmpdir(), "rftfm-summaries-"));
     const sorted = [...this.held.values()].sort(byRun);
     const path = join(this.dir, `chunk-${this.chunks.length}.jsonl`);
-    writeFileSync(path, sorted.map((s) => `${JSON.stringify(s)}\n`).join(""));
+    const fd = openSync(path, "w");
+    try {
+      for (let i = 0; i < sorted.length; i += WRITE_PIECE) {
+        const piece = sorted.slice(i, i + WRITE_PIECE).map((s) => `${JSON.stringify(s)}\n`);
+        writeSync(fd, piece.join(""));
+      }
+    } catch (error) {
+      closeSync(fd);
+      rmSync(path, { force: true });
+      throw error;
+    }
+    closeSync(fd);
     this.chunks.push(path);
     this.held = new Map();
   }

@@ -45,6 +45,8 @@ export interface LogMonitor {
   evictions: () => number;
   /** Chunks of evicted runs' summaries written to a temporary file (0: all held in memory). */
   spilledChunks: () => number;
+  /** Why evicted runs' summaries are held in memory past the bound (a chunk could not be written), if one failed. */
+  spillFailure: () => string | undefined;
   /** Closes the monitor and removes the temporary files (idempotent). */
   close: () => void;
 }
@@ -107,7 +109,14 @@ export function logMonitor(
     monitor.close();
     evicted.close();
   };
-  return { monitor, summaries, evictions: () => evictions, spilledChunks: () => evicted.spilledChunks, close };
+  return {
+    monitor,
+    summaries,
+    evictions: () => evictions,
+    spilledChunks: () => evicted.spilledChunks,
+    spillFailure: () => evicted.failure,
+    close,
+  };
 }
 
 /**

@@ -101,6 +101,8 @@ export async function runWatch(
         judged.add(summary);
         if (!options.json) await write(io.out, `\n${renderRunReport(summary, undefined, paint)}`);
       }
+      const failure = judge.spillFailure();
+      if (failure) await write(io.err, `rftfm watch: ${failure}\n`);
     }
     if (live) {
       live.write(report.summary());

@@ -77,6 +77,33 @@ describe("the summaries of evicted runs past the held bound go to temporary file
     expect(existsSync(dir)).toBe(false);
   });
 
+  it("loses nothing when a chunk cannot be written: the summaries stay in memory, and it says why", async () => {
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = "/nonexistent/rftfm-no-such-dir";
+    try {
+      const spill = new SummarySpill(joinSummaries, 2);
+      for (let i = 0; i < 7; i++) spill.add(summary(`r${i}`, 1));
+      expect(spill.spilledChunks).toBe(0);
+      expect(spill.failure).toMatch(
+        /could not write run summaries to a temporary directory \(.*ENOENT.*\): 2 and more/,
+      );
+      const all = await collect(spill.drain([summary("r0", 5)]));
+      expect(all.map((s) => [s.run, s.steps])).toEqual([
+        ["r0", 6],
+        ["r1", 1],
+        ["r2", 1],
+        ["r3", 1],
+        ["r4", 1],
+        ["r5", 1],
+        ["r6", 1],
+      ]);
+      spill.close();
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
+
   it("refuses a bound below 1", () => {
     expect(() => new SummarySpill(joinSummaries, 0)).toThrow(/maxHeld 0/);
   });
