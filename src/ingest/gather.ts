@@ -262,8 +262,10 @@ export class StepGatherer {
    */
   add(record: TelemetryRecord, origin?: RecordOrigin, late: LateRule = "skip"): StepData | undefined {
     this.added++;
-    this.report.noteRecord(record.kind, record.run);
+    const seen = this.seen;
     const state = this.stateOf(record.run);
+    // A run the gatherer does not remember (new, or forgotten) got a fresh state: the report counts it past its list.
+    this.report.noteRecord(record.kind, record.run, this.seen > seen);
     if (late === "replace") state.emitted ??= new Set();
 
     // A record from another source than the run's last one, for a step the run has already had: the

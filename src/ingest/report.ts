@@ -23,6 +23,8 @@ export interface IngestReportOptions {
   maxProblems?: number;
   /** Called with every problem as it happens, capped or not. */
   onProblem?: (problem: Problem, cause: ProblemCause) => void;
+  /** Run names listed in `runs` (default `MAX_LISTED_RUNS`); later runs are counted only (`runsUnlisted`). */
+  maxListedRuns?: number;
 }
 
 /** The plain-object form of a report, as `toJSON()` returns it. */
@@ -32,7 +34,13 @@ export interface IngestReportJSON {
   records: number;
   recordsByKind: Record<RecordKind, number>;
   steps: number;
+  /** Run names in the order they first appeared, the first `MAX_LISTED_RUNS` of them (see `runsUnlisted`). */
   runs: string[];
+  /**
+   * Runs past the first `MAX_LISTED_RUNS`, not listed in `runs` (to bound memory): counted as the gatherer first
+   * saw them, so a run it had forgotten (`runsForgotten`) and saw again counts again.
+   */
+  runsUnlisted: number;
   trajectoryRows: number;
   missingCells: number;
   malformedLines: number;
@@ -86,6 +94,8 @@ export const DEFAULT_MAX_PROBLEMS = 1000;
  * metric names tracked per run, and runs tracked. Past them, the report says so.
  */
 export const MAX_COVERED_METRICS = 4096;
+/** Run names the report lists (`runs`); past it, runs are counted only (`runsUnlisted`). */
+export const MAX_LISTED_RUNS = 100_000;
 export const MAX_COVERED_RUNS = 10_000;
 
 export class IngestReport {
@@ -131,8 +141,11 @@ export class IngestReport {
   readonly problems: Problem[] = [];
 
   readonly maxProblems: number;
+  readonly maxListedRuns: number;
   private readonly onProblem: IngestReportOptions["onProblem"];
   private readonly runNames = new Set<string>();
+  /** Runs past `MAX_LISTED_RUNS` (see `IngestReportJSON.runsUnlisted`). */
+  runsUnlisted = 0;
   /** Per run: steps with metrics, and how many of them had each metric (bounded: MAX_COVERED_*). */
   private readonly coverage = new Map<string, { steps: number; has: Map<string, number> }>();
   /** Distinct (run, metric) names not tracked in `coverage`, as far as can be told without tracking them. */
@@ -143,6 +156,7 @@ export class IngestReport {
   constructor(options: IngestReportOptions = {}) {
     this.maxProblems = Math.max(0, options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
     this.onProblem = options.onProblem;
+    this.maxListedRuns = Math.max(0, options.maxListedRuns ?? MAX_LISTED_RUNS);
   }
 
   get records(): number {
@@ -155,14 +169,24 @@ export class IngestReport {
     return this.malformedLines + this.outOfOrderRecords + this.sourceErrors;
   }
 
-  /** Run names in the order they first appeared. */
+  /** Run names in the order they first appeared (the first `maxListedRuns`; see `runsUnlisted`). */
   get runs(): string[] {
     return [...this.runNames];
   }
 
-  noteRecord(kind: RecordKind, run: string): void {
+  /** Runs read: those listed, and those counted past the list. */
+  get runCount(): number {
+    return this.runNames.size + this.runsUnlisted;
+  }
+
+  /**
+   * A record of `run`; `fresh`: the gatherer did not remember the run (new, or forgotten). Past the list's bound
+   * a run is counted only, when fresh (without `fresh`, a caller that cannot tell counts none past the bound).
+   */
+  noteRecord(kind: RecordKind, run: string, fresh = false): void {
     this.recordsByKind[kind]++;
-    this.runNames.add(run);
+    if (this.runNames.size < this.maxListedRuns) this.runNames.add(run);
+    else if (fresh && !this.runNames.has(run)) this.runsUnlisted++;
   }
 
   /** Counts the metrics of an emitted step towards its run's coverage (which metrics some steps lack). */
@@ -209,7 +233,13 @@ export class IngestReport {
    * or emitted early, so a command that prints the summary only for problems prints it for this too.
    */
   get boundReached(): boolean {
-    return this.stepsClosedEarly > 0 || this.runsForgotten > 0 || this.untrackedNames > 0 || this.untrackedRuns > 0;
+    return (
+      this.stepsClosedEarly > 0 ||
+      this.runsForgotten > 0 ||
+      this.runsUnlisted > 0 ||
+      this.untrackedNames > 0 ||
+      this.untrackedRuns > 0
+    );
   }
 
   /** A run was forgotten because more than `maxRememberedRuns` runs were read. */
@@ -277,7 +307,7 @@ export class IngestReport {
       `read ${plural(this.lines, "line")} from ${plural(this.sources, "source")}: ` +
         `${plural(this.records, "record")} (${k.step} step, ${k.trajectories} trajectories, ` +
         `${k.trajectory} trajectory, ${k.event} event)`,
-      `gathered ${plural(this.steps, "step")} of ${plural(this.runNames.size, "run")}, ` +
+      `gathered ${plural(this.steps, "step")} of ${plural(this.runCount, "run")}, ` +
         `${plural(this.trajectoryRows, "trajectory row")}, ${plural(this.missingCells, "missing cell")}`,
     ];
     if (this.problemCount === 0) {
@@ -337,6 +367,12 @@ export class IngestReport {
           `read-twice checks started over`,
       );
     }
+    if (this.runsUnlisted > 0) {
+      out.push(
+        `${plural(this.runsUnlisted, "run")} past the first ${this.maxListedRuns} are counted, not listed ` +
+          `(a run forgotten and seen again counts again)`,
+      );
+    }
     if (this.untrackedNames > 0 || this.untrackedRuns > 0) {
       out.push(
         `metric coverage is tracked for at most ${MAX_COVERED_METRICS} metric names per run and ${MAX_COVERED_RUNS} runs: ` +
@@ -355,6 +391,7 @@ export class IngestReport {
       recordsByKind: { ...this.recordsByKind },
       steps: this.steps,
       runs: this.runs,
+      runsUnlisted: this.runsUnlisted,
       trajectoryRows: this.trajectoryRows,
       missingCells: this.missingCells,
       malformedLines: this.malformedLines,

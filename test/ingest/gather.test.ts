@@ -514,6 +514,20 @@ describe("a bound on the runs with a step open (issue 13, item 8)", () => {
     expect(() => new StepGatherer(report, { maxOpenRuns: 4, maxRememberedRuns: 9 })).toThrow(/maxRememberedRuns/);
   });
 
+  it("lists the first maxListedRuns run names and counts the rest, each once while remembered", () => {
+    const report = new IngestReport({ maxListedRuns: 3 });
+    const g = new StepGatherer(report, { maxOpenRuns: 1, maxRememberedRuns: 10 });
+    for (const run of ["a", "b", "a", "c", "d", "e", "d", "b", "f"]) g.add(stepOf(run, 0, 0));
+    g.finish();
+    expect(report.runs).toEqual(["a", "b", "c"]);
+    expect(report.runsUnlisted).toBe(3);
+    expect(report.runCount).toBe(6);
+    expect(report.toJSON()).toMatchObject({ runs: ["a", "b", "c"], runsUnlisted: 3 });
+    expect(report.boundReached).toBe(true);
+    expect(report.summary()).toMatch(/of 6 runs/);
+    expect(report.summary()).toMatch(/3 runs past the first 3 are counted, not listed/);
+  });
+
   it("readTelemetry takes the bound as an option and gives every step of many one-step runs", async () => {
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify(stepOf(`r${i}`, 1, i))).join("\n");
     const { steps, report } = readTelemetry([{ name: "many", stream: Readable.from([lines]) }], { maxOpenRuns: 4 });

@@ -58,6 +58,7 @@ describe("IngestReport", () => {
       recordsByKind: { step: 0, trajectories: 0, trajectory: 1, event: 1 },
       steps: 0,
       runs: ["r1", "r2"],
+      runsUnlisted: 0,
       trajectoryRows: 0,
       missingCells: 0,
       malformedLines: 0,
