@@ -1,7 +1,7 @@
 /**
  * The fingerprint file: everything the monitor learnt from labelled runs, in
  * one JSON document. `rftfm fingerprints learn` writes it; the package ships
- * one learnt from the fault benchmark's train split (`fingerprints/default.json`).
+ * one learnt from the train split of the fault benchmark's default corpus, all its setups (`fingerprints/default.json`).
  *
  * It holds, per signal (the vectors below are indexed like `signals`):
  * - `noise`: the healthy step-to-step noise of the signal, the scale its own
@@ -229,7 +229,7 @@ export function defaultFingerprintPath(): string {
   return join(packageRoot(), "fingerprints", "default.json");
 }
 
-/** The shipped set (learnt from the fault benchmark's train split), read once. */
+/** The shipped set (learnt from the train split of the fault benchmark's four setups), read once. */
 export function defaultFingerprintSet(): FingerprintSet {
   defaultSet ??= readFingerprintSet(defaultFingerprintPath());
   return defaultSet;

@@ -127,13 +127,17 @@ describe("Monitor verdicts on synthetic step metrics", () => {
     });
   });
 
-  it("with the prior on, a setting off from step 0 alarms within 3 steps; the run's own baseline alone learns it as normal", () => {
+  it("with the prior on, a setting off from step 0 alarms within 4 steps; the run's own baseline alone learns it as normal", () => {
     const run = () => healthyMetricRun("hot", 30, 2, (name, v) => (name === "kl_ref" ? v * 50 + 0.5 : v));
     const withPrior = observeAll(new Monitor({ prior: true }), run());
     const alarm = firstAlarm(withPrior)!;
     expect(alarm).toBeGreaterThanOrEqual(1); // `consecutive` 2: never on the first step
-    expect(alarm).toBeLessThanOrEqual(2);
-    expect(withPrior[alarm].anomalies.find((a) => a.detector === "prior")).toMatchObject({
+    // The shipped prior is pooled over the benchmark's four setups, so its early KL scale is wide: the prior's
+    // accumulation (prior_cusum) confirms a 50x KL at the fourth point (at the third with a one-setup prior).
+    expect(alarm).toBeLessThanOrEqual(3);
+    expect(
+      withPrior[alarm].anomalies.find((a) => a.detector === "prior" || a.detector === "prior_cusum"),
+    ).toMatchObject({
       signal: "kl_ref",
       direction: "up",
     });
