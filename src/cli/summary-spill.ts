@@ -61,8 +61,7 @@ export class SummarySpill {
 
   /** Adds a summary, joined after what is held of its run; past the bound the held ones go to a chunk. */
   add(summary: RunSummary): void {
-    const earlier = this.held.get(summary.run);
-    this.held.set(summary.run, earlier ? this.join(earlier, summary) : summary);
+    this.hold(summary);
     if (this.held.size < this.maxHeld || this.failed !== undefined) return;
     try {
       this.writeChunk();
@@ -78,10 +77,7 @@ export class SummarySpill {
    * (the runs the monitor still holds, joined after their earlier parts). Call once.
    */
   async *drain(last: Iterable<RunSummary>): AsyncGenerator<RunSummary> {
-    for (const summary of last) {
-      const earlier = this.held.get(summary.run);
-      this.held.set(summary.run, earlier ? this.join(earlier, summary) : summary);
-    }
+    for (const summary of last) this.hold(summary);
     const held = [...this.held.values()];
     this.held = new Map();
     if (this.chunks.length === 0) {
@@ -97,6 +93,12 @@ export class SummarySpill {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
     this.held = new Map();
+  }
+
+  /** Holds a summary, joined after what is held of its run. */
+  private hold(summary: RunSummary): void {
+    const earlier = this.held.get(summary.run);
+    this.held.set(summary.run, earlier ? this.join(earlier, summary) : summary);
   }
 
   /** Writes the held summaries as a sorted chunk, in pieces (no one string of them all); on a failure they stay held. */
