@@ -133,6 +133,27 @@ describe.each(backends.map((k) => [k.name, k] as const))("trend detector (%s)", 
     expect(back.flags[38] & flag("recovered")).toBeTruthy();
   });
 
+  it("a share that goes from 0 to exactly 1 and stays alarms: a bound printed as `1` says nothing of the log's precision", () => {
+    // Every tool call failing from step 16: JSON and Python print the share as 1 (or 1.0), an
+    // integer, which read as a precision would make the quantum 1 and no change of a share large.
+    const v = [...new Array(15).fill(0), ...new Array(6).fill(1)];
+    const rate = feed(k, v, kind("rate") | TREND_MAY_RISE, 40);
+    expect(rate.flags[17] & flag("alarm")).toBeTruthy();
+    expect(rate.state[TREND_STATE.indexOf("quantum")]).toBe(0);
+    // A format share at 1 for long, then down to 54 of 64: the same, the other way.
+    const format = feed(
+      k,
+      [...new Array(20).fill(1), ...new Array(5).fill(54 / 64)],
+      kind("rate") | TREND_MAY_FALL,
+      64,
+    );
+    expect(format.flags[22] & flag("alarm")).toBeTruthy();
+    // A correlation of exactly -1 or 1 is a bound too; an integer of the other kinds is a precision.
+    const corr = feed(k, [1, 1, -1, 1, 0.25], kind("corr") | BOTH, 16);
+    expect(corr.state[TREND_STATE.indexOf("quantum")]).toBe(0.01);
+    const count = feed(k, [64, 64, 64], kind("count") | BOTH);
+    expect(count.state[TREND_STATE.indexOf("quantum")]).toBe(1);
+  });
   it("reports the running statistics the invariants read", () => {
     const fed = feed(k, [53, 2.6, 3, 2, 2.5, 2.2, 2.4], kind("scale") | BOTH);
     const last = fed.outputs.at(-1)!;

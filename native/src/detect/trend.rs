@@ -119,7 +119,7 @@ pub fn step(s: &mut [f64], x: f64, code: i32, trials: f64, row: &mut [f64]) -> i
     }
     s[state::NONFINITE_RUN] = 0.0;
     let qx = decimal_quantum(x);
-    if qx > 0.0 && (s[state::QUANTUM] == 0.0 || qx < s[state::QUANTUM]) {
+    if qx > 0.0 && !at_bound(k, x) && (s[state::QUANTUM] == 0.0 || qx < s[state::QUANTUM]) {
         s[state::QUANTUM] = qx;
     }
     if flags & flag::WARMUP == 0 {
@@ -354,6 +354,18 @@ fn matters(k: usize, x: f64, baseline: f64, judged: f64, q: f64, range: f64) -> 
         kind::COUNT => change >= fmax(EFFECT_COUNT, EFFECT_COUNT_SHARE * baseline),
         kind::CORR => change >= EFFECT_CORR,
         _ => change >= EFFECT_SIGNED_RANGE * range,
+    }
+}
+
+/// Whether x is a bound of its kind (a share of 1, a correlation of -1 or 1):
+/// every log prints such a value as an integer, which says nothing of the
+/// precision the log carries, so it teaches no quantum (a share going from 0
+/// to 1 would otherwise set a quantum of 1, and no change of a share matters).
+fn at_bound(k: usize, x: f64) -> bool {
+    match k {
+        kind::RATE => x == 1.0,
+        kind::CORR => x == 1.0 || x == -1.0,
+        _ => false,
     }
 }
 

@@ -173,7 +173,7 @@ function step(s: usize, x: f64, code: i32, trials: f64, row: usize): i32 {
   }
   st(s, STATE_NONFINITE_RUN, 0.0);
   const qx = decimalQuantum(x);
-  if (qx > 0.0 && (ld(s, STATE_QUANTUM) == 0.0 || qx < ld(s, STATE_QUANTUM))) st(s, STATE_QUANTUM, qx);
+  if (qx > 0.0 && !atBound(k, x) && (ld(s, STATE_QUANTUM) == 0.0 || qx < ld(s, STATE_QUANTUM))) st(s, STATE_QUANTUM, qx);
   if ((flags & FLAG_WARMUP) == 0) flags |= judge(s, x, k, code, trials, n, row);
   learn(s, x);
   const m = min<i32>(n + 1, 5);
@@ -307,6 +307,13 @@ function matters(k: i32, x: f64, baseline: f64, judged: f64, q: f64, range: f64)
   if (k == KIND_COUNT) return change >= fmax(EFFECT_COUNT, EFFECT_COUNT_SHARE * baseline);
   if (k == KIND_CORR) return change >= EFFECT_CORR;
   return change >= EFFECT_SIGNED_RANGE * range;
+}
+
+/** A bound of its kind teaches no quantum (native `at_bound`: logs print it as an integer). */
+function atBound(k: i32, x: f64): bool {
+  if (k == KIND_RATE) return x == 1.0;
+  if (k == KIND_CORR) return x == 1.0 || x == -1.0;
+  return false;
 }
 
 function learn(s: usize, x: f64): void {
