@@ -501,11 +501,11 @@ export class Monitor {
       state.detect = newDetectState(this.detectList.length);
     }
     const read = this.read(step, state);
-    const { detection, shape, anomalies, notes, lasted } = this.detect(step, state, read);
+    const { detection, shape, anomalies, notes, lasted, evidence } = this.detect(step, state, read);
     const anomalous = anomalies.length > 0;
     const history = state.observed;
     state.observed++;
-    state.history.push({ step: stepNo, values: [...read.values], z: detection.z });
+    state.history.push({ step: stepNo, values: [...read.values], z: evidence });
     const keep = this.set.detection.window + HISTORY_BEFORE_ALARM;
     if (state.history.length > keep) state.history.splice(0, state.history.length - keep);
 
@@ -641,7 +641,8 @@ export class Monitor {
       anomalies.sort((a, b) => b.score - a.score);
     }
     const shape = set.deviation === "trend" ? trendShape(detection.z, zPrior, zeroShot.trendZ) : detection.z;
-    return { detection, shape, anomalies, notes: zeroShot.notes, lasted: zeroShot.lasted };
+    const evidence = evidenceZ(detection.z, zeroShot.trendZ);
+    return { detection, shape, anomalies, notes: zeroShot.notes, lasted: zeroShot.lasted, evidence };
   }
 
   /**
@@ -809,6 +810,24 @@ function trendShape(z: readonly number[], zPrior: Float64Array, trendZ: Float64A
     const t = trendZ[s];
     if (!Number.isFinite(t) || zs === Infinity || zs === -Infinity) return zs;
     return Math.abs(zPrior[s]) > Math.abs(t) ? zPrior[s] : t;
+  });
+}
+
+/**
+ * A step's deviation per signal as the diagnosis rules read it (each signal's
+ * trace `z`): the furthest out of the step's deviation (`z`: the prior's or the
+ * run's own baseline's) and the trend detector's. The run's own baseline
+ * adapts: by the time a change has persisted into an alarm, it has taken in
+ * part of the change (a tool error share from 0 to 1 reads +5 there), while
+ * the trend detector judges an excursion against the line frozen at its start,
+ * in its kind's own noise (+246 for the same share, binomial noise of its
+ * calls). Non-finite values keep their infinite deviation.
+ */
+function evidenceZ(z: readonly number[], trendZ: Float64Array): number[] {
+  return z.map((zs, s) => {
+    const t = trendZ[s];
+    if (!Number.isFinite(t) || zs === Infinity || zs === -Infinity) return zs;
+    return Number.isNaN(zs) || Math.abs(t) > Math.abs(zs) ? t : zs;
   });
 }
 

@@ -16,7 +16,7 @@ export interface HistoryEntry {
   step: number;
   /** Per signal, as read (NaN: not reported). */
   values: number[];
-  /** Per signal, the standardized deviation from healthy (NaN: unknown). */
+  /** Per signal, the standardized deviation from healthy the rules read (monitor.ts `evidenceZ`; NaN: unknown). */
   z: number[];
 }
 

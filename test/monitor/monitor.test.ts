@@ -93,6 +93,26 @@ describe("Monitor verdicts on synthetic step metrics", () => {
         if (s !== g && Number.isFinite(vector[s])) expect(Math.abs(vector[s])).toBeLessThan(3);
     });
 
+    it("every tool call failing from step 20 (a share from 0 to 1), with answers cut more often: tool_failure leads, its case reading the change at its full size", () => {
+      const monitor = new Monitor({ prior });
+      const run = healthyMetricRun("tools", 40, 1, (name, v, t) => {
+        if (name === "tool_error_rate") return t >= 20 ? 1 : 0;
+        if (name === "truncation_rate") return t >= 20 ? 0.5 : 0.02;
+        return v;
+      });
+      const verdicts = observeAll(monitor, run);
+      verdicts.forEach(expectWellFormed);
+      const first = firstAlarm(verdicts)!;
+      expect(first).toBeGreaterThanOrEqual(20);
+      const top = verdicts[first].diagnosis[0];
+      expect(top.fault).toBe("tool_failure");
+      // The run's own baseline has taken in part of the change by the alarm; the trend
+      // detector's line, frozen at the excursion's start, has not: the case is at full strength.
+      expect(top.confidence).toBeGreaterThanOrEqual(0.95);
+      const line = top.evidence.find((e) => e.startsWith("tool_error_rate"))!;
+      expect(Number(/([+-][\d.]+)σ/.exec(line)?.[1])).toBeGreaterThan(10);
+    });
+
     it("a single NaN loss is a note, not an alarm, and nothing is done", () => {
       const monitor = new Monitor({ prior });
       const run = healthyMetricRun("nan1", 40, 1, (name, v, t) => (name === "loss" && t === 25 ? NaN : v));
