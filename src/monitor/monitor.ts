@@ -783,11 +783,16 @@ export class Monitor {
         if (!trace) {
           const p = this.prior ? set.prior : null;
           const reference = p ? p.center[s][Math.min(alarmBucket, p.buckets - 1)] : NaN;
+          // The signal's logged points only. A step without the signal (a checkpoint event
+          // between logged steps, a sparser cadence) reads NaN with no deviation, and so does
+          // a single non-finite value the detect stage forgave as a note; kept, either would
+          // read as non-finite data to a rule (nan_inf early in a run, where no z is known).
+          const logged = state.history.filter((h) => Number.isFinite(h.values[s]) || !Number.isNaN(h.z[s]));
           trace = {
             name,
-            steps: state.history.map((h) => h.step),
-            values: state.history.map((h) => h.values[s]),
-            z: state.history.map((h) => h.z[s]),
+            steps: logged.map((h) => h.step),
+            values: logged.map((h) => h.values[s]),
+            z: logged.map((h) => h.z[s]),
             reference,
           };
           traces.set(name, trace);

@@ -161,6 +161,24 @@ describe.each(backends.map((k) => [k.name, k] as const))(
       expect(verdicts[first].diagnosis[0]?.evidence[0]).toMatch(/more than one prompt_id/);
     });
 
+    it("a checkpoint saved between logged steps is no non-finite data: misindexed from step 0, diagnosed group_misindexing, never nan_inf", () => {
+      // Metrics and the tensor every 2nd step, a checkpoint at step 3 between them (faultbench
+      // setup d): the monitor judges step 3 with no signal. Read as NaN data in the episode
+      // (early, where no z is known yet), it was diagnosed nan_inf at 0.97, ahead of the real fault.
+      const rand = seededRandom(11);
+      const monitor = new Monitor({ kernels: k, prior: false, policy: false });
+      const verdicts = [0, 2, 3, 4, 6].map((t) =>
+        t === 3
+          ? monitor.observe({ run: "r", step: 3, events: [{ name: "checkpoint", step: 3 }] })
+          : monitor.observe({ ...stepTensor(t, rand, 0.3, true), metrics: { loss: 0.1, grad_norm: 1 } }),
+      );
+      monitor.close();
+      expect(verdicts.flatMap((v) => v.errors ?? [])).toEqual([]);
+      expect(verdicts.find((v) => v.anomalous)?.step).toBe(2);
+      for (const v of verdicts.slice(2)) expect(v.diagnosis.map((d) => d.fault)).not.toContain("nan_inf");
+      expect(verdicts[4].diagnosis[0]?.fault).toBe("group_misindexing");
+    });
+
     it("every group one prompt: no alarm", () => {
       expect(run(0, true).flatMap((v) => v.anomalies)).toEqual([]);
     });
