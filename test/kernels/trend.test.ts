@@ -154,6 +154,18 @@ describe.each(backends.map((k) => [k.name, k] as const))("trend detector (%s)", 
     const count = feed(k, [64, 64, 64], kind("count") | BOTH);
     expect(count.state[TREND_STATE.indexOf("quantum")]).toBe(1);
   });
+  it("a count that never moved (a batch size) alarms on a lasting drop of one worker's share; a count that wanders does not", () => {
+    // 64 trajectories a step, then 56 (one of 8 rollout workers lost): set by the configuration,
+    // so its noise is one unit, not a Poisson count's (which would put 56 at 1 sigma).
+    const fixed = feed(k, [...new Array(20).fill(64), ...new Array(5).fill(56)], kind("count") | TREND_MAY_FALL);
+    expect(fixed.flags.slice(0, 22).some((f) => f & flag("alarm"))).toBe(false);
+    expect(fixed.flags[22] & flag("alarm")).toBeTruthy();
+    expect(fixed.flags[22] & flag("down")).toBeTruthy();
+    const random = seededRandom(3);
+    const wander = Array.from({ length: 20 }, () => 60 + Math.floor(9 * random.uniform()));
+    expect(alarms(feed(k, [...wander, ...new Array(5).fill(56)], kind("count") | TREND_MAY_FALL))).toBe(0);
+  });
+
   it("reports the running statistics the invariants read", () => {
     const fed = feed(k, [53, 2.6, 3, 2, 2.5, 2.2, 2.4], kind("scale") | BOTH);
     const last = fed.outputs.at(-1)!;

@@ -222,15 +222,15 @@ fn judge(
     } else {
         DEFAULT_TRIALS
     };
-    let scale = fmax(
-        SPREAD_TO_SIGMA * residual_spread(y),
-        floor(k, predicted, q, trials, offset),
-    );
-    let recent = &y[n - n.min(ENVELOPE_POINTS as usize)..];
-    let (low, high) = extremes(recent);
     let raw_recent = &window[n - n.min(ENVELOPE_POINTS as usize)..];
     let (raw_low, raw_high) = extremes(raw_recent);
     let range = raw_high - raw_low;
+    let scale = fmax(
+        SPREAD_TO_SIGMA * residual_spread(y),
+        floor(k, predicted, q, trials, offset, range),
+    );
+    let recent = &y[n - n.min(ENVELOPE_POINTS as usize)..];
+    let (low, high) = extremes(recent);
     let open = s[state::OPEN];
     let mut flags = 0;
     if open == 0.0 {
@@ -323,8 +323,9 @@ fn direction_flag(dir: f64) -> i32 {
     }
 }
 
-/// The least noise a kind can have at `predicted` (on its judging scale).
-fn floor(k: usize, predicted: f64, q: f64, trials: f64, offset: f64) -> f64 {
+/// The least noise a kind can have at `predicted` (on its judging scale);
+/// `range` is the spread of the stream's recent raw values.
+fn floor(k: usize, predicted: f64, q: f64, trials: f64, offset: f64, range: f64) -> f64 {
     match k {
         // d ln(x + offset) = dx / (x + offset); e^predicted is x + offset.
         kind::SCALE => fmax(SCALE_FLOOR_LOG, q / fmax(exp(predicted), offset)),
@@ -333,6 +334,10 @@ fn floor(k: usize, predicted: f64, q: f64, trials: f64, offset: f64) -> f64 {
             let p = fmin(fmax(predicted, half), 1.0 - half);
             fmax((p * (1.0 - p) / trials).sqrt(), q)
         }
+        // A count that has not moved over the recent points is set by the configuration
+        // (batch size, workers, groups per step), not drawn: its noise is one printed unit
+        // (d sqrt(x) = dx / (2 sqrt x)), not a Poisson count's 0.5.
+        kind::COUNT if range == 0.0 => fmax(q, 1.0) / (2.0 * fmax(predicted, 1.0)),
         kind::COUNT => 0.5,
         kind::CORR => {
             let r = fmin(fmax(predicted, -0.99), 0.99);

@@ -224,13 +224,13 @@ function judge(s: usize, x: f64, k: i32, code: i32, trials: f64, n: i32, row: us
   const level = theilSenLevel(Y + (<usize>(n - trendN) << 3), trendN, slope);
   const predicted = level + slope * <f64>trendN;
   const t = isFinite<f64>(trials) && trials >= 1.0 ? trials : DEFAULT_TRIALS;
-  const scale = fmax(SPREAD_TO_SIGMA * residualSpread(Y, n), floorOf(k, predicted, q, t, offset));
   const recentN = min<i32>(n, <i32>ENVELOPE_POINTS);
+  const rawRecent = WINDOW + (<usize>(n - recentN) << 3);
+  const range = highest(rawRecent, recentN) - lowest(rawRecent, recentN);
+  const scale = fmax(SPREAD_TO_SIGMA * residualSpread(Y, n), floorOf(k, predicted, q, t, offset, range));
   const recentY = Y + (<usize>(n - recentN) << 3);
   const low = lowest(recentY, recentN);
   const high = highest(recentY, recentN);
-  const rawRecent = WINDOW + (<usize>(n - recentN) << 3);
-  const range = highest(rawRecent, recentN) - lowest(rawRecent, recentN);
   const open = ld(s, STATE_OPEN);
   let flags: i32 = 0;
   if (open == 0.0) {
@@ -284,14 +284,15 @@ function judge(s: usize, x: f64, k: i32, code: i32, trials: f64, n: i32, row: us
   return dir > 0.0 ? FLAG_UP : FLAG_DOWN;
 }
 
-function floorOf(k: i32, predicted: f64, q: f64, trials: f64, offset: f64): f64 {
+function floorOf(k: i32, predicted: f64, q: f64, trials: f64, offset: f64, range: f64): f64 {
   if (k == KIND_SCALE) return fmax(SCALE_FLOOR_LOG, q / fmax(exp(predicted), offset));
   if (k == KIND_RATE) {
     const half = 0.5 / trials;
     const p = fmin(fmax(predicted, half), 1.0 - half);
     return fmax(Math.sqrt((p * (1.0 - p)) / trials), q);
   }
-  if (k == KIND_COUNT) return 0.5;
+  // A count that has not moved over the recent points is set by the configuration: one printed unit (native `floor`).
+  if (k == KIND_COUNT) return range == 0.0 ? fmax(q, 1.0) / (2.0 * fmax(predicted, 1.0)) : 0.5;
   if (k == KIND_CORR) {
     const r = fmin(fmax(predicted, -0.99), 0.99);
     return fmax((1.0 - r * r) / Math.sqrt(fmax(trials - 3.0, 1.0)), q);
