@@ -85,7 +85,11 @@ export const SETUPS: readonly Setup[] = [
     corpus: { seeds: 2, testSeeds: 1, healthyPerSeed: 6, steps: 40 },
     seedOffset: 100,
     idPrefix: "b-",
-    skippedFaults: { tool_failure: "the task has no tool to fail" },
+    skippedFaults: {
+      tool_failure: "the task has no tool to fail",
+      reward_hacking:
+        "the lenient parser pays an answer copied from tool output or written amid junk; with no tool the policy never writes one in 40 steps (no rollout of the 6 runs generated on 2026-12-03 scored apart from its correctness), so the fault leaves no trace to detect",
+    },
   },
   {
     run: { name: "c", task: "add", width: H1, logEvery: 5, trajectories: false },
