@@ -112,6 +112,12 @@ export async function runWatch(
     judge?.close();
     await alerts?.finish();
   }
+  // A file that never appeared (or went away unread) is a source not read: the report says so, not "no problems".
+  const missing =
+    report.lines === 0 && !existsSync(file)
+      ? `${absentAtStart ? "never appeared" : "was removed"}: nothing was read`
+      : "";
+  if (missing) report.addProblem({ source: file, line: 0, reason: missing }, "source");
   if (options.json) {
     await write(io.out, toJsonLine({ kind: "ingest", ...report.toJSON() }));
     if (report.problemCount > 0 || report.boundReached) await write(io.err, `${report.summary()}\n`);
@@ -119,9 +125,7 @@ export async function runWatch(
     await write(io.out, `\n${report.summary()}\n`);
   }
   const reasons = failureReasons(options, report, judged, false);
-  if (report.lines === 0 && !existsSync(file)) {
-    reasons.unshift(`${file} ${absentAtStart ? "never appeared" : "was removed"}: nothing was read`);
-  }
+  if (missing) reasons.unshift(`${file} ${missing}`);
   return exitStatus(reasons, io);
 }
 

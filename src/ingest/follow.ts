@@ -15,8 +15,12 @@ export type FollowEvent =
   | { kind: "data"; chunk: Buffer }
   /** No new data for `quietMs` (said once per quiet spell). */
   | { kind: "quiet" }
-  /** The file started over; reading goes on from its first byte. */
-  | { kind: "restart"; reason: string };
+  /**
+   * The file started over; reading goes on from its first byte. `rotated`: the path names
+   * a new file and the old one was read to its end (nothing lost); `truncated`: the file was
+   * cut in place (what was written before the cut since the last poll is lost).
+   */
+  | { kind: "restart"; cause: "rotated" | "truncated"; reason: string };
 
 export interface FollowOptions {
   /** How often to look for new data, in milliseconds (default 250). */
@@ -74,7 +78,11 @@ export async function* followFile(path: string, options: FollowOptions = {}): As
         }
         await file.close();
         file = undefined;
-        yield { kind: "restart", reason: `${path} was replaced by a new file (rotated); reading it from the start` };
+        yield {
+          kind: "restart",
+          cause: "rotated",
+          reason: `${path} was replaced by a new file (rotated); reading it from the start`,
+        };
       }
       if (!file && onDisk) {
         file = await open(path, "r").catch(() => undefined);
@@ -87,7 +95,11 @@ export async function* followFile(path: string, options: FollowOptions = {}): As
         if (size < position) {
           position = 0;
           head = Buffer.alloc(0);
-          yield { kind: "restart", reason: `${path} was truncated; reading it again from the start` };
+          yield {
+            kind: "restart",
+            cause: "truncated",
+            reason: `${path} was truncated; reading it again from the start`,
+          };
         } else if (position > 0 && head.length > 0 && !(await startsWith(file, head))) {
           // Truncated in place (copytruncate) and written past the old size before this poll: the size
           // cannot tell, the first bytes can.
@@ -95,6 +107,7 @@ export async function* followFile(path: string, options: FollowOptions = {}): As
           head = Buffer.alloc(0);
           yield {
             kind: "restart",
+            cause: "truncated",
             reason: `${path} was truncated and written again (its first bytes changed: copytruncate); reading it again from the start`,
           };
         }

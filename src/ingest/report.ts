@@ -11,7 +11,8 @@ import type { Problem, RecordKind } from "../telemetry/records.js";
  * Why a problem was counted; each cause has its own counter.
  * - `malformed`: a line (or row) that could not be used at all: skipped.
  * - `outOfOrder`: a canonical record for a step its run had moved past: skipped.
- * - `source`: a source that could not be read (to the end), or that a watch saw truncated.
+ * - `source`: a source that could not be read (to the end), that a watch saw truncated (what was written
+ *   before the cut since the last poll is lost), or a watched file that never appeared.
  * - `replaced`: a foreign log's step that arrived again: the later record replaced the earlier.
  * - `late`: a foreign log's step that arrived after a later step: used, emitted late.
  * - `value`: a value that is not a number (the rest of its record was used).
@@ -77,6 +78,11 @@ export interface IngestReportJSON {
    * remembers (`StepGathererOptions.maxRememberedRuns`) were read: a later record of one starts it afresh.
    */
   runsForgotten: number;
+  /**
+   * Times a watched file was rotated (renamed away, a new file under its name): the old file was read
+   * to its end and the new one from its start, so nothing was lost; not a problem, said in the summary.
+   */
+  rotations: number;
 }
 
 /** How a source's step numbers were inferred. */
@@ -132,6 +138,10 @@ export class IngestReport {
   stepsClosedEarly = 0;
   /** Runs forgotten to bound the runs remembered (see `IngestReportJSON.runsForgotten`). */
   runsForgotten = 0;
+  /** Rotations of a watched file (see `IngestReportJSON.rotations`). */
+  rotations = 0;
+  /** The latest rotation, for the summary. */
+  private lastRotation: Problem | undefined;
   private rememberedRunsBound = 0;
   /** The bound that closed them, for the summary. */
   private openRunsBound = 0;
@@ -242,6 +252,12 @@ export class IngestReport {
     );
   }
 
+  /** A watched file was rotated: the old file read to its end, the new one read from its start. */
+  noteRotation(at: Problem): void {
+    this.rotations++;
+    this.lastRotation = at;
+  }
+
   /** A run was forgotten because more than `maxRememberedRuns` runs were read. */
   noteForgotten(maxRememberedRuns: number): void {
     this.runsForgotten++;
@@ -329,6 +345,12 @@ export class IngestReport {
       const unlisted = this.problemCount - this.problems.length;
       if (unlisted > 0) out.push(`  ... and ${unlisted} more`);
     }
+    if (this.lastRotation) {
+      const at = this.lastRotation;
+      out.push(
+        `followed ${plural(this.rotations, "rotation")}, each old file read to its end first (the latest: ${printable(at.source)}:${at.line}: ${printable(at.reason)})`,
+      );
+    }
     out.push(...this.foreignSummary());
     return out.join("\n");
   }
@@ -414,6 +436,7 @@ export class IngestReport {
       coverageUntracked: { metricNames: this.untrackedNames, runs: this.untrackedRuns },
       stepsClosedEarly: this.stepsClosedEarly,
       runsForgotten: this.runsForgotten,
+      rotations: this.rotations,
     };
   }
 }

@@ -190,8 +190,11 @@ export class LineReading {
    * reason is reported, and reading goes on from its first byte, with a fresh
    * parser of the same format. Returns the records the old parser still held.
    */
-  restart(reason: string): RecordBatch | undefined {
-    this.report.addProblem({ source: this.name, line: this.splitter.lineNumber, reason }, "source");
+  restart(reason: string, cause: "rotated" | "truncated"): RecordBatch | undefined {
+    const at = { source: this.name, line: this.splitter.lineNumber, reason };
+    // A rotation loses nothing (the old file was read to its end): a note, not a problem.
+    if (cause === "rotated") this.report.noteRotation(at);
+    else this.report.addProblem(at, "source");
     // What the old log's parser still held belongs to the old log.
     if (this.parser && this.sink) this.parser.end(this.sink);
     const rest = this.collect();

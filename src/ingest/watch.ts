@@ -107,7 +107,7 @@ async function* watchLines(
         yield* gatherer.flush();
       } else {
         // A new log: what was open is complete, and its steps start afresh.
-        yield* gather(reading.restart(event.reason));
+        yield* gather(reading.restart(event.reason, event.cause));
         yield* gatherer.finish();
         gatherer = new StepGatherer(report, options);
       }

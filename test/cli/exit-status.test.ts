@@ -66,6 +66,11 @@ describe("the exit status scripts read (issue 13, CLI conventions)", () => {
     expect(r.stderr).toMatch(/train\.log does not exist \(yet\); waiting for it to appear/);
     expect(r.stderr).toMatch(/train\.log never appeared: nothing was read/);
     expect(r.status).toBe(1);
+    // The report says so too, not "no problems ... every source read to the end".
+    expect(r.stdout).toMatch(
+      /1 source could not be read to the end:\n\s+.*train\.log:0: never appeared: nothing was read/,
+    );
+    expect(r.stdout).not.toMatch(/no problems/);
   });
 
   it("names halt and alarm per run, and reads repeated and comma-separated --fail-on", () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -78,6 +78,33 @@ describe("rftfm watch, in process", () => {
     expect(err.text()).toContain("was truncated");
   });
 
+  it("follows a rename rotation: the old file's last lines first, then the new file from its start; a note, not a problem", async () => {
+    const path = join(dir, "rotating.jsonl");
+    const line = (step: number) => `${JSON.stringify({ kind: "step", run: "r", step, metrics: { loss: step } })}\n`;
+    writeFileSync(path, line(1));
+    const out = capture();
+    const stop = new AbortController();
+    const options: WatchCommandOptions = { json: true, features: true, poll: 20, settle: 0.1 };
+    const done = runWatch(kernels, path, options, { out: out.stream, err: capture().stream }, stop.signal);
+    const steps = () =>
+      out
+        .lines()
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.kind === "step_features")
+        .map((l) => l.step);
+    await until(() => steps().length === 1, "step 1");
+    // Written to the old file, then the file renamed away and a new one started, all between two polls.
+    appendFileSync(path, line(2));
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, line(3));
+    await until(() => steps().length === 3, "step 2 of the old file and step 3 of the new one", 8000);
+    stop.abort();
+    expect(await done).toBe(0);
+    expect(steps()).toEqual([1, 2, 3]);
+    const ingest = JSON.parse(out.lines().at(-1)!);
+    expect(ingest).toMatchObject({ kind: "ingest", rotations: 1, sourceErrors: 0, problemCount: 0 });
+  });
+
   it("prints per step exactly what scan prints per step, for any format", async () => {
     for (const fixture of ["trl-completions", "trl-console.log", "trainer_state.json"]) {
       const path = formatFixture(fixture === "trl-completions" ? "trl-completions/completions_00001.parquet" : fixture);
@@ -144,44 +171,48 @@ describe("rftfm watch, in process", () => {
 });
 
 describe("rftfm watch, as a command", () => {
-  it("stops cleanly on SIGINT: prints the open step and the report, exits 0", async () => {
-    const path = join(dir, "live.jsonl");
-    const line = (step: number) => `${JSON.stringify({ step, data: { "critic/score/mean": step / 4 } })}\n`;
-    writeFileSync(path, line(1) + line(2));
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(root, "src/cli/main.ts"),
-        "watch",
-        path,
-        "--json",
-        "--features",
-        "--poll",
-        "20",
-        "--settle",
-        "60",
-      ],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    child.stdout.on("data", (chunk) => (stdout += String(chunk)));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    // Step 1 is printed as soon as step 2 is read; step 2 stays open (the settle time is long)
-    // and is printed when watch stops.
-    await until(() => stdout.includes('"step_features"'), "step 1", 20_000);
-    child.kill("SIGINT");
-    expect(await exited).toBe(0);
-    const lines = stdout
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.kind, l.step])).toEqual([
-      ["step_features", 1],
-      ["step_features", 2],
-      ["ingest", undefined],
-    ]);
-    expect(lines[1]).toMatchObject({ metrics: { reward_mean: 0.5 } });
-  }, 30_000);
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "stops cleanly on %s: prints the open step and the report, exits 0",
+    async (signal) => {
+      const path = join(dir, `live-${signal}.jsonl`);
+      const line = (step: number) => `${JSON.stringify({ step, data: { "critic/score/mean": step / 4 } })}\n`;
+      writeFileSync(path, line(1) + line(2));
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(root, "src/cli/main.ts"),
+          "watch",
+          path,
+          "--json",
+          "--features",
+          "--poll",
+          "20",
+          "--settle",
+          "60",
+        ],
+        { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      child.stdout.on("data", (chunk) => (stdout += String(chunk)));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      // Step 1 is printed as soon as step 2 is read; step 2 stays open (the settle time is long)
+      // and is printed when watch stops.
+      await until(() => stdout.includes('"step_features"'), "step 1", 20_000);
+      child.kill(signal);
+      expect(await exited).toBe(0);
+      const lines = stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      expect(lines.map((l) => [l.kind, l.step])).toEqual([
+        ["step_features", 1],
+        ["step_features", 2],
+        ["ingest", undefined],
+      ]);
+      expect(lines[1]).toMatchObject({ metrics: { reward_mean: 0.5 } });
+    },
+    30_000,
+  );
 });

@@ -79,7 +79,21 @@ describe("IngestReport", () => {
       coverageUntracked: { metricNames: 0, runs: 0 },
       stepsClosedEarly: 0,
       runsForgotten: 0,
+      rotations: 0,
     });
+  });
+
+  it("counts a rotation as a note, not a problem: the summary says so and still finds no problems", () => {
+    const report = new IngestReport();
+    report.noteRotation({ source: "live.log", line: 7, reason: "live.log was replaced by a new file (rotated)" });
+    report.noteRotation({ source: "live.log", line: 3, reason: "live.log was replaced by a new file (rotated)" });
+    expect(report.problemCount).toBe(0);
+    expect(report.toJSON()).toMatchObject({ rotations: 2, sourceErrors: 0, problems: [] });
+    const summary = report.summary();
+    expect(summary).toContain("no problems");
+    expect(summary).toContain(
+      "followed 2 rotations, each old file read to its end first (the latest: live.log:3: live.log was replaced by a new file (rotated))",
+    );
   });
 });
 
