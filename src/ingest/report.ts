@@ -83,6 +83,12 @@ export interface IngestReportJSON {
    * to its end and the new one from its start, so nothing was lost; not a problem, said in the summary.
    */
   rotations: number;
+  /**
+   * Times a source's lines were let go of undecided: no line was claimed by a format within the bound
+   * on what an undecided source holds (`MAX_UNDECIDED_LINES` lines or `MAX_UNDECIDED_CHARS` characters)
+   * and the fallback found no format either, so they were counted as other output (`otherLines`).
+   */
+  undecidedReleases: number;
 }
 
 /** How a source's step numbers were inferred. */
@@ -140,6 +146,9 @@ export class IngestReport {
   runsForgotten = 0;
   /** Rotations of a watched file (see `IngestReportJSON.rotations`). */
   rotations = 0;
+  /** Undecided lines let go of at the bound (see `IngestReportJSON.undecidedReleases`). */
+  undecidedReleases = 0;
+  private undecidedBound = "";
   /** The latest rotation, for the summary. */
   private lastRotation: Problem | undefined;
   private rememberedRunsBound = 0;
@@ -248,8 +257,15 @@ export class IngestReport {
       this.runsForgotten > 0 ||
       this.runsUnlisted > 0 ||
       this.untrackedNames > 0 ||
-      this.untrackedRuns > 0
+      this.untrackedRuns > 0 ||
+      this.undecidedReleases > 0
     );
+  }
+
+  /** A source's undecided lines reached `bound` and were let go of as other output. */
+  noteUndecidedRelease(bound: string): void {
+    this.undecidedReleases++;
+    this.undecidedBound = bound;
   }
 
   /** A watched file was rotated: the old file read to its end, the new one read from its start. */
@@ -367,6 +383,11 @@ export class IngestReport {
     if (this.otherLines > 0) {
       out.push(`${plural(this.otherLines, "line")} of other output (progress bars, log messages) were not telemetry`);
     }
+    if (this.undecidedReleases > 0) {
+      out.push(
+        `${plural(this.undecidedReleases, "time")} a source held ${this.undecidedBound} without a line any format claims: those lines were let go of as other output (the bound on an undecided source's memory)`,
+      );
+    }
     for (const [source, { steps, how }] of this.stepInference) {
       out.push(`${printable(source)}: ${plural(steps, "step")} numbered by inference: ${how.join("; ")}`);
     }
@@ -437,6 +458,7 @@ export class IngestReport {
       stepsClosedEarly: this.stepsClosedEarly,
       runsForgotten: this.runsForgotten,
       rotations: this.rotations,
+      undecidedReleases: this.undecidedReleases,
     };
   }
 }

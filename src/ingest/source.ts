@@ -225,6 +225,11 @@ export class LineReading {
       else {
         // Plain text all along: not held any longer (memory stays bounded), counted as other output.
         this.report.otherLines += this.undecided.length;
+        this.report.noteUndecidedRelease(
+          this.undecided.length >= MAX_UNDECIDED_LINES
+            ? `${MAX_UNDECIDED_LINES} lines`
+            : `${MAX_UNDECIDED_CHARS} characters of lines`,
+        );
         this.undecided = [];
         this.undecidedChars = 0;
       }

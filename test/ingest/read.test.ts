@@ -238,5 +238,11 @@ describe("readTelemetry: bounded memory for text no format claims", () => {
     expect(out.map((s) => s.run)).toEqual(["u"]);
     // The held text was let go once it passed the bound: counted as other output, not held to the end.
     expect(report.otherLines).toBeGreaterThanOrEqual(Math.floor(MAX_UNDECIDED_CHARS / long.length));
+    // And the report says that a bound let them go (issue 13 item 8: a bound that drops detail says so).
+    expect(report.undecidedReleases).toBeGreaterThanOrEqual(1);
+    expect(report.boundReached).toBe(true);
+    expect(report.summary()).toMatch(
+      new RegExp(`a source held ${MAX_UNDECIDED_CHARS} characters of lines without a line any format claims`),
+    );
   });
 });

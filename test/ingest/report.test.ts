@@ -80,6 +80,7 @@ describe("IngestReport", () => {
       stepsClosedEarly: 0,
       runsForgotten: 0,
       rotations: 0,
+      undecidedReleases: 0,
     });
   });
 
