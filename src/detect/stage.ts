@@ -20,7 +20,7 @@ import type { Kernels } from "../backend/kernel.js";
 import { TREND_ABSENT } from "../backend/kernel.js";
 import type { Anomaly, Note } from "../verdict/types.js";
 import { formatNumber } from "../verdict/words.js";
-import { INVARIANT_SIGNALS, INVARIANTS, type SignalReading } from "./invariants.js";
+import { INVARIANT_SIGNALS, INVARIANTS, type Invariant, type SignalReading } from "./invariants.js";
 import { type StepSize, TREND_SIGNAL_NAMES, trialsOf } from "./kinds.js";
 
 const W = TREND_STATE.length;
@@ -128,13 +128,45 @@ export interface Detection {
   lasted: number;
 }
 
+/** What a signal list needs resolved once, not at every step: names to indices, the invariants' checks. */
+interface SignalPlan {
+  readonly index: ReadonlyMap<string, number>;
+  /** Per invariant and signal of the list it is tested on: the signal's index and the state key. */
+  readonly checks: readonly { inv: Invariant; name: string; s: number; key: string }[];
+}
+
+/** One plan per signal list (a monitor's list is one array for its lifetime). */
+const plans = new WeakMap<readonly string[], SignalPlan>();
+
+function planOf(signals: readonly string[]): SignalPlan {
+  let plan = plans.get(signals);
+  if (!plan) {
+    const index = new Map(signals.map((name, s) => [name, s]));
+    const checks = INVARIANTS.flatMap((inv) =>
+      inv.signals.flatMap((name) => {
+        const s = index.get(name);
+        return s === undefined ? [] : [{ inv, name, s, key: `${inv.id}:${name}` }];
+      }),
+    );
+    plan = { index, checks };
+    plans.set(signals, plan);
+  }
+  return plan;
+}
+
 /** Judges one step of a run; updates `state`. */
 export function detect(kernels: Kernels, state: DetectState, step: StepValues): Detection {
   const { signals, values, present } = step;
   const n = signals.length;
-  const codes = Int32Array.from(step.codes, (c, s) => (present[s] ? c : TREND_ABSENT));
-  const trials = Float64Array.from(signals, (name) => trialsOf(name, step.size));
-  const seen = Float64Array.from(signals, (_, s) => state.trend[s * W + COUNT]);
+  const { index, checks } = planOf(signals);
+  const codes = new Int32Array(n);
+  const trials = new Float64Array(n);
+  const seen = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    codes[s] = present[s] ? step.codes[s] : TREND_ABSENT;
+    trials[s] = trialsOf(signals[s], step.size);
+    seen[s] = state.trend[s * W + COUNT];
+  }
   const outputs = new Float64Array(n * O);
   const flags = new Int32Array(n);
   kernels.detectors.trendStep(state.trend, values, codes, trials, outputs, flags);
@@ -143,7 +175,6 @@ export function detect(kernels: Kernels, state: DetectState, step: StepValues): 
   const notes: Note[] = [];
   const trendZ = new Float64Array(n).fill(NaN);
   let lasted = 0;
-  const index = new Map(signals.map((name, s) => [name, s]));
   let nonfiniteNow = false;
   for (let s = 0; s < n; s++) {
     if (!present[s]) continue;
@@ -188,27 +219,23 @@ export function detect(kernels: Kernels, state: DetectState, step: StepValues): 
     const t = index.get(m);
     return t !== undefined && present[t] ? reading(t) : undefined;
   };
-  for (const inv of INVARIANTS) {
-    for (const name of inv.signals) {
-      const s = index.get(name);
-      if (s === undefined || !present[s] || !Number.isFinite(values[s])) continue;
-      const key = `${inv.id}:${name}`;
-      const breach = inv.test(reading(s), other, state.held[key]);
-      const count = breach ? (state.broken[key] ?? 0) + 1 : 0;
-      if (count > 0) state.broken[key] = count;
-      else delete state.broken[key];
-      if (breach?.reference !== undefined && Number.isFinite(breach.reference)) state.held[key] = breach.reference;
-      else delete state.held[key];
-      if (breach && count >= inv.persistence) {
-        lasted = Math.max(lasted, count);
-        anomalies.push({
-          signal: name,
-          score: breach.score,
-          direction: breach.direction,
-          detector: `invariant:${inv.id}`,
-          reason: `${inv.id}: ${breach.reason}, for ${count} points`,
-        });
-      }
+  for (const { inv, name, s, key } of checks) {
+    if (!present[s] || !Number.isFinite(values[s])) continue;
+    const breach = inv.test(reading(s), other, state.held[key]);
+    const count = breach ? (state.broken[key] ?? 0) + 1 : 0;
+    if (count > 0) state.broken[key] = count;
+    else if (key in state.broken) delete state.broken[key];
+    if (breach?.reference !== undefined && Number.isFinite(breach.reference)) state.held[key] = breach.reference;
+    else if (key in state.held) delete state.held[key];
+    if (breach && count >= inv.persistence) {
+      lasted = Math.max(lasted, count);
+      anomalies.push({
+        signal: name,
+        score: breach.score,
+        direction: breach.direction,
+        detector: `invariant:${inv.id}`,
+        reason: `${inv.id}: ${breach.reason}, for ${count} points`,
+      });
     }
   }
 
