@@ -11,16 +11,19 @@
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
+/**
+ * Why a followed file started over. `rotated`: the path names a new file and the old one was
+ * read to its end (nothing lost); `truncated`: the file was cut in place (what was written
+ * before the cut since the last poll is lost).
+ */
+export type RestartCause = "rotated" | "truncated";
+
 export type FollowEvent =
   | { kind: "data"; chunk: Buffer }
   /** No new data for `quietMs` (said once per quiet spell). */
   | { kind: "quiet" }
-  /**
-   * The file started over; reading goes on from its first byte. `rotated`: the path names
-   * a new file and the old one was read to its end (nothing lost); `truncated`: the file was
-   * cut in place (what was written before the cut since the last poll is lost).
-   */
-  | { kind: "restart"; cause: "rotated" | "truncated"; reason: string };
+  /** The file started over, for `cause`; reading goes on from its first byte. */
+  | { kind: "restart"; cause: RestartCause; reason: string };
 
 export interface FollowOptions {
   /** How often to look for new data, in milliseconds (default 250). */

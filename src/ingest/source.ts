@@ -15,6 +15,7 @@ import {
   MAX_UNDECIDED_CHARS,
   MAX_UNDECIDED_LINES,
 } from "./detect.js";
+import type { RestartCause } from "./follow.js";
 import type {
   AdapterOptions,
   DocumentFormat,
@@ -190,7 +191,7 @@ export class LineReading {
    * reason is reported, and reading goes on from its first byte, with a fresh
    * parser of the same format. Returns the records the old parser still held.
    */
-  restart(reason: string, cause: "rotated" | "truncated"): RecordBatch | undefined {
+  restart(reason: string, cause: RestartCause): RecordBatch | undefined {
     const at = { source: this.name, line: this.splitter.lineNumber, reason };
     // A rotation loses nothing (the old file was read to its end): a note, not a problem.
     if (cause === "rotated") this.report.noteRotation(at);
